@@ -1,0 +1,48 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every LXD module shares on the Ansible side: connection options and the client."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ._lxd_client import LxdClient, LxdConnection
+
+
+def lxd_connection_argument_spec() -> dict[str, Any]:
+    """Options documented by the palmfarm.ipv6.lxd doc fragment."""
+    return dict(
+        url=dict(type="str"),
+        snap_url=dict(type="str", default="unix:/var/snap/lxd/common/lxd/unix.socket"),
+        project=dict(type="str"),
+        client_cert=dict(type="path", aliases=["cert_file"]),
+        client_key=dict(type="path", aliases=["key_file"]),
+        server_cert=dict(type="path"),
+        trust_token=dict(type="str", no_log=True, aliases=["trust_password"]),
+        timeout=dict(type="int", default=30),
+    )
+
+
+def connection_from_params(params: dict[str, Any]) -> LxdConnection:
+    url = params.get("url")
+    if not url:
+        # community.general compatibility: snap_url wins when that socket exists.
+        snap = params.get("snap_url") or ""
+        snap_path = snap[len("unix:"):] if snap.startswith("unix:") else snap
+        if snap_path and os.path.exists(snap_path):
+            url = snap
+    return LxdConnection(
+        url=url,
+        project=params.get("project"),
+        client_cert=params.get("client_cert"),
+        client_key=params.get("client_key"),
+        server_cert=params.get("server_cert"),
+        trust_token=params.get("trust_token"),
+        timeout=float(params.get("timeout") or 30),
+    )
+
+
+def client_from_params(params: dict[str, Any]) -> LxdClient:
+    return LxdClient(connection_from_params(params))
