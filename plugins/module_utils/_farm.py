@@ -1,0 +1,620 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A farm of LXD instances: the desired set, the plan that gets there, and its parallel execution.
+
+The plan is pure: it takes the desired farm (`FarmSpec`) and the instances LXD reports (one
+``GET instances?recursion=2``, state included) and returns one `Step` per instance concerned. `run_farm`
+then carries the steps out with a bounded pool of threads, each with its own client, and polls the
+instances (one recursive GET per round) until every started one has a global IPv6 address.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ._addresses import instance_addresses
+from ._lxd_client import LxdClient, LxdError
+from ._lxd_names import instance_name_problem, profile_name_problem
+
+FARM_KEY = "user.palmfarm.farm"
+IGNORED_CONFIG_PREFIXES = ("volatile.", "image.")
+STATES = ("started", "stopped", "absent")
+POLL_INTERVAL = 0.2
+LOG_TAIL_LINES = 20
+STOP_TIMEOUT = 30
+_HEX_RE = re.compile(r"^[0-9a-f]{12,64}$")
+
+
+class FarmError(LxdError):
+    """A farm that cannot be reached; ``result`` carries what the task returns with the failure."""
+
+    def __init__(self, message: str, result: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.result = result or {}
+
+
+# --------------------------------------------------------------------------------------------------
+# The desired farm
+
+
+@dataclass(frozen=True)
+class FarmSpec:
+    """The desired farm, checked and normalised (config and device values as the strings LXD stores)."""
+
+    names: list[str]
+    image: str | None = None
+    profiles: list[str] = field(default_factory=lambda: ["default"])
+    config: dict[str, str] | None = None
+    devices: dict[str, dict[str, str]] | None = None
+    state: str = "started"
+    prune: bool = False
+    farm: str | None = None
+    name_prefix: str | None = None
+    workers: int = 10
+    wait_for_ipv6: bool = True
+    wait_timeout: int = 60
+
+
+def lxd_value(value: Any, where: str) -> str:
+    """A config value as LXD stores it: True -> 'true', 2 -> '2'; FarmError for dicts and lists."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list, tuple, set)):
+        raise FarmError(f"{where} is a {type(value).__name__} ({value!r}); LXD config values are strings, "
+                        f"numbers or booleans (write a structure as a YAML/JSON string)")
+    return str(value)
+
+
+def normalize_config(config: dict[str, Any] | None) -> dict[str, str] | None:
+    if config is None:
+        return None
+    return {str(k): lxd_value(v, f"config value of {k}") for k, v in config.items()}
+
+
+def normalize_devices(devices: dict[str, Any] | None) -> dict[str, dict[str, str]] | None:
+    if devices is None:
+        return None
+    result: dict[str, dict[str, str]] = {}
+    for dev, settings in devices.items():
+        if not isinstance(settings, dict):
+            raise FarmError(f"device {dev!r} is {settings!r}, not a dict of settings; write it as "
+                            f"{{type: nic, nictype: bridged, parent: br0}}")
+        if not settings.get("type"):
+            raise FarmError(f"device {dev!r} has no type; add one, e.g. type: nic or type: disk")
+        result[str(dev)] = {str(k): lxd_value(v, f"setting {k} of device {dev}") for k, v in settings.items()}
+    return result
+
+
+def desired_names(names: list[str] | None, name_prefix: str | None, count: int | None,
+                  start_index: int = 1) -> list[str]:
+    """The names of the farm: ``names`` as given, or name_prefix + start_index .. start_index+count-1."""
+    if names is not None:
+        result = [str(n) for n in names]
+        dups = sorted({n for n in result if result.count(n) > 1}, key=natural_key)
+        if dups:
+            raise FarmError(f"names lists {', '.join(dups)} more than once; list each instance once")
+        return result
+    if name_prefix is None:
+        raise FarmError("give either names or name_prefix (with count)")
+    if count is None:
+        raise FarmError(f"name_prefix {name_prefix!r} needs count, the number of instances")
+    if count < 0:
+        raise FarmError(f"count is {count}; it must be 0 or more (0 with prune=true removes the whole farm)")
+    if start_index < 0:
+        raise FarmError(f"start_index is {start_index}; it must be 0 or more")
+    return [f"{name_prefix}{i}" for i in range(start_index, start_index + count)]
+
+
+def build_spec(params: dict[str, Any]) -> FarmSpec:
+    """Check the module's parameters and return the desired farm; FarmError before any API call."""
+    names = desired_names(params.get("names"), params.get("name_prefix"), params.get("count"),
+                          params.get("start_index") if params.get("start_index") is not None else 1)
+    for name in names:
+        problem = instance_name_problem(name)
+        if problem:
+            if params.get("name_prefix") is not None:
+                problem += f" (from name_prefix {params['name_prefix']!r})"
+            raise FarmError(problem)
+    profiles = [str(p) for p in (params.get("profiles") if params.get("profiles") is not None else ["default"])]
+    for profile in profiles:
+        problem = profile_name_problem(profile)
+        if problem:
+            raise FarmError(problem)
+    state = params.get("state") or "started"
+    if state not in STATES:
+        raise FarmError(f"state {state!r} is not one of {', '.join(STATES)}")
+    prune = bool(params.get("prune"))
+    farm = params.get("farm")
+    if farm is not None:
+        farm = str(farm)
+        if not farm:
+            raise FarmError("farm is empty; give the farm a label such as web, or leave farm out")
+    if prune and params.get("names") is not None and not farm:
+        raise FarmError("prune with names needs farm: only instances labelled with that farm "
+                        f"({FARM_KEY}) are pruned, so set farm (e.g. farm: web)")
+    workers = int(params.get("workers") if params.get("workers") is not None else 10)
+    if workers < 1:
+        raise FarmError(f"workers is {workers}; it must be 1 or more")
+    wait_timeout = int(params.get("wait_timeout") if params.get("wait_timeout") is not None else 60)
+    if wait_timeout < 0:
+        raise FarmError(f"wait_timeout is {wait_timeout}; it must be 0 or more seconds")
+    return FarmSpec(
+        names=names,
+        image=params.get("image") or None,
+        profiles=profiles,
+        config=normalize_config(params.get("config")),
+        devices=normalize_devices(params.get("devices")),
+        state=state,
+        prune=prune,
+        farm=farm,
+        name_prefix=params.get("name_prefix") if params.get("names") is None else None,
+        workers=workers,
+        wait_for_ipv6=bool(params.get("wait_for_ipv6", True)),
+        wait_timeout=wait_timeout,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# The plan
+
+
+def is_ignored_key(key: str) -> bool:
+    return key.startswith(IGNORED_CONFIG_PREFIXES)
+
+
+def managed_config(config: dict[str, Any], spec: FarmSpec) -> dict[str, str]:
+    """The part of an instance's config this farm manages."""
+    result = {}
+    for key, value in (config or {}).items():
+        if is_ignored_key(key) or (key == FARM_KEY and spec.farm is None):
+            continue
+        result[key] = str(value)
+    return result
+
+
+def desired_config(spec: FarmSpec) -> dict[str, str] | None:
+    """The managed config the instances should have; None when config is not managed (only the label)."""
+    if spec.config is None:
+        return None
+    result = {k: v for k, v in spec.config.items() if not is_ignored_key(k)}
+    if spec.farm is not None:
+        result[FARM_KEY] = spec.farm
+    return result
+
+
+def new_config(current: dict[str, Any], spec: FarmSpec) -> dict[str, str]:
+    """The whole config to PUT: LXD's own keys (and keys not managed) kept, managed keys as desired."""
+    wanted = desired_config(spec)
+    if wanted is None:
+        result = {k: str(v) for k, v in (current or {}).items()}
+    else:
+        result = {k: str(v) for k, v in (current or {}).items()
+                  if is_ignored_key(k) or (k == FARM_KEY and spec.farm is None)}
+        result.update(wanted)
+    if spec.farm is not None:
+        result[FARM_KEY] = spec.farm
+    return result
+
+
+def drift(instance: dict[str, Any], spec: FarmSpec) -> dict[str, tuple[Any, Any]]:
+    """{'profiles'|'config'|'devices': (current, desired)} for what differs from the spec."""
+    changes: dict[str, tuple[Any, Any]] = {}
+    profiles = list(instance.get("profiles") or [])
+    if profiles != spec.profiles:
+        changes["profiles"] = (profiles, list(spec.profiles))
+    current = managed_config(instance.get("config") or {}, spec)
+    wanted = desired_config(spec)
+    if wanted is None:
+        if spec.farm is not None and current.get(FARM_KEY) != spec.farm:
+            wanted = dict(current)
+            wanted[FARM_KEY] = spec.farm
+    if wanted is not None and current != wanted:
+        changes["config"] = (current, wanted)
+    if spec.devices is not None:
+        devices = {d: {k: str(v) for k, v in s.items()} for d, s in (instance.get("devices") or {}).items()}
+        if devices != spec.devices:
+            changes["devices"] = (devices, spec.devices)
+    return changes
+
+
+def instance_state(instance: dict[str, Any] | None) -> str:
+    """'Running', 'Stopped', 'absent', or LXD's status as it is (Frozen, Error, ...)."""
+    if instance is None:
+        return "absent"
+    return str(instance.get("status") or "Stopped")
+
+
+@dataclass
+class Step:
+    """What one instance needs. ``before``/``after`` are states as `instance_state` gives them."""
+
+    name: str
+    before: str
+    after: str
+    create: bool = False
+    update: bool = False
+    start: bool = False
+    stop: bool = False
+    delete: bool = False
+    pruned: bool = False
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    @property
+    def actions(self) -> list[str]:
+        return [a for a in ("create", "update", "start", "stop", "delete") if getattr(self, a)]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.actions)
+
+
+_DIGITS_RE = re.compile(r"\d+")
+
+
+def natural_key(name: str) -> list[Any]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def prune_candidates(spec: FarmSpec, instances: dict[str, dict[str, Any]]) -> list[str]:
+    """Instances beyond the desired set that belong to the farm (by name_prefix + digits, or by label)."""
+    wanted = set(spec.names)
+    result = []
+    for name, instance in instances.items():
+        if name in wanted:
+            continue
+        if spec.name_prefix is not None:
+            rest = name[len(spec.name_prefix):] if name.startswith(spec.name_prefix) else ""
+            if rest and _DIGITS_RE.fullmatch(rest):
+                result.append(name)
+        elif spec.farm is not None and (instance.get("config") or {}).get(FARM_KEY) == spec.farm:
+            result.append(name)
+    return sorted(result, key=natural_key)
+
+
+def plan(spec: FarmSpec, instances: dict[str, dict[str, Any]]) -> list[Step]:
+    """One Step per desired instance (in order), then one per pruned instance (with prune=true)."""
+    steps = []
+    for name in spec.names:
+        instance = instances.get(name)
+        before = instance_state(instance)
+        if spec.state == "absent":
+            steps.append(Step(name, before, "absent", delete=instance is not None))
+            continue
+        after = "Running" if spec.state == "started" else "Stopped"
+        if instance is None:
+            steps.append(Step(name, before, after, create=True, start=spec.state == "started"))
+            continue
+        changes = drift(instance, spec)
+        step = Step(name, before, after, update=bool(changes), changes=changes)
+        if spec.state == "started":
+            step.start = before != "Running"
+        else:
+            step.stop = before not in ("Stopped",)
+        steps.append(step)
+    if spec.prune:
+        for name in prune_candidates(spec, instances):
+            steps.append(Step(name, instance_state(instances[name]), "absent", delete=True, pruned=True))
+    return steps
+
+
+def diff_of(steps: list[Step]) -> dict[str, dict[str, Any]]:
+    """{before, after}: {name: state} for every instance concerned, plus '<name>.profiles' (and .config,
+    .devices) entries for the instances whose settings change."""
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for step in steps:
+        before[step.name] = step.before
+        after[step.name] = step.after
+        for what, (old, new) in step.changes.items():
+            before[f"{step.name}.{what}"] = old
+            after[f"{step.name}.{what}"] = new
+    return {"before": before, "after": after}
+
+
+def create_body(name: str, spec: FarmSpec, source: dict[str, str]) -> dict[str, Any]:
+    config = dict(spec.config or {})
+    if spec.farm is not None:
+        config[FARM_KEY] = spec.farm
+    return {
+        "name": name,
+        "type": "container",
+        "source": dict(source),
+        "profiles": list(spec.profiles),
+        "config": config,
+        "devices": {d: dict(s) for d, s in (spec.devices or {}).items()},
+    }
+
+
+def update_body(instance: dict[str, Any], spec: FarmSpec) -> dict[str, Any]:
+    """The PUT body for instances/<name>: the instance as it is with profiles, config and devices as desired."""
+    body = {
+        "architecture": instance.get("architecture"),
+        "config": new_config(instance.get("config") or {}, spec),
+        "devices": ({d: dict(s) for d, s in spec.devices.items()} if spec.devices is not None
+                    else instance.get("devices") or {}),
+        "ephemeral": bool(instance.get("ephemeral")),
+        "profiles": list(spec.profiles),
+        "description": instance.get("description") or "",
+        "stateful": bool(instance.get("stateful")),
+    }
+    return body
+
+
+# --------------------------------------------------------------------------------------------------
+# Facts about instances
+
+
+def has_nic(instance: dict[str, Any]) -> bool:
+    devices = instance.get("expanded_devices") or instance.get("devices") or {}
+    return any((d or {}).get("type") == "nic" for d in devices.values())
+
+
+def instance_facts(name: str, instance: dict[str, Any] | None, created: bool = False,
+                   changed: bool = False) -> dict[str, Any]:
+    """What the task returns per instance."""
+    if instance is None:
+        return {"name": name, "state": "absent", "status": None, "mac": None,
+                "ipv6": {"global": [], "ula": [], "link_local": []}, "ipv4": [], "address": None,
+                "created": created, "changed": changed, "location": None}
+    network = (instance.get("state") or {}).get("network")
+    addrs = instance_addresses(network)
+    mac = addrs["mac"]
+    if mac is None:
+        config = instance.get("config") or {}
+        keys = sorted(k for k in config if k.startswith("volatile.") and k.endswith(".hwaddr"))
+        keys.sort(key=lambda k: 0 if k == "volatile.eth0.hwaddr" else 1)
+        mac = config[keys[0]] if keys else None
+    return {
+        "name": name,
+        "state": instance_state(instance),
+        "status": instance.get("status"),
+        "mac": mac,
+        "ipv6": {"global": addrs["global"], "ula": addrs["ula"], "link_local": addrs["link_local"]},
+        "ipv4": addrs["ipv4"],
+        "address": addrs["global"][0] if addrs["global"] else None,
+        "created": created,
+        "changed": changed,
+        "location": instance.get("location"),
+    }
+
+
+def without_global(names: list[str], instances: dict[str, dict[str, Any]]) -> list[str]:
+    """The running instances among ``names`` that have a NIC but no global IPv6 address yet."""
+    result = []
+    for name in names:
+        instance = instances.get(name)
+        if instance is None or instance.get("status") != "Running" or not has_nic(instance):
+            continue
+        addrs = instance_addresses((instance.get("state") or {}).get("network"))
+        if not addrs["global"]:
+            result.append(name)
+    return result
+
+
+def no_global_message(names: list[str], instances: dict[str, dict[str, Any]], timeout: float) -> str:
+    parts = []
+    for name in names:
+        addrs = instance_addresses(((instances.get(name) or {}).get("state") or {}).get("network"))
+        seen = addrs["ula"] + addrs["link_local"]
+        parts.append(f"{name} ({', '.join(seen) if seen else 'no IPv6 address at all'})")
+    return (f"no global IPv6 prefix was seen within {timeout:g} s on {', '.join(parts)}: "
+            f"is a router advertising a global prefix on the bridge these instances are attached to? "
+            f"(check with 'rdisc6' or 'radvdump' on it, or raise wait_timeout)")
+
+
+def log_tail(text: str, lines: int = LOG_TAIL_LINES) -> str:
+    return "\n".join(text.rstrip("\n").splitlines()[-lines:])
+
+
+# --------------------------------------------------------------------------------------------------
+# Talking to LXD
+
+
+def list_instances(client: LxdClient) -> dict[str, dict[str, Any]]:
+    """Every instance with its state, in one call."""
+    return {i["name"]: i for i in client.get("instances", params={"recursion": "2"}) or []}
+
+
+def resolve_image(client: LxdClient, image: str | None) -> dict[str, str]:
+    """The create source for an alias or a fingerprint; FarmError naming the existing aliases if unknown."""
+    if not image:
+        raise FarmError("image is required to create instances; give an image alias or fingerprint "
+                        "(see 'lxc image list')")
+    if client.get_or_none(f"images/aliases/{image}") is not None:
+        return {"type": "image", "alias": image}
+    if _HEX_RE.match(image.lower()):
+        found = client.get_or_none(f"images/{image.lower()}")
+        if found is not None:
+            return {"type": "image", "fingerprint": found.get("fingerprint", image.lower())}
+    aliases = sorted(a.get("name", "") for a in client.get("images/aliases", params={"recursion": "1"}) or [])
+    raise FarmError(f"image {image!r} is neither an image alias nor a fingerprint on this LXD; existing aliases: "
+                    f"{', '.join(aliases) if aliases else 'none'} (import or publish the image first, "
+                    f"or fix the image option)")
+
+
+def check_profiles(client: LxdClient, profiles: list[str]) -> None:
+    existing = [p.rstrip("/").split("/")[-1] for p in client.get("profiles") or []]
+    missing = [p for p in profiles if p not in existing]
+    if missing:
+        raise FarmError(f"profile{'s' if len(missing) > 1 else ''} {', '.join(missing)} not found on this LXD; "
+                        f"existing profiles: {', '.join(sorted(existing))} (create it first, e.g. with "
+                        f"palmfarm.ipv6.lxd_profile, or fix the profiles option)")
+
+
+class _Worker:
+    """Runs the steps; each thread gets its own client (requests sessions are not shared)."""
+
+    def __init__(self, factory: Callable[[], LxdClient], spec: FarmSpec, source: dict[str, str] | None,
+                 instances: dict[str, dict[str, Any]]) -> None:
+        self.factory = factory
+        self.spec = spec
+        self.source = source
+        self.instances = instances
+        self.local = threading.local()
+
+    def client(self) -> LxdClient:
+        client = getattr(self.local, "client", None)
+        if client is None:
+            client = self.local.client = self.factory()
+        return client
+
+    def state(self, client: LxdClient, name: str, body: dict[str, Any]) -> None:
+        client.request("PUT", f"instances/{name}/state", body)
+
+    def run(self, step: Step) -> dict[str, Any]:
+        """Carry out one step; returns {done: [...actions], error: str|None, phase: str|None}."""
+        done: list[str] = []
+        phase = None
+        try:
+            client = self.client()
+            name = step.name
+            if step.delete:
+                if step.before in ("Running", "Frozen"):
+                    phase = "stop"
+                    self.state(client, name, {"action": "stop", "force": True})
+                phase = "delete"
+                client.request("DELETE", f"instances/{name}")
+                done.append("delete")
+                return {"done": done, "error": None, "phase": None}
+            if step.create:
+                phase = "create"
+                client.request("POST", "instances", create_body(name, self.spec, self.source or {}))
+                done.append("create")
+            if step.update:
+                phase = "update"
+                client.request("PUT", f"instances/{name}", update_body(self.instances[name], self.spec))
+                done.append("update")
+            if step.start:
+                phase = "start"
+                action = "unfreeze" if step.before == "Frozen" else "start"
+                self.state(client, name, {"action": action})
+                done.append("start")
+            if step.stop:
+                phase = "stop"
+                if step.before == "Frozen":
+                    self.state(client, name, {"action": "stop", "force": True})
+                else:
+                    try:
+                        self.state(client, name, {"action": "stop", "timeout": STOP_TIMEOUT})
+                    except LxdError:
+                        self.state(client, name, {"action": "stop", "force": True})
+                done.append("stop")
+            return {"done": done, "error": None, "phase": None}
+        except LxdError as exc:
+            return {"done": done, "error": str(exc), "phase": phase}
+
+    def run_all(self, steps: list[Step]) -> dict[str, dict[str, Any]]:
+        if len(steps) == 1:
+            return {steps[0].name: self.run(steps[0])}
+        with ThreadPoolExecutor(max_workers=min(self.spec.workers, len(steps))) as pool:
+            return dict(zip([s.name for s in steps], pool.map(self.run, steps)))
+
+
+def fetch_log_tail(client: LxdClient, name: str) -> str:
+    try:
+        response = client.raw("GET", f"instances/{name}/logs/lxc.log")
+        text = log_tail(response.text)
+        return text or "(lxc.log is empty)"
+    except LxdError as exc:
+        return f"(no lxc.log: {exc})"
+
+
+def run_farm(spec: FarmSpec, client: LxdClient, factory: Callable[[], LxdClient], check_mode: bool = False,
+             clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+             ) -> dict[str, Any]:
+    """Make the farm look like ``spec``; returns the task result, raises FarmError/LxdError on failure."""
+    instances = list_instances(client)
+    steps = plan(spec, instances)
+    changing = [s for s in steps if s.changed]
+    result: dict[str, Any] = {"changed": bool(changing), "diff": diff_of(steps),
+                              "actions": {s.name: s.actions for s in changing}}
+
+    # Checks that need LXD, before anything is written: only when something is to be created or updated.
+    source = None
+    if any(s.create for s in changing):
+        source = resolve_image(client, spec.image)
+    if any(s.create or (s.update and "profiles" in s.changes) for s in changing):
+        check_profiles(client, spec.profiles)
+
+    if check_mode:
+        done = {s.name: s.actions for s in changing}
+        outcome: dict[str, dict[str, Any]] = {}
+    else:
+        outcome = _Worker(factory, spec, source, instances).run_all(changing) if changing else {}
+        done = {name: o["done"] for name, o in outcome.items()}
+        if changing:
+            instances = list_instances(client)
+    for key, action in (("created", "create"), ("deleted", "delete"), ("started", "start"),
+                        ("stopped", "stop"), ("updated", "update")):
+        result[key] = [s.name for s in changing if action in done.get(s.name, [])]
+
+    def facts(current: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for step in steps:
+            item = instance_facts(step.name, current.get(step.name), created="create" in done.get(step.name, []),
+                                  changed=bool(done.get(step.name)))
+            if check_mode:
+                item["state"] = step.after
+            out.append(item)
+        return out
+
+    failures = {name: o for name, o in outcome.items() if o["error"]}
+    if failures:
+        lines = []
+        for name, failure in failures.items():
+            line = f"{name}: {failure['phase']} failed: {failure['error']}"
+            if failure["phase"] == "start":
+                line += f"\nlast lines of its lxc.log:\n{fetch_log_tail(client, name)}"
+            lines.append(line)
+        running = [n for n in spec.names if instance_state(instances.get(n)) == "Running"]
+        result.update(instances=facts(instances), failed_instances=sorted(failures, key=natural_key),
+                      running=running, changed=bool(any(done.values())))
+        raise FarmError(
+            f"{len(failures)} of {len(changing)} instance(s) failed ({', '.join(result['failed_instances'])}); "
+            f"started: {', '.join(result['started']) or 'none'}; running now: {', '.join(running) or 'none'}\n"
+            + "\n".join(lines), result)
+
+    if spec.state == "started" and spec.wait_for_ipv6 and not check_mode:
+        instances, problem = wait_for_global(spec, client, instances, clock=clock, sleep=sleep)
+        if problem:
+            result["instances"] = facts(instances)
+            result["running"] = [n for n in spec.names if instance_state(instances.get(n)) == "Running"]
+            result["without_global"] = without_global(spec.names, instances)
+            raise FarmError(problem, result)
+
+    result["instances"] = facts(instances)
+    return result
+
+
+def wait_for_global(spec: FarmSpec, client: LxdClient, instances: dict[str, dict[str, Any]],
+                    clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+                    ) -> tuple[dict[str, dict[str, Any]], str | None]:
+    """Poll (one recursive GET a round) until every desired instance with a NIC has a global IPv6 address.
+
+    Returns the instances last seen and None, or a message saying what is missing: an instance that stopped
+    (with the tail of its log) or, at the timeout, the instances without a global address.
+    """
+    deadline = clock() + spec.wait_timeout
+    while True:
+        stopped = [n for n in spec.names if instance_state(instances.get(n)) != "Running"]
+        if stopped:
+            lines = [f"{n} is {instance_state(instances.get(n))}; last lines of its lxc.log:\n"
+                     f"{fetch_log_tail(client, n)}" for n in stopped]
+            running = [n for n in spec.names if n not in stopped]
+            return instances, (f"instance(s) {', '.join(stopped)} did not keep running; running: "
+                               f"{', '.join(running) or 'none'}\n" + "\n".join(lines))
+        waiting = without_global(spec.names, instances)
+        if not waiting:
+            return instances, None
+        if clock() >= deadline:
+            return instances, no_global_message(waiting, instances, spec.wait_timeout)
+        sleep(POLL_INTERVAL)
+        instances = list_instances(client)

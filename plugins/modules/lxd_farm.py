@@ -1,0 +1,339 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: lxd_farm
+short_description: A farm of LXD instances, created and started in parallel, with their global IPv6 addresses
+description:
+  - Makes a set of LXD instances exist in the wanted state, with the wanted profiles, config and devices, and
+    returns each one's addresses, its best global IPv6 address first.
+  - The set is either listed (O(names)) or numbered (O(name_prefix) and O(count), for example C(w2) .. C(w10)).
+  - One recursive API call reads every instance with its state; only what differs is changed, in parallel
+    (O(workers) at a time). A second run with the same options changes nothing and makes no write call.
+  - After starting, the module waits until every started instance that has a network device shows a global
+    IPv6 address (learnt by SLAAC from a router advertisement), polling LXD every 0.2 s.
+  - Everything that can be checked before a change is checked first: instance names, O(count), the image and
+    the profiles. A bad value fails the task with a message naming it, and nothing is created.
+author:
+  - palmfarm.ipv6 contributors
+extends_documentation_fragment:
+  - palmfarm.ipv6.lxd
+  - palmfarm.ipv6.attributes
+options:
+  names:
+    description:
+      - The instances of the farm, by name.
+      - Exactly one of O(names) and O(name_prefix) is required.
+    type: list
+    elements: str
+  name_prefix:
+    description:
+      - The instances of the farm are O(name_prefix) followed by a number, from O(start_index) on,
+        O(count) of them. V(w) with O(start_index=2) and O(count=9) is C(w2) .. C(w10).
+    type: str
+  count:
+    description:
+      - How many instances O(name_prefix) makes. V(0) with O(prune=true) removes the whole farm.
+      - Required with O(name_prefix).
+    type: int
+  start_index:
+    description:
+      - The number of the first instance with O(name_prefix).
+    type: int
+    default: 1
+  image:
+    description:
+      - The image new instances are created from, an alias or a fingerprint (or a unique prefix of one) of a
+        local image.
+      - Required when an instance has to be created. Instances that exist are not rebuilt when it changes.
+    type: str
+  profiles:
+    description:
+      - The profiles of every instance, in order. Instances with other profiles are updated.
+    type: list
+    elements: str
+    default: [default]
+  config:
+    description:
+      - Instance configuration, for example C(limits.cpu) or C(user.*) keys.
+      - When given, it is the whole configuration the module manages; other keys are removed. Keys of LXD's own
+        (C(volatile.*), C(image.*)) are never compared nor removed. When omitted, the configuration is left as
+        it is.
+      - Values are compared as the strings LXD stores (V(2) as V("2"), V(true) as V("true")).
+    type: dict
+  devices:
+    description:
+      - Devices of the instances themselves (on top of those of the profiles), a dict of device name to
+        settings; every device needs a C(type). When omitted, the devices are left as they are.
+    type: dict
+  state:
+    description:
+      - V(started) creates what is missing and starts every instance, V(stopped) creates what is missing and
+        stops every instance, V(absent) deletes the instances.
+    type: str
+    choices: [started, stopped, absent]
+    default: started
+  prune:
+    description:
+      - Also delete the instances of this farm that are beyond the desired set.
+      - With O(name_prefix), those are the instances named O(name_prefix) followed by digits only. With O(names),
+        those carrying the O(farm) label; O(farm) is then required.
+    type: bool
+    default: false
+  farm:
+    description:
+      - A label for the farm, kept in the instance config key C(user.palmfarm.farm) and used by O(prune).
+    type: str
+  workers:
+    description:
+      - How many instances are changed at the same time.
+    type: int
+    default: 10
+  wait_for_ipv6:
+    description:
+      - Wait until every started instance that has a network device has a global IPv6 address.
+      - The task fails when one has only ULA or link-local addresses after O(wait_timeout) seconds.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for the global IPv6 addresses.
+    type: int
+    default: 60
+notes:
+  - An instance that fails to start fails the task with the last lines of its C(lxc.log); the result says which
+    instances did start.
+  - Instances are created from local images only; import or publish the image first.
+seealso:
+  - module: palmfarm.ipv6.lxd_profile
+  - module: palmfarm.ipv6.lxd_image
+  - module: community.general.lxd_container
+"""
+
+EXAMPLES = r"""
+- name: Nine web servers w2 .. w10 on the home LAN bridge, each with its global IPv6 address
+  palmfarm.ipv6.lxd_farm:
+    name_prefix: w
+    start_index: 2
+    count: 9
+    image: web_image
+    profiles: [default, extbridge]
+    farm: web
+  register: farm
+
+- name: Show where they are
+  ansible.builtin.debug:
+    msg: "{{ farm.instances | map(attribute='address') | list }}"
+
+- name: Scale down to three, deleting w5 .. w10
+  palmfarm.ipv6.lxd_farm:
+    name_prefix: w
+    start_index: 2
+    count: 3
+    image: web_image
+    profiles: [default, extbridge]
+    prune: true
+
+- name: A listed farm with two CPUs each, its other members removed
+  palmfarm.ipv6.lxd_farm:
+    names: [front, back]
+    farm: shop
+    prune: true
+    image: palmfarm-base
+    profiles: [default, extbridge]
+    config:
+      limits.cpu: 2
+
+- name: Stop the farm
+  palmfarm.ipv6.lxd_farm:
+    name_prefix: w
+    start_index: 2
+    count: 9
+    state: stopped
+
+- name: Remove the farm
+  palmfarm.ipv6.lxd_farm:
+    name_prefix: w
+    count: 0
+    prune: true
+"""
+
+RETURN = r"""
+instances:
+  description:
+    - One item per instance concerned, the desired ones in order, then the pruned ones.
+    - In check mode, V(state) is the state the instance would have and the rest is as it is now.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The instance name.
+      type: str
+      sample: w2
+    state:
+      description: V(Running), V(Stopped) or V(absent) (or another LXD status such as V(Frozen)).
+      type: str
+      sample: Running
+    status:
+      description: The status LXD reports, null when the instance does not exist.
+      type: str
+      sample: Running
+    mac:
+      description: The MAC address of the first network interface.
+      type: str
+      sample: 00:16:3e:97:4e:c9
+    ipv6:
+      description: The IPv6 addresses by scope; within a scope the stable EUI-64 address comes first.
+      type: dict
+      contains:
+        global:
+          description: Global addresses.
+          type: list
+          elements: str
+          sample: [2001:db8:ebbd:2080:216:3eff:fe97:4ec9]
+        ula:
+          description: Unique local addresses (fc00::/7).
+          type: list
+          elements: str
+          sample: [fd6a:c19d:b07:2080:216:3eff:fe97:4ec9]
+        link_local:
+          description: Link-local addresses.
+          type: list
+          elements: str
+          sample: [fe80::216:3eff:fe97:4ec9]
+    ipv4:
+      description: IPv4 addresses.
+      type: list
+      elements: str
+      sample: []
+    address:
+      description: The best global IPv6 address (the EUI-64 one when present), null when there is none.
+      type: str
+      sample: 2001:db8:ebbd:2080:216:3eff:fe97:4ec9
+    created:
+      description: Whether this task created the instance.
+      type: bool
+    changed:
+      description: Whether this task changed the instance.
+      type: bool
+    location:
+      description: The cluster member the instance is on (V(none) outside a cluster).
+      type: str
+      sample: none
+created:
+  description: Names of the instances created (or that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [w9, w10]
+deleted:
+  description: Names of the instances deleted (or that would be).
+  returned: always
+  type: list
+  elements: str
+  sample: [w11]
+started:
+  description: Names of the instances started (or that would be).
+  returned: always
+  type: list
+  elements: str
+  sample: [w9, w10]
+stopped:
+  description: Names of the instances stopped (or that would be).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+updated:
+  description: Names of the instances whose profiles, config or devices were updated (or would be).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+actions:
+  description: What was done (or would be done) per instance changed, in order.
+  returned: always
+  type: dict
+  sample: {w9: [create, start], w11: [delete]}
+diff:
+  description:
+    - The states before and after as C({name: state}) maps, with C(<name>.profiles), C(<name>.config) and
+      C(<name>.devices) entries for the instances whose settings change.
+  returned: always
+  type: dict
+  sample:
+    before: {w2: Running, w3: absent, w2.profiles: [default]}
+    after: {w2: Running, w3: Running, w2.profiles: [default, extbridge]}
+failed_instances:
+  description: On failure, the instances whose change failed.
+  returned: failure
+  type: list
+  elements: str
+  sample: [w3]
+running:
+  description: On failure, the desired instances that are running.
+  returned: failure
+  type: list
+  elements: str
+  sample: [w2, w4]
+without_global:
+  description: When the wait for addresses timed out, the instances still without a global IPv6 address.
+  returned: failure
+  type: list
+  elements: str
+  sample: [w2]
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm import build_spec, run_farm
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdError
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_dep import HAS_PYLXD, PYLXD_IMPORT_ERROR
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_module import (
+    client_from_params,
+    lxd_connection_argument_spec,
+)
+
+
+def main() -> None:
+    argument_spec = lxd_connection_argument_spec()
+    argument_spec.update(
+        names=dict(type="list", elements="str"),
+        name_prefix=dict(type="str"),
+        count=dict(type="int"),
+        start_index=dict(type="int", default=1),
+        image=dict(type="str"),
+        profiles=dict(type="list", elements="str", default=["default"]),
+        config=dict(type="dict"),
+        devices=dict(type="dict"),
+        state=dict(type="str", choices=["started", "stopped", "absent"], default="started"),
+        prune=dict(type="bool", default=False),
+        farm=dict(type="str"),
+        workers=dict(type="int", default=10),
+        wait_for_ipv6=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=60),
+    )
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        mutually_exclusive=[("names", "name_prefix")],
+        required_one_of=[("names", "name_prefix")],
+        required_by={"name_prefix": "count"},
+        supports_check_mode=True,
+    )
+    try:
+        spec = build_spec(module.params)
+        if not HAS_PYLXD:
+            module.fail_json(msg=missing_required_lib("pylxd"), exception=PYLXD_IMPORT_ERROR)
+        result = run_farm(spec, client_from_params(module.params), lambda: client_from_params(module.params),
+                          check_mode=module.check_mode)
+    except LxdError as exc:
+        module.fail_json(msg=str(exc), **getattr(exc, "result", {}))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

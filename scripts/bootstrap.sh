@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Everything `make` needs on a fresh Debian 12 machine (as root), installed once:
+#   - Debian packages for LXD and the embedded lab (apt-get update only when something is missing);
+#   - .venv with requirements-test.txt, .venv-lint with requirements-lint.txt (each rebuilt only when
+#     its requirements files change: a sha256 stamp is kept inside the virtualenv);
+#   - the collection link .cache/collections/ansible_collections/palmfarm/ipv6 -> this repository.
+# Safe to run again: when everything is in place it only says so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+say() { printf 'bootstrap: %s\n' "$*"; }
+
+# --- Debian packages -------------------------------------------------------------------------------
+# The lab needs: debootstrap (base image), busybox-static (tiny test image), radvd and iproute2 (the
+# home router in a network namespace), nftables, curl, rsync, git, xz-utils.
+packages=(debootstrap busybox-static radvd nftables iproute2 curl rsync git xz-utils ca-certificates procps)
+# An LXD that is already there (the snap on Ubuntu, a hand-installed one) is used as it is: never install
+# a second one beside it.
+if command -v lxd >/dev/null 2>&1 || [ -S /var/snap/lxd/common/lxd/unix.socket ]; then
+    say "LXD is already installed ($(command -v lxd || echo snap)): using it"
+else
+    packages+=(lxd lxd-client)
+fi
+
+missing=()
+for pkg in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+    [ "$status" = installed ] || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        say "missing Debian packages: ${missing[*]}; run this script as root to install them" >&2
+        exit 1
+    fi
+    say "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+    say "Debian packages: all present"
+fi
+
+# --- Python virtualenvs ----------------------------------------------------------------------------
+# Python here may be pyenv's, where a shim can exist for an interpreter that is not installed: take
+# python3.11 only when it really runs.
+PYTHON=python3
+if command -v python3.11 >/dev/null 2>&1 && python3.11 -c 'import venv' >/dev/null 2>&1; then
+    PYTHON=python3.11
+fi
+
+# requirements_sha FILE...: one sha256 over the given files and the files they include with -r.
+requirements_sha() {
+    local files=() f inc
+    for f in "$@"; do
+        files+=("$f")
+        while read -r inc; do
+            files+=("$(dirname "$f")/$inc")
+        done < <(sed -n 's/^[[:space:]]*-r[[:space:]]*\([^[:space:]#]*\).*/\1/p' "$f")
+    done
+    cat "${files[@]}" | sha256sum | cut -d' ' -f1
+}
+
+# ensure_venv DIR REQUIREMENTS_FILE
+ensure_venv() {
+    local dir=$1 req=$2 stamp want
+    stamp="$dir/.requirements.sha256"
+    want=$(requirements_sha "$req")
+    if [ -x "$dir/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        say "$dir: up to date with $req"
+        return
+    fi
+    if [ ! -x "$dir/bin/python" ]; then
+        say "creating $dir with $($PYTHON -c 'import sys; print(sys.executable)')"
+        "$PYTHON" -m venv "$dir"
+    fi
+    say "$dir: installing $req"
+    "$dir/bin/python" -m pip install -q -r "$req"
+    printf '%s\n' "$want" >"$stamp"
+}
+
+ensure_venv "$ROOT/.venv" requirements-test.txt
+ensure_venv "$ROOT/.venv-lint" requirements-lint.txt
+
+# --- the collection, importable as palmfarm.ipv6 ---------------------------------------------------
+link=.cache/collections/ansible_collections/palmfarm/ipv6
+if [ "$(readlink "$link" 2>/dev/null || true)" = "$ROOT" ]; then
+    say "$link -> $ROOT: present"
+else
+    mkdir -p "$(dirname "$link")"
+    if [ -e "$link" ] && [ ! -L "$link" ]; then
+        say "$link exists and is not a link; move it away and run again" >&2
+        exit 1
+    fi
+    ln -sfn "$ROOT" "$link"
+    say "linked $link -> $ROOT"
+fi
+say "done"

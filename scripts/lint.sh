@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Usage: scripts/lint.sh
+#
+# ansible-lint (profile production, see .ansible-lint), yamllint (.yamllint) and ruff (pyproject.toml), all from
+# the .venv-lint virtualenv (requirements-lint.txt). Every linter runs even when an earlier one fails; the
+# script fails when any of them did.
+set -uo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+lint_bin="${LINT_VENV:-$root/.venv-lint}/bin"
+cd "$root" || exit 1
+
+for tool in ansible-lint yamllint ruff; do
+    if [[ ! -x "$lint_bin/$tool" ]]; then
+        echo "lint: $lint_bin/$tool is missing; run 'make bootstrap' first" >&2
+        exit 1
+    fi
+done
+# ansible-lint runs ansible-playbook and friends from PATH: take the ones beside it.
+export PATH="$lint_bin:$PATH"
+export ANSIBLE_CONFIG="$root/ansible.cfg"
+
+failed=()
+run() {
+    local name="$1"
+    shift
+    echo "lint: $*"
+    "$@" || failed+=("$name")
+}
+
+run ansible-lint ansible-lint --nocolor
+run yamllint yamllint --strict --format standard .
+run ruff ruff check --no-cache --output-format concise plugins tests bench scripts
+
+if (( ${#failed[@]} )); then
+    echo "lint: FAILED: ${failed[*]}" >&2
+    exit 1
+fi
+echo "lint: ansible-lint, yamllint and ruff passed"
