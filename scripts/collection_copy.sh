@@ -28,8 +28,8 @@ case "$dest/" in
         ;;
 esac
 
-excludes=(--exclude=.git --exclude='.venv*' --exclude=.cache --exclude=tests/output
-          --exclude=__pycache__ --exclude='*.pyc')
+excludes=(--exclude=.git --exclude='.venv*' --exclude=.cache --exclude=tests/output --exclude=.ansible --exclude=.hypothesis
+          --exclude=.pytest_cache --exclude=.ruff_cache --exclude=__pycache__ --exclude='*.pyc')
 
 rm -rf "$dest"
 mkdir -p "$dest"
@@ -39,7 +39,7 @@ if git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     git -C "$root" ls-files -z --cached --others --exclude-standard \
         | rsync -a --from0 --files-from=- --ignore-missing-args "${excludes[@]}" "$root/" "$dest/"
 else
-    rsync -a "${excludes[@]}" --exclude=.pytest_cache --exclude=.ruff_cache "$root/" "$dest/"
+    rsync -a "${excludes[@]}" "$root/" "$dest/"
 fi
 
 echo "$dest"

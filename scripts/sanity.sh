@@ -21,6 +21,12 @@ if [[ ! -x "$venv_bin/ansible-test" ]]; then
     exit 1
 fi
 
+# Without shellcheck ansible-test skips its shellcheck test with a mere warning.
+if ! command -v shellcheck >/dev/null; then
+    echo "sanity: shellcheck is missing (Debian package shellcheck); run 'make bootstrap' first" >&2
+    exit 1
+fi
+
 shopt -s nullglob
 ignores=("$root"/tests/sanity/ignore-*.txt)
 if (( ${#ignores[@]} )); then

@@ -27,24 +27,34 @@ options:
     type: str
   client_cert:
     description:
-      - Client certificate (PEM file) for a remote LXD over HTTPS.
+      - Client certificate (PEM file) for a remote LXD over HTTPS. Required with an C(https://) O(url),
+        together with O(client_key); ignored for a local socket.
+      - Make one with C(openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:secp384r1 -nodes -days 3650
+        -subj /CN=ansible -keyout client.key -out client.crt), or use C(~/.config/lxc/client.crt) of a
+        machine whose C(lxc) already talks to the server.
     type: path
     aliases: [cert_file]
   client_key:
     description:
-      - Private key (PEM file) of O(client_cert).
+      - Private key (PEM file, not encrypted) of O(client_cert).
     type: path
     aliases: [key_file]
   server_cert:
     description:
-      - The remote server's certificate (PEM file). When given, the connection is pinned to it
-        (its SHA-256 fingerprint must match) instead of trusting the system CA store, which never
-        knows LXD's self-signed certificates.
+      - The remote server's certificate (PEM file), a copy of its C(/var/lib/lxd/server.crt)
+        (C(/var/snap/lxd/common/lxd/server.crt) with the snap). When given, the connection is pinned to it:
+        the server must present exactly this certificate (same SHA-256 fingerprint), whatever CA bundle
+        C($REQUESTS_CA_BUNDLE) names.
+      - When omitted, the server's certificate must be signed by a CA this host trusts, which LXD's own
+        self-signed certificate never is.
     type: path
   trust_token:
     description:
-      - A trust token (C(lxc config trust add)) or, on older servers, the trust password, used once
-        to get O(client_cert) trusted by the remote server.
+      - A trust token (printed by C(lxc config trust add --name NAME) on the server) or, on older servers,
+        the trust password. It is used only when the server does not trust O(client_cert) yet, to get it
+        trusted; a token works once, so later runs may keep or drop it.
+      - Getting the certificate trusted changes the server even in check mode, as nothing can be read
+        from it before.
     type: str
     aliases: [trust_password]
   timeout:

@@ -89,6 +89,7 @@ seealso:
 """
 
 EXAMPLES = r"""
+---
 # web.lxd.yml: the running web servers of the farm, reached over SSH at their global IPv6 address
 plugin: palmfarm.ipv6.lxd
 states: [running]
@@ -99,6 +100,7 @@ keyed_groups:
 compose:
   ansible_user: "'root'"
 
+---
 # admin.lxd.yml: every instance, reached through LXD itself, grouped by profile and cached for an hour
 plugin: palmfarm.ipv6.lxd
 connection: lxd
@@ -112,6 +114,7 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/palmfarm-lxd-inventory
 cache_timeout: 3600
 
+---
 # remote.lxd.yml: a remote LXD over HTTPS, one project, ULA addresses before global ones
 plugin: palmfarm.ipv6.lxd
 url: https://lxd.home.example:8443
@@ -183,9 +186,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError(f"{missing_required_lib('pylxd')}\n{PYLXD_IMPORT_ERROR}")
         params = {name: self.get_option(name) for name in CONNECTION_OPTIONS}
         try:
-            return client_from_params(params).get("instances", params={"recursion": 2})
+            client = client_from_params(params)
+            instances = client.get("instances", params={"recursion": 2})
+            # LXD answers an empty list for a project it does not have; say so instead of an empty inventory.
+            project = params["project"]
+            if not instances and project and client.get_or_none(f"projects/{project}") is None:
+                raise LxdError(f"LXD has no project {project!r}; fix the project option ('lxc project list' "
+                               f"shows the projects) or leave it out for the default project")
         except LxdError as exc:
             raise AnsibleParserError(f"cannot list LXD instances: {exc}") from exc
+        return instances
 
     def _populate(self, hosts: list[InventoryHost]) -> None:
         strict = self.get_option("strict")

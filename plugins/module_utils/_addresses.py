@@ -37,11 +37,16 @@ def interface_id(mac: str) -> int:
 
 
 def eui64(mac: str, prefix: str) -> str:
-    """The SLAAC address a host with this MAC takes in this /64: eui64('00:16:3e:97:4e:c9', '2001:db8:ebbd:2080::/64')."""
+    """The SLAAC address a host with this MAC takes in this /64.
+
+    eui64('00:16:3e:97:4e:c9', '2001:db8:ebbd:2080::/64') == '2001:db8:ebbd:2080:216:3eff:fe97:4ec9'
+    """
     try:
         net = ipaddress.IPv6Network(str(prefix).strip(), strict=False)
     except ValueError as exc:
-        raise AddressError(f"prefix {prefix!r} is not an IPv6 prefix: {exc}; write it as e.g. 2001:db8:ebbd:2080::/64") from exc
+        raise AddressError(
+            f"prefix {prefix!r} is not an IPv6 prefix: {exc}; write it as e.g. 2001:db8:ebbd:2080::/64"
+        ) from exc
     if net.prefixlen != 64:
         raise AddressError(f"prefix {prefix} is not a /64; EUI-64 addresses need a /64")
     return str(ipaddress.IPv6Address(int(net.network_address) | interface_id(mac)))

@@ -10,12 +10,24 @@ domain exception, `LxdError`, whose message says what went wrong and what to do.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import os
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from ._lxd_dep import pylxd, pylxd_exceptions
+
+try:  # a dependency of pylxd; missing only when pylxd is, which the modules report
+    import requests
+    import requests.adapters
+except ImportError:  # pragma: no cover
+    requests = None  # type: ignore[assignment]
+    _HTTPAdapter: Any = object
+else:
+    _HTTPAdapter = requests.adapters.HTTPAdapter
 
 SOCKET_CANDIDATES = (
     "/var/snap/lxd/common/lxd/unix.socket",
@@ -59,7 +71,8 @@ def find_socket(url: str | None, environ: dict[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     if url:
         path = url[len("unix:"):] if url.startswith("unix:") else url
-        path = path.lstrip("/") and "/" + path.lstrip("/")
+        if path.startswith("/"):
+            path = "/" + path.lstrip("/")  # unix:///var/lib/lxd/unix.socket
         if not os.path.exists(path):
             raise LxdError(f"no LXD socket at {path}: {START_HINT}")
         return path
@@ -73,7 +86,68 @@ def find_socket(url: str | None, environ: dict[str, str] | None = None) -> str:
 
 
 def is_remote(url: str | None) -> bool:
-    return bool(url) and str(url).startswith("https://")
+    return bool(url) and str(url).lower().startswith("https://")
+
+
+def url_problem(url: str | None) -> str | None:
+    """Why `url` cannot name an LXD (an unknown scheme, a host without a port...), or None when it can."""
+    if not url:
+        return None
+    scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", url)
+    if scheme and scheme.group(1).lower() not in ("https", "unix"):
+        return (f"url {url!r}: LXD is reached over https:// (e.g. https://lxd.example.net:8443) "
+                f"or a unix socket (unix:/var/lib/lxd/unix.socket)")
+    if is_remote(url) and not re.match(r"^https://(\[[0-9A-Fa-f:.]+\]|[^/:\[\]]+)(:[0-9]{1,5})?/?$", url):
+        return (f"url {url!r} is not https://HOST[:PORT]; write e.g. https://lxd.example.net:8443 "
+                f"or https://[2001:db8::1]:8443, without a path")
+    return None
+
+
+def pem_fingerprint(pem: str) -> str:
+    """SHA-256 fingerprint (lower-case hex, as LXD shows it) of the first certificate in PEM text."""
+    match = re.search(r"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", pem, re.S)
+    if not match:
+        raise ValueError("no PEM certificate (-----BEGIN CERTIFICATE-----) found")
+    try:
+        der = base64.b64decode("".join(match.group(1).split()), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"the PEM certificate is not valid base64: {exc}") from exc
+    return hashlib.sha256(der).hexdigest()
+
+
+def connection_problem(conn: LxdConnection) -> str | None:
+    """What is wrong with the connection options, checked before anything is sent; None when nothing."""
+    problem = url_problem(conn.url)
+    if problem or not is_remote(conn.url):
+        return problem
+    if bool(conn.client_cert) != bool(conn.client_key):
+        given, missing = ("client_cert", "client_key") if conn.client_cert else ("client_key", "client_cert")
+        return f"{given} is set but {missing} is not: a remote LXD needs both, the certificate and its key"
+    for option in ("client_cert", "client_key", "server_cert"):
+        path = getattr(conn, option)
+        if path and not os.path.isfile(path):
+            return f"{option} {path} does not exist or is not a file; fix the path"
+    if conn.trust_token and not conn.client_cert:
+        return ("trust_token is set but client_cert is not: the token makes a client certificate trusted, "
+                "so pass client_cert and client_key (make them with 'openssl req -x509 ...' or take "
+                "~/.config/lxc/client.crt and client.key)")
+    return None
+
+
+def reason_of(text: str) -> str:
+    """The useful part of a requests/urllib3 connection error, e.g. '[Errno 111] Connection refused'."""
+    patterns = (
+        r"Fingerprints did not match\. Expected \"[0-9a-f]+\", got \"[0-9a-f]+\"",
+        r"certificate verify failed: [^(')\"]+",
+        r"\[Errno -?\d+\] [^'\")]+",
+        r"(?:Read|Connect) timed out[^'\")]*",
+        r"\[SSL[^\]]*\][^'\")]*",
+    )
+    for pattern in patterns:
+        match = re.search(pattern, text)
+        if match:
+            return match.group(0).strip().rstrip(".,;")
+    return text.strip()
 
 
 def _error_text(exc: Exception) -> str:
@@ -87,43 +161,119 @@ def _error_text(exc: Exception) -> str:
     return str(exc)
 
 
+class _PinnedAdapter(_HTTPAdapter):
+    """Accepts exactly one server certificate, by SHA-256 fingerprint, whatever CA bundle the environment names.
+
+    pylxd's own adapter reads the certificate from requests' `verify` argument, which requests replaces with
+    $REQUESTS_CA_BUNDLE or $CURL_CA_BUNDLE when those are set, so it would pin the first CA of that bundle.
+    """
+
+    def __init__(self, fingerprint: str) -> None:
+        self.fingerprint = fingerprint
+        super().__init__()
+
+    def send(self, request: Any, stream: bool = False, timeout: Any = None, verify: Any = True, cert: Any = None,
+             proxies: Any = None) -> Any:
+        # No CA check: the fingerprint is the check (urllib3 counts the connection as verified).
+        return super().send(request, stream=stream, timeout=timeout, verify=False, cert=cert, proxies=proxies)
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        super().cert_verify(conn, url, False, cert)
+        conn.assert_fingerprint = self.fingerprint
+
+
+def _https_session(conn: LxdConnection) -> Any:
+    session = requests.Session()
+    session.cert = (conn.client_cert, conn.client_key) if conn.client_cert else None
+    if conn.server_cert:
+        try:
+            with open(conn.server_cert, encoding="ascii", errors="replace") as handle:
+                fingerprint = pem_fingerprint(handle.read())
+        except (OSError, ValueError) as exc:
+            raise LxdError(f"server_cert {conn.server_cert} is not a readable PEM certificate ({exc}); "
+                           f"copy the server's /var/lib/lxd/server.crt "
+                           f"(/var/snap/lxd/common/lxd/server.crt with the snap)") from exc
+        session.verify = False
+        session.mount("https://", _PinnedAdapter(fingerprint))
+    return session
+
+
 class LxdClient:
     """A connected client. Paths are relative to /1.0, e.g. ``profiles/default``."""
 
     def __init__(self, conn: LxdConnection) -> None:
         self.conn = conn
+        problem = connection_problem(conn)
+        if problem:
+            raise LxdError(problem)
+        where = conn.url or "the local socket"
         try:
             if is_remote(conn.url):
+                url = str(conn.url).rstrip("/")
                 cert = (conn.client_cert, conn.client_key) if conn.client_cert else None
-                verify: bool | str = conn.server_cert if conn.server_cert else True
-                self._client = pylxd.Client(
-                    endpoint=conn.url, cert=cert, verify=verify, project=conn.project, timeout=conn.timeout
-                )
-                if conn.trust_token and not self._client.trusted:
-                    self._client.authenticate(conn.trust_token)
+                self._client = pylxd.Client(endpoint=url, cert=cert, project=conn.project, timeout=conn.timeout,
+                                            session=_https_session(conn))
             else:
                 socket = find_socket(conn.url)
                 self._client = pylxd.Client(endpoint=socket, project=conn.project, timeout=conn.timeout)
         except LxdError:
             raise
         except pylxd_exceptions.ClientConnectionFailed as exc:
-            where = conn.url or "the local socket"
-            text = str(exc)
-            if "fingerprint" in text.lower():
-                raise LxdError(
-                    f"the server at {where} presented a certificate that does not match server_cert "
-                    f"{conn.server_cert}: fetch the right one with 'lxc remote add' or 'openssl s_client'"
-                ) from exc
-            raise LxdError(f"cannot reach LXD at {where}: {text or 'connection failed'}; "
-                           f"check the address and that LXD listens there (core.https_address)") from exc
+            raise LxdError(self._connection_failure(str(exc) + " " + str(exc.__context__ or ""))) from exc
         except pylxd_exceptions.LXDAPIException as exc:
-            raise LxdError(f"LXD at {conn.url or 'the local socket'} refused the connection: {_error_text(exc)}") from exc
-        except Exception as exc:  # requests' SSL and connection errors, bad cert files
-            raise LxdError(f"cannot reach LXD at {conn.url or 'the local socket'}: {exc}") from exc
+            raise LxdError(f"LXD at {where} refused the connection: {_error_text(exc)}") from exc
+        except Exception as exc:  # requests' SSL and connection errors, bad cert or key files
+            raise LxdError(self._connection_failure(str(exc))) from exc
         if is_remote(conn.url) and not self._client.trusted:
+            self._trust()
+
+    def _connection_failure(self, text: str) -> str:
+        conn = self.conn
+        where = conn.url or "the local socket"
+        if "fingerprints did not match" in text.lower():
+            return (f"the certificate of LXD at {where} does not match server_cert {conn.server_cert} "
+                    f"({reason_of(text)}): the server has another certificate, or something else answers there; "
+                    f"copy the server's own /var/lib/lxd/server.crt (/var/snap/lxd/common/lxd/server.crt with "
+                    f"the snap) to server_cert")
+        if "certificate verify failed" in text.lower():
+            return (f"the certificate of LXD at {where} is not signed by a CA this host trusts "
+                    f"({reason_of(text)}); LXD's own certificate is self-signed: pin it by setting server_cert "
+                    f"to a copy of the server's /var/lib/lxd/server.crt (/var/snap/lxd/common/lxd/server.crt "
+                    f"with the snap)")
+        if re.search(r"PEM|private key|key values mismatch|\[SSL\]", text) and conn.client_cert:
+            return (f"cannot use client_cert {conn.client_cert} with client_key {conn.client_key} "
+                    f"({reason_of(text)}): both must be PEM files, the key belonging to the certificate")
+        return (f"cannot reach LXD at {where}: {reason_of(text) or 'connection failed'}; check the address, "
+                f"and that LXD listens there ('lxc config set core.https_address [::]:8443' on the server)")
+
+    def _trust(self) -> None:
+        """Get the client certificate trusted with the trust token, or explain how to."""
+        conn = self.conn
+        if not conn.client_cert:
             raise LxdError(
-                f"LXD at {conn.url} does not trust this client certificate: pass trust_token "
-                f"(from 'lxc config trust add' on the server) or add the certificate there"
+                f"LXD at {conn.url} needs a trusted client certificate: pass client_cert and client_key "
+                f"(and trust_token, from 'lxc config trust add' on the server, the first time)"
+            )
+        if not conn.trust_token:
+            raise LxdError(
+                f"LXD at {conn.url} does not trust client_cert {conn.client_cert}: pass trust_token "
+                f"(run 'lxc config trust add --name NAME' on the server for one), or copy the certificate to the "
+                f"server and run 'lxc config trust add {os.path.basename(conn.client_cert)}' there"
+            )
+        try:
+            self._client.authenticate(conn.trust_token)
+        except pylxd_exceptions.LXDAPIException as exc:
+            raise LxdError(
+                f"LXD at {conn.url} did not accept trust_token for client_cert {conn.client_cert}: "
+                f"{_error_text(exc)}; a token works once and may expire: get a new one with "
+                f"'lxc config trust add --name NAME' on the server"
+            ) from exc
+        except Exception as exc:
+            raise LxdError(f"trusting client_cert {conn.client_cert} at {conn.url} failed: {exc}") from exc
+        if not self._client.trusted:
+            raise LxdError(
+                f"LXD at {conn.url} took trust_token but still does not trust client_cert {conn.client_cert}; "
+                f"check 'lxc config trust list' on the server"
             )
 
     @property
@@ -161,7 +311,7 @@ class LxdClient:
             raise LxdError(f"LXD request {method.upper()} {path} failed: {exc}") from exc
         data = response.json() if response.content else {}
         if data.get("type") == "async":
-            op_id = str(data.get("operation", "")).rstrip("/").split("/")[-1]
+            op_id = str(data.get("operation", "")).rstrip("/").rsplit("/", maxsplit=1)[-1]
             if not wait:
                 return op_id
             return self.wait_operation(op_id, timeout=timeout)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import traceback
 
 try:
-    import pylxd  # noqa: F401
-    from pylxd import exceptions as pylxd_exceptions  # noqa: F401
+    import pylxd  # noqa: F401  # pylint: disable=unused-import
+    from pylxd import exceptions as pylxd_exceptions  # noqa: F401  # pylint: disable=unused-import
 except ImportError:
     HAS_PYLXD = False
     PYLXD_IMPORT_ERROR: str | None = traceback.format_exc()

@@ -27,8 +27,8 @@ def lxd_connection_argument_spec() -> dict[str, Any]:
 
 def connection_from_params(params: dict[str, Any]) -> LxdConnection:
     url = params.get("url")
-    if not url:
-        # community.general compatibility: snap_url wins when that socket exists.
+    if not url and not os.environ.get("LXD_DIR"):
+        # community.general compatibility: snap_url comes next to $LXD_DIR, when that socket exists.
         snap = params.get("snap_url") or ""
         snap_path = snap[len("unix:"):] if snap.startswith("unix:") else snap
         if snap_path and os.path.exists(snap_path):

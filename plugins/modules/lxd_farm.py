@@ -16,10 +16,10 @@ description:
     (O(workers) at a time). A second run with the same options changes nothing and makes no write call.
   - After starting, the module waits until every started instance that has a network device shows a global
     IPv6 address (learnt by SLAAC from a router advertisement), polling LXD every 0.2 s.
-  - Everything that can be checked before a change is checked first: instance names, O(count), the image and
-    the profiles. A bad value fails the task with a message naming it, and nothing is created.
+  - Everything that can be checked before a change is checked first (instance names, O(count), the image and
+    the profiles). A bad value fails the task with a message naming it, and nothing is created.
 author:
-  - palmfarm.ipv6 contributors
+  - palmfarm.ipv6 contributors (@palmfarm)
 extends_documentation_fragment:
   - palmfarm.ipv6.lxd
   - palmfarm.ipv6.attributes
@@ -53,7 +53,8 @@ options:
     type: str
   profiles:
     description:
-      - The profiles of every instance, in order. Instances with other profiles are updated.
+      - The profiles of every instance, in order. Existing instances with other profiles are updated, also
+        with O(state=stopped); give the same list on every task of a farm.
     type: list
     elements: str
     default: [default]
@@ -148,11 +149,12 @@ EXAMPLES = r"""
     config:
       limits.cpu: 2
 
-- name: Stop the farm
+- name: Stop the farm (profiles as before; left out, they would be set to [default])
   palmfarm.ipv6.lxd_farm:
     name_prefix: w
     start_index: 2
     count: 9
+    profiles: [default, extbridge]
     state: stopped
 
 - name: Remove the farm
@@ -262,8 +264,8 @@ actions:
   sample: {w9: [create, start], w11: [delete]}
 diff:
   description:
-    - The states before and after as C({name: state}) maps, with C(<name>.profiles), C(<name>.config) and
-      C(<name>.devices) entries for the instances whose settings change.
+    - The states before and after, as maps of instance name to state, with C(<name>.profiles),
+      C(<name>.config) and C(<name>.devices) entries for the instances whose settings change.
   returned: always
   type: dict
   sample:
@@ -290,6 +292,7 @@ without_global:
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm import build_spec, run_farm
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdError
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_dep import HAS_PYLXD, PYLXD_IMPORT_ERROR

@@ -136,6 +136,13 @@ class Checker:
         self.expect("itinv-a lxd_address", inv.hostvars["itinv-a"]["lxd_address"],
                     eui64(self.mac("itinv-a"), self.prefix))
 
+    def project(self, inv: Inventory) -> None:
+        self.expect("hosts of project itinv-proj", set(inv.hostvars), {"itinv-p"})
+        hostvars = inv.hostvars.get("itinv-p", {})
+        self.expect("itinv-p lxd_project", hostvars.get("lxd_project"), "itinv-proj")
+        self.expect("itinv-p ansible_lxd_project", hostvars.get("ansible_lxd_project"), "itinv-proj")
+        self.expect("lxd_stopped", inv.members("lxd_stopped"), {"itinv-p"})
+
     def ula(self, inv: Inventory) -> None:
         expected = eui64(self.mac("itinv-a"), ULA_PREFIX)
         self.expect("itinv-a ULA listed by LXD", expected in self.lxd_addresses(), True)

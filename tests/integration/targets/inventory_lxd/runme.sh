@@ -11,6 +11,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 python="${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}"
 image=palmfarm-tiny
 mark=itinv-mark
+project=itinv-proj
 prefix=2001:db8:ebbd:2080::/64
 work="$(mktemp -d)"
 
@@ -22,6 +23,8 @@ remove_test_objects() {
     lxc delete --force itinv-a >/dev/null 2>&1 || true
     lxc delete --force itinv-b >/dev/null 2>&1 || true
     lxc profile delete "$mark" >/dev/null 2>&1 || true
+    lxc delete --force itinv-p --project "$project" >/dev/null 2>&1 || true
+    lxc project delete "$project" >/dev/null 2>&1 || true
 }
 finish() {
     remove_test_objects
@@ -45,6 +48,9 @@ lxc profile create "$mark" >/dev/null
 lxc profile set "$mark" user.inventory_mark itinv
 lxc launch "$image" itinv-a -p default -p extbridge -p "$mark" -c user.role=web >/dev/null
 lxc init "$image" itinv-b -p default -p extbridge -p "$mark" -c user.role=db >/dev/null
+# A second project that shares the default project's images and profiles, with one stopped instance.
+lxc project create "$project" -c features.images=false -c features.profiles=false >/dev/null
+lxc init "$image" itinv-p --project "$project" -p default >/dev/null
 
 # SLAAC: wait until itinv-a has its global address.
 for _ in $(seq 60); do
@@ -110,6 +116,14 @@ YAML
 inventory ula
 check ula "$work/ula.json"
 
+cat > "$work/project.lxd.yml" <<YAML
+plugin: palmfarm.ipv6.lxd
+project: $project
+connection: lxd
+YAML
+inventory project
+check project "$work/project.json"
+
 # Cache: the first read stores the instance list; after itinv-b is started a cached read still shows it
 # stopped, and --flush-cache reads LXD again.
 cat > "$work/cached.lxd.yml" <<YAML
@@ -146,6 +160,8 @@ expect_failure() {  # expect_failure NAME TEXT: reading NAME.lxd.yml fails and s
 }
 printf 'plugin: palmfarm.ipv6.lxd\nurl: unix:%s/no-lxd.socket\n' "$work" > "$work/unreachable.lxd.yml"
 expect_failure unreachable "cannot list LXD instances: no LXD socket at $work/no-lxd.socket"
+printf 'plugin: palmfarm.ipv6.lxd\nproject: itinv-no-such-project\n' > "$work/noproject.lxd.yml"
+expect_failure noproject "LXD has no project 'itinv-no-such-project'"
 printf 'plugin: palmfarm.ipv6.lxd\nstates: [runing]\n' > "$work/badstate.lxd.yml"
 expect_failure badstate "Valid values are: running, stopped, frozen, error"
 printf 'plugin: palmfarm.ipv6.lxd\nprefer: [ula, ula]\n' > "$work/badprefer.lxd.yml"

@@ -1,0 +1,27 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The farm_table filter; its documentation is in farm_table.yml beside this file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm_table import FarmTableError
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm_table import farm_table as _farm_table
+
+
+def farm_table(instances: Any, answers: Any = None) -> str:
+    try:
+        return _farm_table(instances, answers)
+    except FarmTableError as exc:
+        raise AnsibleFilterError(f"farm_table: {exc}") from exc
+
+
+class FilterModule:
+    """Tables of LXD farms."""
+
+    def filters(self) -> dict[str, Any]:
+        return {"farm_table": farm_table}
