@@ -422,7 +422,7 @@ def plan_image(request: ImageRequest, images: list[Mapping[str, Any]], facts: So
         left = [a for a in alias_names(first) if a not in aliases.remove]
         fp_after = None if (first is None or before["fingerprint"] in aliases.delete_images) else before["fingerprint"]
         after = diff_side(fp_after, left if fp_after else [], (first or {}).get("properties") or {} if fp_after
-                          else {}, {alias: None for alias in request.aliases})
+                          else {}, dict.fromkeys(request.aliases))
         return ImagePlan(actions, None, None, False, aliases, {}, before, after, {})
 
     target: str | None = None
@@ -469,7 +469,7 @@ def plan_image(request: ImageRequest, images: list[Mapping[str, Any]], facts: So
     actions += [f"remove alias {a} from {short(target)}" for a in aliases.remove]
     actions += [f"delete image {short(fp)} (no alias left on it)" for fp in aliases.delete_images]
     after = diff_side(shown, list(request.aliases), settings["properties"],
-                      {alias: shown for alias in request.aliases})
+                      dict.fromkeys(request.aliases, shown))
     image = image_summary(existing) if existing else {
         "fingerprint": shown, "aliases": [], "size": None, "properties": {}, "created_at": None,
         "architecture": None, "public": False, "auto_update": False,
@@ -597,7 +597,8 @@ def _create(client: LxdClient, request: ImageRequest, plan: ImagePlan, settings:
         what = request.publish_source
     else:
         remote = request.remote
-        assert remote is not None
+        if remote is None:
+            raise LxdError("nothing to copy: give remote, or server and remote_alias")
         body["auto_update"] = settings["auto_update"]
         body["source"] = {"type": "image", "mode": "pull", "server": remote.server, "protocol": remote.protocol,
                           "alias": remote.alias}
@@ -659,7 +660,7 @@ def apply_image(client: LxdClient, request: ImageRequest, check_mode: bool = Fal
     final = client.get(image_path(target))
     plan.image = image_summary(final)
     plan.after = diff_side(target, alias_names(final), final.get("properties") or {},
-                           {alias: target for alias in request.aliases})
+                           dict.fromkeys(request.aliases, target))
     return plan
 
 

@@ -140,7 +140,7 @@ def reason_of(text: str) -> str:
         r"Fingerprints did not match\. Expected \"[0-9a-f]+\", got \"[0-9a-f]+\"",
         r"certificate verify failed: [^(')\"]+",
         r"\[Errno -?\d+\] [^'\")]+",
-        r"(?:Read|Connect) timed out[^'\")]*",
+        r"(?:Connection to \S+ |Read )timed out[^'\")]*",
         r"\[SSL[^\]]*\][^'\")]*",
     )
     for pattern in patterns:

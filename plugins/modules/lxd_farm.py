@@ -322,7 +322,7 @@ def main() -> None:
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
-        mutually_exclusive=[("names", "name_prefix")],
+        mutually_exclusive=[("names", "name_prefix"), ("names", "count")],
         required_one_of=[("names", "name_prefix")],
         required_by={"name_prefix": "count"},
         supports_check_mode=True,
