@@ -17,7 +17,7 @@ say() { printf 'bootstrap: %s\n' "$*"; }
 # --- Debian packages -------------------------------------------------------------------------------
 # The lab needs: debootstrap (base image), busybox-static (tiny test image), radvd and iproute2 (the
 # home router in a network namespace), nftables, curl, rsync, git, xz-utils.
-packages=(debootstrap busybox-static radvd nftables iproute2 curl rsync git xz-utils ca-certificates procps)
+packages=(shellcheck debootstrap busybox-static radvd nftables iproute2 curl rsync git xz-utils ca-certificates procps)
 # An LXD that is already there (the snap on Ubuntu, a hand-installed one) is used as it is: never install
 # a second one beside it.
 if command -v lxd >/dev/null 2>&1 || [ -S /var/snap/lxd/common/lxd/unix.socket ]; then

@@ -42,8 +42,8 @@ options:
   server_cert:
     description:
       - The remote server's certificate (PEM file), a copy of its C(/var/lib/lxd/server.crt)
-        (C(/var/snap/lxd/common/lxd/server.crt) with the snap). When given, the connection is pinned to it:
-        the server must present exactly this certificate (same SHA-256 fingerprint), whatever CA bundle
+        (C(/var/snap/lxd/common/lxd/server.crt) with the snap). When given, the connection is pinned to it,
+        so the server must present exactly this certificate (same SHA-256 fingerprint), whatever CA bundle
         C($REQUESTS_CA_BUNDLE) names.
       - When omitted, the server's certificate must be signed by a CA this host trusts, which LXD's own
         self-signed certificate never is.
@@ -63,5 +63,5 @@ options:
     type: int
     default: 30
 requirements:
-  - pylxd >= 2.3
+  - pylxd >= 2.3.2
 """

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ._addresses import instance_addresses
-from ._lxd_client import LxdClient, LxdError
+from ._lxd_client import LxdClient, LxdError, names_from_urls
 from ._lxd_names import instance_name_problem, profile_name_problem
 
 FARM_KEY = "user.palmfarm.farm"
@@ -441,7 +441,7 @@ def resolve_image(client: LxdClient, image: str | None) -> dict[str, str]:
 
 
 def check_profiles(client: LxdClient, profiles: list[str]) -> None:
-    existing = [p.rstrip("/").split("/")[-1] for p in client.get("profiles") or []]
+    existing = names_from_urls(client.get("profiles"))
     missing = [p for p in profiles if p not in existing]
     if missing:
         raise FarmError(f"profile{'s' if len(missing) > 1 else ''} {', '.join(missing)} not found on this LXD; "
@@ -450,7 +450,8 @@ def check_profiles(client: LxdClient, profiles: list[str]) -> None:
 
 
 class _Worker:
-    """Runs the steps; each thread gets its own client (requests sessions are not shared)."""
+    """Carries out steps and refreshes instances on a bounded pool of threads, each with its own client
+    (requests sessions are not shared between threads). The pool is made on first use."""
 
     def __init__(self, factory: Callable[[], LxdClient], spec: FarmSpec, source: dict[str, str] | None,
                  instances: dict[str, dict[str, Any]]) -> None:
@@ -459,6 +460,14 @@ class _Worker:
         self.source = source
         self.instances = instances
         self.local = threading.local()
+        self.pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> _Worker:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
 
     def client(self) -> LxdClient:
         client = getattr(self.local, "client", None)
@@ -466,16 +475,33 @@ class _Worker:
             client = self.local.client = self.factory()
         return client
 
+    def map(self, func: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=self.spec.workers)
+        return list(self.pool.map(func, items))
+
     def state(self, client: LxdClient, name: str, body: dict[str, Any]) -> None:
         client.request("PUT", f"instances/{name}/state", body)
 
+    def fetch(self, name: str) -> dict[str, Any] | None:
+        """One instance with its state (GET instances/<name>?recursion=1), None when it does not exist."""
+        return self.client().get_or_none(f"instances/{name}", params={"recursion": "1"})
+
+    def refresh(self, names: list[str]) -> dict[str, dict[str, Any] | None]:
+        """Fetch only these instances, in parallel: cheaper than listing every instance with its state."""
+        return dict(zip(names, self.map(self.fetch, names)))
+
     def run(self, step: Step) -> dict[str, Any]:
-        """Carry out one step; returns {done: [...actions], error: str|None, phase: str|None}."""
+        """Carry out one step, then fetch the instance as it is now.
+
+        Returns {done: [actions], error: str|None, phase: str|None, instance: dict|None}.
+        """
         done: list[str] = []
         phase = None
+        error = None
+        name = step.name
         try:
             client = self.client()
-            name = step.name
             if step.delete:
                 if step.before in ("Running", "Frozen"):
                     phase = "stop"
@@ -483,7 +509,7 @@ class _Worker:
                 phase = "delete"
                 client.request("DELETE", f"instances/{name}")
                 done.append("delete")
-                return {"done": done, "error": None, "phase": None}
+                return {"done": done, "error": None, "phase": None, "instance": None}
             if step.create:
                 phase = "create"
                 client.request("POST", "instances", create_body(name, self.spec, self.source or {}))
@@ -507,15 +533,17 @@ class _Worker:
                     except LxdError:
                         self.state(client, name, {"action": "stop", "force": True})
                 done.append("stop")
-            return {"done": done, "error": None, "phase": None}
+            phase = None
         except LxdError as exc:
-            return {"done": done, "error": str(exc), "phase": phase}
+            error = str(exc)
+        try:
+            instance = self.fetch(name)
+        except LxdError:
+            instance = self.instances.get(name)
+        return {"done": done, "error": error, "phase": phase, "instance": instance}
 
     def run_all(self, steps: list[Step]) -> dict[str, dict[str, Any]]:
-        if len(steps) == 1:
-            return {steps[0].name: self.run(steps[0])}
-        with ThreadPoolExecutor(max_workers=min(self.spec.workers, len(steps))) as pool:
-            return dict(zip([s.name for s in steps], pool.map(self.run, steps)))
+        return dict(zip([s.name for s in steps], self.map(self.run, steps)))
 
 
 def fetch_log_tail(client: LxdClient, name: str) -> str:
@@ -530,7 +558,12 @@ def fetch_log_tail(client: LxdClient, name: str) -> str:
 def run_farm(spec: FarmSpec, client: LxdClient, factory: Callable[[], LxdClient], check_mode: bool = False,
              clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
              ) -> dict[str, Any]:
-    """Make the farm look like ``spec``; returns the task result, raises FarmError/LxdError on failure."""
+    """Make the farm look like ``spec``; returns the task result, raises FarmError/LxdError on failure.
+
+    API calls: one recursive list (every instance with its state) to plan; for each instance to change, its
+    writes and one GET of it afterwards; then, while waiting for addresses, one GET per round of each
+    instance still without a global address. A run with nothing to do makes the list call only.
+    """
     instances = list_instances(client)
     steps = plan(spec, instances)
     changing = [s for s in steps if s.changed]
@@ -544,65 +577,72 @@ def run_farm(spec: FarmSpec, client: LxdClient, factory: Callable[[], LxdClient]
     if any(s.create or (s.update and "profiles" in s.changes) for s in changing):
         check_profiles(client, spec.profiles)
 
-    if check_mode:
-        done = {s.name: s.actions for s in changing}
-        outcome: dict[str, dict[str, Any]] = {}
-    else:
-        outcome = _Worker(factory, spec, source, instances).run_all(changing) if changing else {}
-        done = {name: o["done"] for name, o in outcome.items()}
-        if changing:
-            instances = list_instances(client)
-    for key, action in (("created", "create"), ("deleted", "delete"), ("started", "start"),
-                        ("stopped", "stop"), ("updated", "update")):
-        result[key] = [s.name for s in changing if action in done.get(s.name, [])]
+    with _Worker(factory, spec, source, instances) as worker:
+        if check_mode:
+            done = {s.name: s.actions for s in changing}
+            outcome: dict[str, dict[str, Any]] = {}
+        else:
+            outcome = worker.run_all(changing) if changing else {}
+            done = {name: o["done"] for name, o in outcome.items()}
+            instances = dict(instances)
+            for name, item in outcome.items():
+                if item["instance"] is None:
+                    instances.pop(name, None)
+                else:
+                    instances[name] = item["instance"]
+        for key, action in (("created", "create"), ("deleted", "delete"), ("started", "start"),
+                            ("stopped", "stop"), ("updated", "update")):
+            result[key] = [s.name for s in changing if action in done.get(s.name, [])]
 
-    def facts(current: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-        out = []
-        for step in steps:
-            item = instance_facts(step.name, current.get(step.name), created="create" in done.get(step.name, []),
-                                  changed=bool(done.get(step.name)))
-            if check_mode:
-                item["state"] = step.after
-            out.append(item)
-        return out
+        def facts(current: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+            out = []
+            for step in steps:
+                item = instance_facts(step.name, current.get(step.name),
+                                      created="create" in done.get(step.name, []), changed=bool(done.get(step.name)))
+                if check_mode:
+                    item["state"] = step.after
+                out.append(item)
+            return out
 
-    failures = {name: o for name, o in outcome.items() if o["error"]}
-    if failures:
-        lines = []
-        for name, failure in failures.items():
-            line = f"{name}: {failure['phase']} failed: {failure['error']}"
-            if failure["phase"] == "start":
-                line += f"\nlast lines of its lxc.log:\n{fetch_log_tail(client, name)}"
-            lines.append(line)
-        running = [n for n in spec.names if instance_state(instances.get(n)) == "Running"]
-        result.update(instances=facts(instances), failed_instances=sorted(failures, key=natural_key),
-                      running=running, changed=bool(any(done.values())))
-        raise FarmError(
-            f"{len(failures)} of {len(changing)} instance(s) failed ({', '.join(result['failed_instances'])}); "
-            f"started: {', '.join(result['started']) or 'none'}; running now: {', '.join(running) or 'none'}\n"
-            + "\n".join(lines), result)
+        failures = {name: o for name, o in outcome.items() if o["error"]}
+        if failures:
+            lines = []
+            for name, failure in failures.items():
+                line = f"{name}: {failure['phase']} failed: {failure['error']}"
+                if failure["phase"] == "start":
+                    line += f"\nlast lines of its lxc.log:\n{fetch_log_tail(client, name)}"
+                lines.append(line)
+            running = [n for n in spec.names if instance_state(instances.get(n)) == "Running"]
+            result.update(instances=facts(instances), failed_instances=sorted(failures, key=natural_key),
+                          running=running, changed=bool(any(done.values())))
+            raise FarmError(
+                f"{len(failures)} of {len(changing)} instance(s) failed ({', '.join(result['failed_instances'])}); "
+                f"started: {', '.join(result['started']) or 'none'}; running now: {', '.join(running) or 'none'}\n"
+                + "\n".join(lines), result)
 
-    if spec.state == "started" and spec.wait_for_ipv6 and not check_mode:
-        instances, problem = wait_for_global(spec, client, instances, clock=clock, sleep=sleep)
-        if problem:
-            result["instances"] = facts(instances)
-            result["running"] = [n for n in spec.names if instance_state(instances.get(n)) == "Running"]
-            result["without_global"] = without_global(spec.names, instances)
-            raise FarmError(problem, result)
+        if spec.state == "started" and spec.wait_for_ipv6 and not check_mode:
+            instances, problem = wait_for_global(spec, client, instances, worker.refresh, clock=clock, sleep=sleep)
+            if problem:
+                result["instances"] = facts(instances)
+                result["running"] = [n for n in spec.names if instance_state(instances.get(n)) == "Running"]
+                result["without_global"] = without_global(spec.names, instances)
+                raise FarmError(problem, result)
 
     result["instances"] = facts(instances)
     return result
 
 
 def wait_for_global(spec: FarmSpec, client: LxdClient, instances: dict[str, dict[str, Any]],
+                    refresh: Callable[[list[str]], dict[str, dict[str, Any] | None]],
                     clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
                     ) -> tuple[dict[str, dict[str, Any]], str | None]:
-    """Poll (one recursive GET a round) until every desired instance with a NIC has a global IPv6 address.
+    """Poll every POLL_INTERVAL s the instances still without a global IPv6 address (and with a NIC).
 
     Returns the instances last seen and None, or a message saying what is missing: an instance that stopped
     (with the tail of its log) or, at the timeout, the instances without a global address.
     """
     deadline = clock() + spec.wait_timeout
+    instances = dict(instances)
     while True:
         stopped = [n for n in spec.names if instance_state(instances.get(n)) != "Running"]
         if stopped:
@@ -617,4 +657,8 @@ def wait_for_global(spec: FarmSpec, client: LxdClient, instances: dict[str, dict
         if clock() >= deadline:
             return instances, no_global_message(waiting, instances, spec.wait_timeout)
         sleep(POLL_INTERVAL)
-        instances = list_instances(client)
+        for name, fresh in refresh(waiting).items():
+            if fresh is None:
+                instances.pop(name, None)
+            else:
+                instances[name] = fresh

@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urlencode, urlsplit
-from urllib.request import urlopen
+
+from ansible.module_utils.urls import ConnectionError as UrlConnectionError
+from ansible.module_utils.urls import open_url
 
 from ._lxd_client import LxdClient, LxdError, names_from_urls
 from ._lxd_names import instance_name_problem
@@ -529,11 +531,12 @@ def probe_server(remote: RemoteSource, timeout: float = 10.0) -> None:
     """Fail with the server's URL when it cannot be reached at all (before anything is changed)."""
     url = remote.server.rstrip("/") + ("/streams/v1/index.json" if remote.protocol == "simplestreams" else "/1.0")
     try:
-        with urlopen(url, timeout=timeout) as response:  # noqa: S310 - http(s) only, checked by server_problem
-            response.read(1)
+        response = open_url(url, timeout=timeout, method="GET")
+        response.read(1)
+        response.close()
     except HTTPError:
         return  # it answered; LXD reports what it thinks of the answer
-    except (URLError, OSError, socket.timeout) as exc:
+    except (URLError, UrlConnectionError, OSError, socket.timeout) as exc:
         reason = getattr(exc, "reason", exc)
         raise ImageError(
             f"image server {remote.server} ({remote.protocol}) is unreachable: {reason}; check the URL and that "
@@ -547,8 +550,7 @@ def _multipart(boundary: str, parts: list[tuple[str, str]]) -> Iterator[bytes]:
         yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
                f"filename=\"{os.path.basename(path)}\"\r\nContent-Type: application/octet-stream\r\n\r\n").encode()
         with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(CHUNK), b""):
-                yield chunk
+            yield from iter(lambda: handle.read(CHUNK), b"")
         yield b"\r\n"
     yield f"--{boundary}--\r\n".encode()
 
@@ -559,19 +561,25 @@ def upload_tarballs(client: LxdClient, request: ImageRequest, settings: Mapping[
     headers = {"X-LXD-public": "true" if settings["public"] else "false"}
     if settings["properties"]:
         headers["X-LXD-properties"] = urlencode(settings["properties"])
-    if request.rootfs_tarball:
-        boundary = uuid.uuid4().hex
-        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
-        body: Any = _multipart(boundary, [("metadata", metadata), ("rootfs", request.rootfs_tarball)])
-        response = client.raw("POST", "images", data=body, headers=headers, timeout=max(client.conn.timeout, 600))
-    else:
-        headers["Content-Type"] = "application/octet-stream"
-        headers["X-LXD-filename"] = os.path.basename(metadata)
-        with open(metadata, "rb") as handle:
-            response = client.raw("POST", "images", data=handle, headers=headers,
+    try:
+        if request.rootfs_tarball:
+            boundary = uuid.uuid4().hex
+            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+            body: Any = _multipart(boundary, [("metadata", metadata), ("rootfs", request.rootfs_tarball)])
+            response = client.raw("POST", "images", data=body, headers=headers,
                                   timeout=max(client.conn.timeout, 600))
+        else:
+            headers["Content-Type"] = "application/octet-stream"
+            headers["X-LXD-filename"] = os.path.basename(metadata)
+            with open(metadata, "rb") as handle:
+                response = client.raw("POST", "images", data=handle, headers=headers,
+                                      timeout=max(client.conn.timeout, 600))
+    except LxdError as exc:
+        raise LxdError(f"could not import {metadata}: {exc}") from exc
+    except Exception as exc:  # connection errors of requests, unreadable files
+        raise LxdError(f"uploading {metadata} to LXD failed: {exc}") from exc
     data = response.json()
-    op_id = str(data.get("operation", "")).rstrip("/").split("/")[-1]
+    op_id = str(data.get("operation", "")).rstrip("/").rsplit("/", maxsplit=1)[-1]
     result = client.wait_operation(op_id, timeout=max(client.conn.timeout, 600)) if data.get("type") == "async" \
         else data.get("metadata")
     fingerprint = (result or {}).get("fingerprint")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import inspect
 import os
 import re
 from dataclasses import dataclass
@@ -209,6 +210,9 @@ class LxdClient:
         where = conn.url or "the local socket"
         try:
             if is_remote(conn.url):
+                if "session" not in inspect.signature(pylxd.Client.__init__).parameters:
+                    raise LxdError(f"an https url needs pylxd >= 2.3.2, this host has "
+                                   f"{getattr(pylxd, '__version__', 'an older one')}: run 'pip install -U pylxd' there")
                 url = str(conn.url).rstrip("/")
                 cert = (conn.client_cert, conn.client_key) if conn.client_cert else None
                 self._client = pylxd.Client(endpoint=url, cert=cert, project=conn.project, timeout=conn.timeout,
@@ -243,6 +247,8 @@ class LxdClient:
         if re.search(r"PEM|private key|key values mismatch|\[SSL\]", text) and conn.client_cert:
             return (f"cannot use client_cert {conn.client_cert} with client_key {conn.client_key} "
                     f"({reason_of(text)}): both must be PEM files, the key belonging to the certificate")
+        if not is_remote(conn.url):  # a socket file is there, but no daemon behind it
+            return f"cannot reach LXD at {where}: {reason_of(text) or 'connection failed'}; {START_HINT}"
         return (f"cannot reach LXD at {where}: {reason_of(text) or 'connection failed'}; check the address, "
                 f"and that LXD listens there ('lxc config set core.https_address [::]:8443' on the server)")
 

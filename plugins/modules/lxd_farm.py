@@ -38,7 +38,7 @@ options:
   count:
     description:
       - How many instances O(name_prefix) makes. V(0) with O(prune=true) removes the whole farm.
-      - Required with O(name_prefix).
+      - Required with O(name_prefix), not allowed with O(names).
     type: int
   start_index:
     description:
@@ -47,8 +47,8 @@ options:
     default: 1
   image:
     description:
-      - The image new instances are created from, an alias or a fingerprint (or a unique prefix of one) of a
-        local image.
+      - The image new instances are created from, an alias or a fingerprint (or a unique prefix of at least
+        12 hex digits of one) of a local image.
       - Required when an instance has to be created. Instances that exist are not rebuilt when it changes.
     type: str
   profiles:

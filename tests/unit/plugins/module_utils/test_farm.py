@@ -38,6 +38,7 @@ ULA = "fd6a:c19d:b07:2080::/64"
 BRIDGE = {"type": "nic", "nictype": "bridged", "parent": "br0", "name": "eth0"}
 ROOT = {"type": "disk", "path": "/", "pool": "default"}
 PROFILES = {"default": {"root": ROOT}, "extbridge": {"eth0": BRIDGE}, "ulaonly": {"eth0": BRIDGE}}
+FINGERPRINT = "f238b06ce34ebe2c56e4f510089224f09e482c125464a07aa23ccd067b8b776b"
 
 
 def spec(**params: Any) -> _farm.FarmSpec:
@@ -294,12 +295,16 @@ class FakeLxd:
     """A stand-in for the LXD API with the calls run_farm makes; every call is recorded."""
 
     def __init__(self, instances: dict[str, dict[str, Any]] | None = None, aliases: tuple[str, ...] = ("tiny",),
-                 fail_start: tuple[str, ...] = (), global_prefix: bool = True) -> None:
+                 fail_start: tuple[str, ...] = (), global_prefix: bool = True, slaac_reads: int = 0) -> None:
         self.instances = instances or {}
+        # How many reads of a started instance show no global address yet (the router's answer takes time).
+        self.slaac_reads = slaac_reads
+        self.pending: dict[str, int] = {}
         self.aliases = aliases
         self.fail_start = fail_start
         self.global_prefix = global_prefix
         self.calls: list[tuple[str, str]] = []
+        self.bodies: list[Any] = []
         self.lock = threading.Lock()
         self.macs = 0
 
@@ -332,13 +337,28 @@ class FakeLxd:
                 if parts[2] in self.aliases:
                     return {"name": parts[2], "target": "f238b06c"}
                 raise LxdNotFound(f"{path}: not found")
+            if method == "GET" and parts[0] == "instances" and len(parts) == 2:
+                assert params == {"recursion": "1"}
+                if parts[1] not in self.instances:
+                    raise LxdNotFound(f"{path}: not found")
+                if self.pending.get(parts[1]):
+                    self.pending[parts[1]] -= 1
+                    if not self.pending[parts[1]]:
+                        current = self.instances[parts[1]]
+                        self.instances[parts[1]] = instance(
+                            parts[1], "Running", current["profiles"], current["config"], current["devices"],
+                            mac=current["config"]["volatile.eth0.hwaddr"])
+                return copy.deepcopy(self.instances[parts[1]])
             if method == "GET" and path == "images/aliases":
                 return [{"name": a} for a in self.aliases]
             if method == "GET" and path.startswith("images/"):
+                if FINGERPRINT.startswith(parts[1]):
+                    return {"fingerprint": FINGERPRINT, "aliases": []}
                 raise LxdNotFound(f"{path}: not found")
             if method == "GET" and path == "profiles":
                 return [f"/1.0/profiles/{p}" for p in PROFILES]
             if method == "POST" and path == "instances":
+                self.bodies.append(copy.deepcopy(body))
                 self.macs += 1
                 self.instances[body["name"]] = instance(
                     body["name"], "Stopped", body["profiles"], body["config"], body["devices"],
@@ -350,7 +370,9 @@ class FakeLxd:
                 if body["action"] == "start" and name in self.fail_start:
                     raise LxdError(f"LXD operation 1 failed: Failed to start device \"bad\" of {name}")
                 status = "Running" if body["action"] in ("start", "unfreeze") else "Stopped"
-                prefixes = (GLOBAL, ULA) if self.global_prefix else (ULA,)
+                prefixes = (GLOBAL, ULA) if self.global_prefix and not self.slaac_reads else (ULA,)
+                if status == "Running" and self.slaac_reads:
+                    self.pending[name] = self.slaac_reads
                 self.instances[name] = instance(name, status, current["profiles"], current["config"],
                                                 current["devices"], mac=current["config"]["volatile.eth0.hwaddr"],
                                                 prefixes=prefixes)
@@ -423,6 +445,19 @@ def test_unknown_image_names_it_lists_aliases_and_creates_nothing() -> None:
     assert fake.writes == []
 
 
+@pytest.mark.parametrize("image, source", [
+    ("tiny", {"type": "image", "alias": "tiny"}),
+    (FINGERPRINT, {"type": "image", "fingerprint": FINGERPRINT}),
+    (FINGERPRINT[:12].upper(), {"type": "image", "fingerprint": FINGERPRINT}),
+])
+def test_image_by_alias_or_fingerprint(image: str, source: dict[str, str]) -> None:
+    fake = FakeLxd()
+    farm(fake, count=1, image=image, farm="web", config={"limits.cpu": 1})
+    assert fake.bodies == [{"name": "w1", "type": "container", "source": source,
+                            "profiles": ["default", "extbridge"],
+                            "config": {"limits.cpu": "1", FARM_KEY: "web"}, "devices": {}}]
+
+
 def test_missing_image_when_creating() -> None:
     fake = FakeLxd()
     with pytest.raises(FarmError, match="image is required to create instances"):
@@ -469,8 +504,21 @@ def test_ula_only_fails_at_timeout_naming_instances() -> None:
     assert result["without_global"] == ["w1", "w2"]
     assert [i["ipv6"]["global"] for i in result["instances"]] == [[], []]
     assert result["created"] == ["w1", "w2"]
-    # One recursive GET per 0.2 s round: 3 s of polling is about 15 rounds, not a flood.
-    assert 14 <= fake.calls.count(("GET", "instances")) <= 18
+    # One list to plan; then per 0.2 s round one GET of each instance still waiting: 3 s is about 15 rounds.
+    assert fake.calls.count(("GET", "instances")) == 1
+    assert 14 <= fake.calls.count(("GET", "instances/w1")) <= 18
+
+
+def test_waits_for_late_global_addresses_polling_only_those_still_waiting() -> None:
+    fake = FakeLxd({"w1": instance("w1", profiles=["default", "extbridge"])}, slaac_reads=4)
+    result = farm(fake, count=3)
+    assert result["created"] == ["w2", "w3"]
+    assert [i["address"] for i in result["instances"]] == [eui64(i["mac"], GLOBAL) for i in result["instances"]]
+    # w1 had its address all along: never read again. w2 and w3: read after the start, then polled
+    # until the fourth read shows the global address.
+    assert fake.calls.count(("GET", "instances/w1")) == 0
+    assert fake.calls.count(("GET", "instances/w2")) == 4
+    assert fake.calls.count(("GET", "instances")) == 1
 
 
 def test_ula_only_passes_without_waiting() -> None:
@@ -484,7 +532,9 @@ def test_no_nic_is_not_waited_for() -> None:
     fake = FakeLxd()
     result = farm(fake, count=2, profiles=["default"])
     assert [i["state"] for i in result["instances"]] == ["Running", "Running"]
-    assert fake.calls.count(("GET", "instances")) == 2
+    # Each instance is read once after its start, and not polled.
+    assert fake.calls.count(("GET", "instances")) == 1
+    assert fake.calls.count(("GET", "instances/w1")) == 1
 
 
 def test_update_stop_and_delete() -> None:
@@ -519,6 +569,7 @@ def run_module(args: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeyp
 
 @pytest.mark.parametrize("args, message", [
     ({"names": ["a"], "name_prefix": "w", "count": 1}, "parameters are mutually exclusive: names|name_prefix"),
+    ({"names": ["a"], "count": 1}, "parameters are mutually exclusive: names|count"),
     ({"image": "tiny"}, "one of the following is required: names, name_prefix"),
     ({"name_prefix": "w"}, "missing parameter(s) required by 'name_prefix': count"),
     ({"name_prefix": "itfarm-w", "count": -1}, "count is -1"),

@@ -27,6 +27,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._image import (
     plan_aliases,
     plan_image,
     plan_removal,
+    probe_server,
     publish_identity,
     remote_matches,
     tarball_fingerprint,
@@ -147,8 +148,8 @@ def test_tarball_fingerprint(tmp_path: Path) -> None:
     meta, rootfs = tmp_path / "meta.tar.gz", tmp_path / "rootfs.tar.gz"
     meta.write_bytes(b"metadata" * 1000)
     rootfs.write_bytes(b"rootfs" * 300000)
-    assert tarball_fingerprint(str(meta), str(rootfs)) == hashlib.sha256(meta.read_bytes() + rootfs.read_bytes()
-                                                                        ).hexdigest()
+    both = meta.read_bytes() + rootfs.read_bytes()
+    assert tarball_fingerprint(str(meta), str(rootfs)) == hashlib.sha256(both).hexdigest()
     assert tarball_fingerprint(str(meta)) == hashlib.sha256(meta.read_bytes()).hexdigest()
     assert tarball_fingerprint(str(rootfs), str(meta)) != tarball_fingerprint(str(meta), str(rootfs))
 
@@ -406,3 +407,17 @@ def test_multipart_body(tmp_path: Path) -> None:
     assert b"\r\n\r\nMETA\r\n--XX\r\n" in body
     assert b'name="rootfs"; filename="rootfs.tar.gz"' in body
     assert body.endswith(b"\r\n\r\nROOT\r\n--XX--\r\n")
+
+
+def test_probe_server_names_the_unreachable_url() -> None:
+    # Nothing listens on port 1 of the loopback address: the connection is refused at once.
+    with pytest.raises(ImageError) as info:
+        probe_server(RemoteSource("https://127.0.0.1:1", "simplestreams", "alpine/3.20"), timeout=5)
+    assert "image server https://127.0.0.1:1 (simplestreams) is unreachable" in str(info.value)
+
+
+def test_apply_copy_probes_the_server_before_anything_changes() -> None:
+    client = lxd([])
+    with pytest.raises(ImageError):
+        apply_image(client, request(server="https://127.0.0.1:1", remote_alias="x"))  # type: ignore[arg-type]
+    assert client.writes == []

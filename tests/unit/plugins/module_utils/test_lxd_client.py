@@ -340,3 +340,23 @@ def test_url_wins_and_the_rest_is_passed_on(tmp_path: Path) -> None:
                                          project="farm", timeout=5))
     assert conn == LxdConnection(url="https://lxd.example.net:8443", project="farm", client_cert="c",
                                  client_key="k", server_cert="s", trust_token="t", timeout=5.0)
+
+
+def test_client_says_which_pylxd_an_https_url_needs(monkeypatch: pytest.MonkeyPatch, pems: dict[str, str]) -> None:
+    class OldClient:  # pylxd before 2.3.2 takes no session
+        def __init__(self, endpoint: Any = None, version: str = "1.0", cert: Any = None, verify: Any = True,
+                     timeout: Any = None, project: Any = None) -> None:
+            raise AssertionError("connected with an old pylxd")
+    monkeypatch.setattr(_lxd_client.pylxd, "Client", OldClient)
+    monkeypatch.setattr(_lxd_client.pylxd, "__version__", "2.3.1")
+    with pytest.raises(LxdError, match=r"^an https url needs pylxd >= 2\.3\.2, this host has 2\.3\.1: run 'pip inst"):
+        _lxd_client.LxdClient(remote(client_cert=pems["client.crt"], client_key=pems["client.key"]))
+
+
+def test_a_socket_without_a_daemon_says_how_to_start_lxd(tmp_path: Path) -> None:
+    import socket
+    path = str(tmp_path / "unix.socket")
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(path)  # the file stays after close, as when LXD died
+    with pytest.raises(LxdError, match=rf"^cannot reach LXD at unix:{path}: .*Connection refused.*; start LXD first"):
+        _lxd_client.LxdClient(LxdConnection(url=f"unix:{path}"))
