@@ -55,6 +55,8 @@ def eui64(mac: str, prefix: str) -> str:
 def scope_of(address: str) -> str:
     """'global' (GUA), 'ula', 'link_local', or 'other' (loopback, multicast, ...)."""
     addr = ipaddress.IPv6Address(address.split("%")[0])
+    if addr.is_multicast or addr.is_loopback or addr.is_unspecified:
+        return "other"
     if addr in LINK_LOCAL_NET:
         return "link_local"
     if addr in ULA_NET:

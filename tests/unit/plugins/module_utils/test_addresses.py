@@ -88,8 +88,8 @@ def test_eui64_round_trip(octets: bytes, network: int) -> None:
     ("fe80::216:3eff:fe97:4ec9", "link_local"),
     ("fe80::1%eth0", "link_local"),
     ("::1", "other"),
-    pytest.param("ff02::1", "other", marks=pytest.mark.xfail(
-        strict=True, reason="scope_of() takes multicast for global: ipaddress calls ff02::1 is_global")),
+    ("ff02::1", "other"),
+    ("ff0e::1", "other"),
 ])
 def test_scope_of(address: str, scope: str) -> None:
     assert scope_of(address) == scope
