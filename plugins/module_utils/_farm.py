@@ -21,6 +21,7 @@ from typing import Any, Callable
 from ._addresses import instance_addresses
 from ._lxd_client import LxdClient, LxdError, names_from_urls
 from ._lxd_names import instance_name_problem, profile_name_problem
+from ._lxd_values import normalize_config, normalize_devices
 
 FARM_KEY = "user.palmfarm.farm"
 IGNORED_CONFIG_PREFIXES = ("volatile.", "image.")
@@ -59,38 +60,6 @@ class FarmSpec:
     workers: int = 10
     wait_for_ipv6: bool = True
     wait_timeout: int = 60
-
-
-def lxd_value(value: Any, where: str) -> str:
-    """A config value as LXD stores it: True -> 'true', 2 -> '2'; FarmError for dicts and lists."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    if isinstance(value, (dict, list, tuple, set)):
-        raise FarmError(f"{where} is a {type(value).__name__} ({value!r}); LXD config values are strings, "
-                        f"numbers or booleans (write a structure as a YAML/JSON string)")
-    return str(value)
-
-
-def normalize_config(config: dict[str, Any] | None) -> dict[str, str] | None:
-    if config is None:
-        return None
-    return {str(k): lxd_value(v, f"config value of {k}") for k, v in config.items()}
-
-
-def normalize_devices(devices: dict[str, Any] | None) -> dict[str, dict[str, str]] | None:
-    if devices is None:
-        return None
-    result: dict[str, dict[str, str]] = {}
-    for dev, settings in devices.items():
-        if not isinstance(settings, dict):
-            raise FarmError(f"device {dev!r} is {settings!r}, not a dict of settings; write it as "
-                            f"{{type: nic, nictype: bridged, parent: br0}}")
-        if not settings.get("type"):
-            raise FarmError(f"device {dev!r} has no type; add one, e.g. type: nic or type: disk")
-        result[str(dev)] = {str(k): lxd_value(v, f"setting {k} of device {dev}") for k, v in settings.items()}
-    return result
 
 
 def desired_names(names: list[str] | None, name_prefix: str | None, count: int | None,
@@ -150,8 +119,8 @@ def build_spec(params: dict[str, Any]) -> FarmSpec:
         names=names,
         image=params.get("image") or None,
         profiles=profiles,
-        config=normalize_config(params.get("config")),
-        devices=normalize_devices(params.get("devices")),
+        config=normalize_config(params.get("config"), error=FarmError),
+        devices=normalize_devices(params.get("devices"), require_type=True, error=FarmError),
         state=state,
         prune=prune,
         farm=farm,

@@ -33,6 +33,7 @@ from ansible.module_utils.urls import open_url
 
 from ._lxd_client import LxdClient, LxdError, names_from_urls
 from ._lxd_names import instance_name_problem
+from ._lxd_values import normalize_config
 
 SOURCE_KEY = "palmfarm.source"
 SOURCE_CREATED_KEY = "palmfarm.source_created_at"
@@ -139,14 +140,6 @@ class ImageRequest:
         return f"{self.instance}/{self.snapshot}" if self.snapshot else str(self.instance)
 
 
-def _property_value(key: str, value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float, str)):
-        return str(value)
-    raise ImageError(f"properties.{key} is {type(value).__name__} ({value!r}); image properties are strings")
-
-
 def build_request(params: Mapping[str, Any]) -> ImageRequest:
     """Check the module parameters and return the request, or raise ImageError. Nothing touches LXD here."""
     aliases = params.get("aliases") or []
@@ -190,7 +183,7 @@ def build_request(params: Mapping[str, Any]) -> ImageRequest:
             raise ImageError("server needs remote_alias, the alias of the image on that server (e.g. alpine/3.20)")
         remote = RemoteSource(server=str(params["server"]).rstrip("/"),
                               protocol=params.get("protocol") or "simplestreams", alias=str(remote_alias))
-    properties = {str(k): _property_value(str(k), v) for k, v in (params.get("properties") or {}).items()}
+    properties = normalize_config(params.get("properties") or {}, "properties", ImageError) or {}
     for key in (SOURCE_KEY, SOURCE_CREATED_KEY):
         if key in properties:
             raise ImageError(f"properties.{key} is set by this module to record where the image comes from; "

@@ -19,74 +19,13 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from ._lxd_client import LxdClient, LxdError
 from ._lxd_names import profile_name_problem
+from ._lxd_values import missing_type_problem, normalize_config, normalize_devices
 
 PROTECTED_PROFILE = "default"
-DEVICE_TYPE_HINT = "e.g. type: nic with nictype: bridged and parent: br0, or type: disk with path and pool"
 
 
 class ProfileError(LxdError):
     """The request cannot be carried out; raised before anything is changed."""
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return "a dict"
-    if isinstance(value, (list, tuple, set)):
-        return "a list"
-    if value is None:
-        return "null"
-    return f"a {type(value).__name__}"
-
-
-def config_value(value: Any, where: str) -> str:
-    """The string LXD stores for ``value``: booleans as "true"/"false", numbers in decimal."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, str):
-        return value
-    raise ProfileError(
-        f"{where} is {_kind(value)} ({value!r}); LXD keeps only strings here (numbers and booleans are "
-        f"converted): write the value as one string, or leave the key out"
-    )
-
-
-def normalize_config(config: Mapping[str, Any] | None, option: str = "config") -> dict[str, str] | None:
-    """``config`` with every value as LXD stores it; None stays None (the option was not given)."""
-    if config is None:
-        return None
-    if not isinstance(config, Mapping):
-        raise ProfileError(f"{option} is {_kind(config)} ({config!r}); give a dict of key: value, "
-                           f"e.g. {{limits.cpu: '2'}}")
-    return {str(key): config_value(value, f"{option}.{key}") for key, value in config.items()}
-
-
-def normalize_devices(devices: Mapping[str, Any] | None) -> dict[str, dict[str, str]] | None:
-    """``devices`` as a dict of device name -> dict of string settings; None stays None."""
-    if devices is None:
-        return None
-    if not isinstance(devices, Mapping):
-        raise ProfileError(f"devices is {_kind(devices)} ({devices!r}); give a dict of device name -> "
-                           f"settings, {DEVICE_TYPE_HINT}")
-    result: dict[str, dict[str, str]] = {}
-    for name, settings in devices.items():
-        if not isinstance(settings, Mapping):
-            raise ProfileError(
-                f"device {name!r} is {_kind(settings)} ({settings!r}); each device is a dict of settings "
-                f"with at least a type, {DEVICE_TYPE_HINT}"
-            )
-        result[str(name)] = normalize_config(settings, f"devices.{name}") or {}
-    return result
-
-
-def missing_type_problem(devices: Mapping[str, Mapping[str, str]]) -> str | None:
-    """None when every device has a type, else which ones lack it and how to fix that."""
-    lacking = sorted(name for name, settings in devices.items() if not settings.get("type"))
-    if not lacking:
-        return None
-    return (f"device(s) {', '.join(repr(n) for n in lacking)} have no 'type'; LXD needs one for every device: "
-            f"add it, {DEVICE_TYPE_HINT}")
 
 
 @dataclass(frozen=True)
@@ -120,12 +59,12 @@ def build_request(params: Mapping[str, Any]) -> ProfileRequest:
                                f"e.g. {name}-old")
     state = params.get("state") or "present"
     merge = bool(params.get("merge_profile"))
-    devices = normalize_devices(params.get("devices"))
+    devices = normalize_devices(params.get("devices"), error=ProfileError)
     request = ProfileRequest(
         name=str(name),
         state=state,
         description=params.get("description"),
-        config=normalize_config(params.get("config")),
+        config=normalize_config(params.get("config"), error=ProfileError),
         devices=devices,
         merge=merge,
         new_name=new_name,

@@ -115,9 +115,9 @@ def test_desired_names(names: list[str] | None, prefix: str | None, count: int |
     ({"names": ["a"], "workers": 0}, "workers is 0; it must be 1 or more"),
     ({"names": ["a"], "wait_timeout": -1}, "wait_timeout is -1"),
     ({"names": ["a"], "state": "running"}, "state 'running' is not one of started, stopped, absent"),
-    ({"names": ["a"], "config": {"user.x": [1, 2]}}, "config value of user.x is a list"),
-    ({"names": ["a"], "devices": {"eth0": {"nictype": "bridged"}}}, "device 'eth0' has no type"),
-    ({"names": ["a"], "devices": {"eth0": "nic"}}, "device 'eth0' is 'nic', not a dict of settings"),
+    ({"names": ["a"], "config": {"user.x": [1, 2]}}, "config.user.x is a list"),
+    ({"names": ["a"], "devices": {"eth0": {"nictype": "bridged"}}}, "device(s) 'eth0' have no 'type'"),
+    ({"names": ["a"], "devices": {"eth0": "nic"}}, "device 'eth0' is a str ('nic'); each device is a dict"),
 ])
 def test_build_spec_rejects(params: dict[str, Any], message: str) -> None:
     with pytest.raises(FarmError) as info:

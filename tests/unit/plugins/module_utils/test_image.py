@@ -127,7 +127,7 @@ def test_build_request_normalises(tmp_path: Path) -> None:
     ({"server": "images.example.net", "remote_alias": "x"}, "is not an http(s) URL"),
     ({"server": "https://images.example.net"}, "server needs remote_alias"),
     ({"instance": "c1", "properties": {SOURCE_KEY: "x"}}, "set by this module"),
-    ({"instance": "c1", "properties": {"k": ["a"]}}, "properties.k is list"),
+    ({"instance": "c1", "properties": {"k": ["a"]}}, "properties.k is a list"),
 ])
 def test_build_request_rejects(params: dict[str, Any], message: str) -> None:
     params.setdefault("aliases", ["web"])

@@ -13,10 +13,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._profile import (
     ProfileRequest,
     apply_profile,
     build_request,
-    config_value,
     desired,
-    normalize_config,
-    normalize_devices,
     plan_profile,
     profile_path,
     user_names,
@@ -36,49 +33,6 @@ def stored(name: str = "p1", description: str = "", config: dict | None = None,
 def request(**params: Any) -> ProfileRequest:
     params.setdefault("name", "p1")
     return build_request(params)
-
-
-@pytest.mark.parametrize("value, expected", [
-    (True, "true"),
-    (False, "false"),
-    (2, "2"),
-    (0, "0"),
-    (1.5, "1.5"),
-    ("2GiB", "2GiB"),
-    ("", ""),
-])
-def test_config_value_is_what_lxd_stores(value: Any, expected: str) -> None:
-    assert config_value(value, "config.x") == expected
-
-
-@pytest.mark.parametrize("value, kind", [
-    ({"a": 1}, "a dict"),
-    ([1, 2], "a list"),
-    (None, "null"),
-])
-def test_config_value_rejects_structures(value: Any, kind: str) -> None:
-    with pytest.raises(ProfileError, match=rf"config\.limits\.cpu is {kind} .*write the value as one string"):
-        config_value(value, "config.limits.cpu")
-
-
-def test_normalize_config_and_devices() -> None:
-    assert normalize_config(None) is None
-    assert normalize_config({"limits.cpu": 2, "security.nesting": True}) == {
-        "limits.cpu": "2", "security.nesting": "true"}
-    assert normalize_devices(None) is None
-    assert normalize_devices({"eth0": {"type": "nic", "mtu": 1400}}) == {"eth0": {"type": "nic", "mtu": "1400"}}
-
-
-@pytest.mark.parametrize("devices, message", [
-    ({"eth0": "nic"}, r"device 'eth0' is a str \('nic'\); each device is a dict"),
-    ({"eth0": ["type", "nic"]}, r"device 'eth0' is a list"),
-    ({"eth0": {"type": "nic", "ipv4": {"address": "x"}}}, r"devices\.eth0\.ipv4 is a dict"),
-    ({"eth0": {"type": "nic", "hwaddr": ["a"]}}, r"devices\.eth0\.hwaddr is a list"),
-    (["eth0"], r"devices is a list"),
-])
-def test_normalize_devices_rejects_bad_shapes(devices: Any, message: str) -> None:
-    with pytest.raises(ProfileError, match=message):
-        normalize_devices(devices)
 
 
 @pytest.mark.parametrize("params, message", [
