@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Type
+from typing import Any, Mapping
 
 from ._lxd_client import LxdError
 
@@ -26,7 +26,7 @@ def kind_of(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def lxd_value(value: Any, where: str, error: Type[LxdError] = LxdValueError) -> str:
+def lxd_value(value: Any, where: str, error: type[LxdError] = LxdValueError) -> str:
     """The string LXD stores for ``value``: booleans as "true"/"false", numbers in decimal.
 
     None becomes "" (LXD drops a key whose value is empty). ``error`` is the exception class to raise.
@@ -46,7 +46,7 @@ def lxd_value(value: Any, where: str, error: Type[LxdError] = LxdValueError) -> 
 
 
 def normalize_config(config: Mapping[str, Any] | None, option: str = "config",
-                     error: Type[LxdError] = LxdValueError) -> dict[str, str] | None:
+                     error: type[LxdError] = LxdValueError) -> dict[str, str] | None:
     """``config`` with every value as LXD stores it; None stays None (the option was not given)."""
     if config is None:
         return None
@@ -57,7 +57,7 @@ def normalize_config(config: Mapping[str, Any] | None, option: str = "config",
 
 
 def normalize_devices(devices: Mapping[str, Any] | None, require_type: bool = False, option: str = "devices",
-                      error: Type[LxdError] = LxdValueError) -> dict[str, dict[str, str]] | None:
+                      error: type[LxdError] = LxdValueError) -> dict[str, dict[str, str]] | None:
     """``devices`` as a dict of device name -> dict of string settings; None stays None.
 
     With require_type, every device must carry a ``type`` (merging onto an existing device need not).
