@@ -52,7 +52,7 @@ def normalize_config(config: Mapping[str, Any] | None, option: str = "config",
         return None
     if not isinstance(config, Mapping):
         raise error(f"{option} is {kind_of(config)} ({config!r}); give a dict of key: value, "
-                            f"e.g. {{limits.cpu: '2'}}")
+                    f"e.g. {{limits.cpu: '2'}}")
     return {str(key): lxd_value(value, f"{option}.{key}", error) for key, value in config.items()}
 
 
@@ -66,7 +66,7 @@ def normalize_devices(devices: Mapping[str, Any] | None, require_type: bool = Fa
         return None
     if not isinstance(devices, Mapping):
         raise error(f"{option} is {kind_of(devices)} ({devices!r}); give a dict of device name -> "
-                            f"settings, {DEVICE_TYPE_HINT}")
+                    f"settings, {DEVICE_TYPE_HINT}")
     result: dict[str, dict[str, str]] = {}
     for name, settings in devices.items():
         if not isinstance(settings, Mapping):
