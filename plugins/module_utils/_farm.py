@@ -4,9 +4,10 @@
 """A farm of LXD instances: the desired set, the plan that gets there, and its parallel execution.
 
 The plan is pure: it takes the desired farm (`FarmSpec`) and the instances LXD reports (one
-``GET instances?recursion=2``, state included) and returns one `Step` per instance concerned. `run_farm`
-then carries the steps out with a bounded pool of threads, each with its own client, and polls the
-instances (one recursive GET per round) until every started one has a global IPv6 address.
+``GET instances?recursion=1``, without their state) and returns one `Step` per instance concerned. The
+addresses of the running instances concerned come from the kernel when LXD is local (see
+`_netns_addresses`), else from LXD's state. `run_farm` then carries the steps out with a bounded pool of
+threads, each with its own client, and polls the instances until every started one has a global IPv6 address.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ._addresses import instance_addresses
-from ._lxd_client import LxdClient, LxdError, names_from_urls
+from ._lxd_client import LxdClient, LxdError, is_remote, names_from_urls
 from ._lxd_names import instance_name_problem, profile_name_problem
 from ._lxd_values import normalize_config, normalize_devices
+from ._netns_addresses import read_networks
 
 FARM_KEY = "user.palmfarm.farm"
 IGNORED_CONFIG_PREFIXES = ("volatile.", "image.")
@@ -30,6 +32,9 @@ POLL_INTERVAL = 0.2
 LOG_TAIL_LINES = 20
 STOP_TIMEOUT = 30
 _HEX_RE = re.compile(r"^[0-9a-f]{12,64}$")
+# Up to this many instances without kernel-read addresses are asked one by one (GET instances/<name>/state);
+# more, and one GET instances?recursion=2 is cheaper.
+FEW_STATE_GETS = 3
 
 
 class FarmError(LxdError):
@@ -387,9 +392,50 @@ def log_tail(text: str, lines: int = LOG_TAIL_LINES) -> str:
 # Talking to LXD
 
 
-def list_instances(client: LxdClient) -> dict[str, dict[str, Any]]:
-    """Every instance with its state, in one call."""
-    return {i["name"]: i for i in client.get("instances", params={"recursion": "2"}) or []}
+def list_instances(client: LxdClient, with_state: bool = False) -> dict[str, dict[str, Any]]:
+    """Every instance (with its state only when asked: LXD reads each running container's addresses then)."""
+    params = {"recursion": "2" if with_state else "1"}
+    return {i["name"]: i for i in client.get("instances", params=params) or []}
+
+
+def kernel_readable(client: LxdClient) -> bool:
+    """Whether LXD is reached over its local unix socket, so its containers' namespaces are on this host."""
+    conn = getattr(client, "conn", None)
+    return conn is not None and not is_remote(getattr(conn, "url", None))
+
+
+def add_networks(client: LxdClient, instances: dict[str, dict[str, Any]], names: list[str],
+                 reader: Callable[..., dict[str, Any]] = read_networks) -> dict[str, dict[str, Any]]:
+    """``instances`` with a ``state`` ({status, network}) added to the ones among ``names`` not stopped.
+
+    The addresses come from the kernel when LXD is local and the kernel lets this process read them; for the
+    rest, from LXD: one GET instances/<name>/state each when they are few, else one recursive list.
+    """
+    running = [n for n in dict.fromkeys(names)
+               if instances.get(n) is not None and instances[n].get("status") != "Stopped"
+               and "state" not in instances[n]]
+    if not running:
+        return instances
+    result = dict(instances)
+    networks: dict[str, Any] = {}
+    if kernel_readable(client):
+        conn = getattr(client, "conn", None)
+        networks = reader(running, getattr(conn, "project", None))
+    missing = [n for n in running if networks.get(n) is None]
+    states: dict[str, Any] = {}
+    if len(missing) > FEW_STATE_GETS:
+        listed = list_instances(client, with_state=True)
+        states = {n: (listed.get(n) or {}).get("state") for n in missing}
+    else:
+        states = {n: client.get_or_none(f"instances/{n}/state") for n in missing}
+    for name in running:
+        instance = dict(result[name])
+        if networks.get(name) is not None:
+            instance["state"] = {"status": instance.get("status"), "network": networks[name]}
+        elif states.get(name) is not None:
+            instance["state"] = states[name]
+        result[name] = instance
+    return result
 
 
 def resolve_image(client: LxdClient, image: str | None) -> dict[str, str]:
@@ -529,12 +575,14 @@ def run_farm(spec: FarmSpec, client: LxdClient, factory: Callable[[], LxdClient]
              ) -> dict[str, Any]:
     """Make the farm look like ``spec``; returns the task result, raises FarmError/LxdError on failure.
 
-    API calls: one recursive list (every instance with its state) to plan; for each instance to change, its
+    API calls: one list (every instance, without state) to plan, and the addresses of the running instances
+    concerned (from the kernel when LXD is local, else from LXD's state); for each instance to change, its
     writes and one GET of it afterwards; then, while waiting for addresses, one GET per round of each
-    instance still without a global address. A run with nothing to do makes the list call only.
+    instance still without a global address. A run with nothing to do on a local LXD makes the list call only.
     """
     instances = list_instances(client)
     steps = plan(spec, instances)
+    instances = add_networks(client, instances, [s.name for s in steps])
     changing = [s for s in steps if s.changed]
     result: dict[str, Any] = {"changed": bool(changing), "diff": diff_of(steps),
                               "actions": {s.name: s.actions for s in changing}}

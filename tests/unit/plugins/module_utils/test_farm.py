@@ -332,7 +332,15 @@ class FakeLxd:
             self.calls.append((method, path))
             parts = path.split("/")
             if method == "GET" and path == "instances":
-                return copy.deepcopy(list(self.instances.values()))
+                listed = copy.deepcopy(list(self.instances.values()))
+                if (params or {}).get("recursion") != "2":
+                    for item in listed:
+                        item.pop("state", None)
+                return listed
+            if method == "GET" and len(parts) == 3 and parts[0] == "instances" and parts[2] == "state":
+                if parts[1] not in self.instances:
+                    raise LxdNotFound(f"{path}: not found")
+                return copy.deepcopy(self.instances[parts[1]]["state"])
             if method == "GET" and path.startswith("images/aliases/"):
                 if parts[2] in self.aliases:
                     return {"name": parts[2], "target": "f238b06c"}
@@ -419,8 +427,62 @@ def test_create_then_rerun_makes_no_write() -> None:
     assert again["changed"] is False
     assert again["created"] == again["started"] == again["deleted"] == []
     assert again["diff"]["before"] == again["diff"]["after"] == {"w1": "Running", "w2": "Running", "w3": "Running"}
-    assert fake.calls == [("GET", "instances")]
+    # A client without a local connection: the few running instances' states are asked one by one.
+    assert fake.calls == [("GET", "instances")] + [("GET", f"instances/w{i}/state") for i in (1, 2, 3)]
     assert [i["address"] for i in again["instances"]] == [i["address"] for i in result["instances"]]
+
+
+class LocalFakeLxd(FakeLxd):
+    """A FakeLxd reached over the local socket: its containers' addresses can come from the kernel."""
+
+    conn = type("Conn", (), {"url": None, "project": "lab"})()
+
+
+def kernel_reader(unreadable: tuple[str, ...] = ()) -> Any:
+    """A stand-in for read_networks answering from the fake's states (None for the unreadable ones)."""
+    seen: list[tuple[list[str], str | None]] = []
+
+    def read(fake: FakeLxd) -> Any:
+        def reader(names: list[str], project: str | None) -> dict[str, Any]:
+            seen.append((list(names), project))
+            return {n: None if n in unreadable else copy.deepcopy(fake.instances[n]["state"]["network"])
+                    for n in names}
+        return reader
+    return read, seen
+
+
+@pytest.mark.parametrize("unreadable, calls", [
+    ((), []),
+    (("w2",), [("GET", "instances/w2/state")]),
+    (("w1", "w2", "w3", "w4"), [("GET", "instances")]),
+])
+def test_add_networks_asks_lxd_only_for_what_the_kernel_did_not_tell(
+        unreadable: tuple[str, ...], calls: list[tuple[str, str]]) -> None:
+    fake = LocalFakeLxd({f"w{i}": instance(f"w{i}", profiles=["default", "extbridge"], mac=f"00:16:3e:00:00:0{i}")
+                         for i in range(1, 6)})
+    fake.instances["w5"] = instance("w5", status="Stopped")
+    listed = _farm.list_instances(fake)
+    assert all("state" not in i for i in listed.values())
+    read, seen = kernel_reader(unreadable)
+    fake.calls.clear()
+    result = _farm.add_networks(fake, listed, ["w1", "w2", "w3", "w4", "w5", "w6"], reader=read(fake))
+    assert seen == [(["w1", "w2", "w3", "w4"], "lab")]
+    assert fake.calls == calls
+    for i in range(1, 5):
+        facts = instance_facts(f"w{i}", result[f"w{i}"])
+        assert facts["address"] == eui64(f"00:16:3e:00:00:0{i}", GLOBAL)
+        assert facts == instance_facts(f"w{i}", fake.instances[f"w{i}"])
+    assert "state" not in result["w5"]
+    assert instance_facts("w5", result["w5"]) == instance_facts("w5", fake.instances["w5"])
+
+
+def test_add_networks_never_reads_the_kernel_for_a_remote_lxd() -> None:
+    fake = FakeLxd({"w1": instance("w1")})
+    fake.conn = type("Conn", (), {"url": "https://lxd.example.net:8443", "project": None})()  # type: ignore[attr-defined]
+    read, seen = kernel_reader()
+    result = _farm.add_networks(fake, _farm.list_instances(fake), ["w1"], reader=read(fake))
+    assert seen == []
+    assert result["w1"]["state"] == fake.instances["w1"]["state"]
 
 
 def test_check_mode_writes_nothing_and_predicts() -> None:
