@@ -194,7 +194,7 @@ def dump(sock: socket.socket, kind: int, sequence: int) -> bytes:
         if not data:
             raise NetnsError("netlink socket closed during a dump")
         chunks.append(data)
-        if any(k == NLMSG_DONE for k, _ in messages(data)):
+        if any(item[0] == NLMSG_DONE for item in messages(data)):
             return b"".join(chunks)
 
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 # Copyright (c) palmfarm.ipv6 contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Usage: kernel_addresses.py COLLECTIONS_PATHS NAME...
@@ -36,7 +36,7 @@ def main() -> int:
             problems.append(f"{name}: the kernel could not be read")
             continue
         kernel = {i: (v["hwaddr"], v["type"], v["addresses"]) for i, v in networks[name].items()}
-        if kernel != lxd or not any(a for _, _, a in lxd.values()):
+        if kernel != lxd or not any(entry[2] for entry in lxd.values()):
             problems.append(f"{name}: kernel {kernel} != LXD {lxd}")
     print(json.dumps({"checked": names, "problems": problems}))
     return 1 if problems else 0

@@ -1,0 +1,499 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: babel_bird6
+short_description: Write a BIRD configuration for Babel and RIPng, for BIRD 1.6 (bird6) and BIRD 2/3
+description:
+  - Renders a complete BIRD configuration for the Babel and/or RIPng routing protocols from one option set and
+    installs it, for BIRD 1.6 (C(bird6) and its own C(bird6.conf), with C(import)/C(export) inside the protocol,
+    whole-second timers, a mandatory router id) and for BIRD 2.x/3.x (one C(bird.conf), C(ipv6) channels,
+    timers with units such as C(50 ms)).
+  - The C(device), C(direct) and C(kernel) protocols are written too, so that learned routes reach the kernel
+    and the prefixes of the O(direct.interfaces) are announced.
+  - Every option is checked before anything is changed. An option the chosen BIRD version lacks (a sub-second
+    hello interval, Babel O(babel.interfaces[].limit) or Babel authentication on BIRD 1.6) fails with a message
+    naming the version that added it; an unknown interface type or an interval BIRD would reject fails with a
+    message naming the value.
+  - With O(validate=true) the BIRD binary of that version parses the rendered file (C(bird -p -c) or
+    C(bird6 -p -c)) before it replaces the live file, which is replaced atomically. A file BIRD rejects is
+    never installed.
+author:
+  - palmfarm.ipv6 contributors (@palmfarm)
+extends_documentation_fragment:
+  - palmfarm.ipv6.attributes
+options:
+  state:
+    description:
+      - V(present) writes the configuration file, V(absent) removes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  bird_version:
+    description:
+      - The BIRD generation to write for.
+      - V(auto) asks the host's C(bird --version), and C(bird6 --version) when there is no BIRD 2 or 3;
+        V(1.6) writes for C(bird6), V(2) and V(3) for C(bird).
+    type: str
+    choices: [auto, '1.6', '2', '3']
+    default: auto
+  path:
+    description:
+      - The configuration file to write.
+      - Default on OpenWrt C(/etc/bird6.conf) (BIRD 1.6) or C(/etc/bird.conf); elsewhere (Debian)
+        C(/etc/bird/bird6.conf) or C(/etc/bird/bird.conf).
+    type: path
+  router_id:
+    description:
+      - The router id, in IPv4 dotted form, unique in the routing domain. Required for BIRD 1.6.
+      - BIRD 2 and 3 pick one from the interfaces' IPv4 addresses when omitted, which an IPv6-only router
+        does not have, so set it.
+    type: str
+  profile:
+    description:
+      - Preset Babel and RIPng interface settings; a value set on an interface wins over its profile.
+      - V(seed) is the configuration of the blog this collection follows (Babel C(type wireless;
+        hello interval 1; rxcost 512)); its wireless metric moves routes whenever a link loses packets.
+      - V(stable) gives every Babel link a fixed cost (C(type wired; hello interval 1 s; rxcost 96)), so
+        packet loss does not move routes; any BIRD version.
+      - V(fast) is for sub-second failover on wired links (Babel C(type wired; hello interval 50 ms;
+        limit 8), RIPng C(update time 1; timeout time 3; garbage time 6)); it needs BIRD 2 or later.
+      - Omitted, BIRD's own defaults apply to whatever the interfaces do not set.
+    type: str
+    choices: [seed, stable, fast]
+  babel:
+    description:
+      - The Babel protocol. Not written when omitted or without interfaces.
+    type: dict
+    suboptions:
+      interfaces:
+        description:
+          - Interface entries; each becomes one C(interface "name", ... { ... };) block.
+        type: list
+        elements: dict
+        required: true
+        suboptions:
+          names:
+            description:
+              - Interface names or BIRD patterns such as V(eth*).
+            type: list
+            elements: str
+            required: true
+          type:
+            description:
+              - V(wired) links have a fixed cost; V(wireless) links a cost from the measured packet loss.
+            type: str
+            choices: [wired, wireless]
+          hello_interval:
+            description:
+              - Interval between Hello messages, a number with unit C(ms) or C(s) (V(50 ms), V(1 s)); a bare
+                number means seconds.
+              - BIRD 2 and 3 accept 10 ms to 655 s; BIRD 1.6 whole seconds from 1 to 655.
+            type: str
+          update_interval:
+            description:
+              - Interval between full routing updates, written like O(babel.interfaces[].hello_interval).
+            type: str
+          rxcost:
+            description:
+              - The cost of receiving over this link, 1 to 65535.
+            type: int
+          limit:
+            description:
+              - How many Hello intervals may pass without a Hello before the neighbour counts as lost, 1 to 16.
+                BIRD 2 or later.
+            type: int
+          check_link:
+            description:
+              - Take the link state (carrier) of the interface into account.
+            type: bool
+          authentication:
+            description:
+              - V(mac) signs and checks Babel packets with O(babel.interfaces[].password) (RFC 8968,
+                BIRD 2.0.10 or later). Omitted means none.
+            type: str
+            choices: [none, mac]
+          password:
+            description:
+              - The MAC key for O(babel.interfaces[].authentication=mac).
+            type: str
+  ripng:
+    description:
+      - The RIPng protocol. Not written when omitted or without interfaces.
+    type: dict
+    suboptions:
+      interfaces:
+        description:
+          - Interface entries; each becomes one C(interface "name", ... { ... };) block.
+        type: list
+        elements: dict
+        required: true
+        suboptions:
+          names:
+            description:
+              - Interface names or BIRD patterns such as V(eth*).
+            type: list
+            elements: str
+            required: true
+          update_time:
+            description:
+              - Seconds between regular updates (BIRD default 30).
+            type: int
+          timeout_time:
+            description:
+              - Seconds after which a route that is not refreshed is dropped (BIRD default 180).
+            type: int
+          garbage_time:
+            description:
+              - Seconds a dropped route is still announced as unreachable (BIRD default 120).
+            type: int
+          split_horizon:
+            description:
+              - Do not send routes back to the neighbour they came from.
+            type: bool
+          poison_reverse:
+            description:
+              - Send routes back to the neighbour they came from as unreachable.
+            type: bool
+          bfd:
+            description:
+              - Watch neighbours with BFD, which notices a dead link in well under a second; a C(bfd)
+                protocol is written too.
+            type: bool
+          check_link:
+            description:
+              - Take the link state (carrier) of the interface into account.
+            type: bool
+  direct:
+    description:
+      - The C(direct) protocol, whose routes (the prefixes on these interfaces) Babel and RIPng announce.
+    type: dict
+    suboptions:
+      interfaces:
+        description:
+          - Interface names or patterns whose prefixes are announced, for example the LAN bridge.
+        type: list
+        elements: str
+        required: true
+  kernel:
+    description:
+      - The C(kernel) protocol, which puts learned routes into the kernel's routing table.
+    type: dict
+    suboptions:
+      enabled:
+        description:
+          - Write the kernel protocol. Without it BIRD learns routes but does not use them.
+        type: bool
+        default: true
+      persist:
+        description:
+          - Leave the routes in the kernel when BIRD stops.
+        type: bool
+        default: false
+      scan_time:
+        description:
+          - Seconds between scans of the kernel table.
+        type: int
+        default: 10
+  device:
+    description:
+      - The C(device) protocol, which tells BIRD about interfaces.
+    type: dict
+    suboptions:
+      scan_time:
+        description:
+          - Seconds between interface scans.
+        type: int
+        default: 10
+  validate:
+    description:
+      - Parse the rendered file with the BIRD binary of the chosen version (C(bird -p -c) or C(bird6 -p -c))
+        before it replaces the live file. The file is left untouched when BIRD rejects it.
+    type: bool
+    default: true
+  backup:
+    description:
+      - Keep a timestamped copy of the file it replaces or removes.
+    type: bool
+    default: false
+  reload:
+    description:
+      - After a change, tell a running daemon to read its configuration again (C(birdc configure) or
+        C(birdc6 configure)). When no daemon answers, nothing is reloaded and RV(reloaded) is V(false).
+    type: bool
+    default: true
+  control_socket:
+    description:
+      - The daemon's control socket for O(reload), passed as C(birdc -s). BIRD's default when omitted.
+    type: path
+notes:
+  - BIRD 1.6 (Debian package C(bird)) and BIRD 2 (C(bird2)) conflict as packages; C(bird6) of 1.6 runs
+    beside C(bird) of 2 when unpacked with C(dpkg -x). Put it first in E(PATH) to validate BIRD 1.6 files.
+  - An interface name or pattern that matches no interface on the host gives a warning, not an error, since the
+    interface may appear later (a VLAN, a tunnel, a radio).
+  - Babel needs UDP port 6696 and RIPng UDP port 521 from link-local sources.
+seealso:
+  - name: BIRD 2 user's guide, Babel
+    description: The options this module writes.
+    link: https://bird.network.cz/?get_doc&v=20&f=bird-6.html#ss6.2
+"""
+
+EXAMPLES = r"""
+- name: Sub-second Babel failover on the wired ring links, LAN announced (BIRD 2)
+  palmfarm.ipv6.babel_bird6:
+    router_id: 10.0.0.1
+    profile: fast
+    babel:
+      interfaces:
+        - names: [ring12, ring13]
+    direct:
+      interfaces: [br-lan]
+
+- name: The blog's bird6 configuration on an OpenWrt router with BIRD 1.6
+  palmfarm.ipv6.babel_bird6:
+    bird_version: '1.6'
+    router_id: 10.0.0.2
+    profile: seed
+    babel:
+      interfaces:
+        - names: [eth0.2]
+        - names: [wlan0, wlan1]
+    direct:
+      interfaces: [br-lan]
+
+- name: RIPng with BFD and authenticated Babel, written to a file of our choosing
+  palmfarm.ipv6.babel_bird6:
+    path: /etc/bird/bird.conf
+    router_id: 10.0.0.3
+    ripng:
+      interfaces:
+        - names: [eth1]
+          update_time: 5
+          timeout_time: 15
+          split_horizon: true
+          bfd: true
+    babel:
+      interfaces:
+        - names: [wg0]
+          type: wired
+          hello_interval: 100 ms
+          limit: 14
+          authentication: mac
+          password: "{{ babel_key }}"
+    backup: true
+"""
+
+RETURN = r"""
+path:
+  description: The configuration file.
+  returned: always
+  type: str
+  sample: /etc/bird/bird.conf
+bird_version:
+  description: The BIRD generation the file is written for.
+  returned: always
+  type: str
+  sample: '2'
+config:
+  description: The rendered configuration (with O(state=present)).
+  returned: when state is present
+  type: str
+  sample: "router id 10.0.0.1;\n..."
+validated:
+  description: Whether the BIRD binary parsed the rendered file.
+  returned: always
+  type: bool
+  sample: true
+reloaded:
+  description: Whether a running daemon read the new configuration.
+  returned: always
+  type: bool
+  sample: false
+reload_message:
+  description: What C(birdc configure) said, or why no reload was tried.
+  returned: always
+  type: str
+  sample: Reconfigured
+backup_file:
+  description: The copy of the previous file, with O(backup=true) and a change.
+  returned: changed and backup is true
+  type: str
+  sample: /etc/bird/bird.conf.12345.2026-11-28@04:00:00~
+"""
+
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_text
+
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird_config import (
+    BirdConfigError,
+    binary_names,
+    default_path,
+    parse_bird_version,
+    render_config,
+    unmatched_patterns,
+)
+
+_BABEL_IFACE = dict(
+    names=dict(type="list", elements="str", required=True),
+    type=dict(type="str", choices=["wired", "wireless"]),
+    hello_interval=dict(type="str"),
+    update_interval=dict(type="str"),
+    rxcost=dict(type="int"),
+    limit=dict(type="int"),
+    check_link=dict(type="bool"),
+    authentication=dict(type="str", choices=["none", "mac"]),
+    password=dict(type="str", no_log=True),
+)
+_RIPNG_IFACE = dict(
+    names=dict(type="list", elements="str", required=True),
+    update_time=dict(type="int"),
+    timeout_time=dict(type="int"),
+    garbage_time=dict(type="int"),
+    split_horizon=dict(type="bool"),
+    poison_reverse=dict(type="bool"),
+    bfd=dict(type="bool"),
+    check_link=dict(type="bool"),
+)
+ARGUMENT_SPEC = dict(
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    bird_version=dict(type="str", choices=["auto", "1.6", "2", "3"], default="auto"),
+    path=dict(type="path"),
+    router_id=dict(type="str"),
+    profile=dict(type="str", choices=["seed", "stable", "fast"]),
+    babel=dict(type="dict", options=dict(
+        interfaces=dict(type="list", elements="dict", required=True, options=_BABEL_IFACE))),
+    ripng=dict(type="dict", options=dict(
+        interfaces=dict(type="list", elements="dict", required=True, options=_RIPNG_IFACE))),
+    direct=dict(type="dict", options=dict(interfaces=dict(type="list", elements="str", required=True))),
+    kernel=dict(type="dict", options=dict(
+        enabled=dict(type="bool", default=True),
+        persist=dict(type="bool", default=False),
+        scan_time=dict(type="int", default=10))),
+    device=dict(type="dict", options=dict(scan_time=dict(type="int", default=10))),
+    validate=dict(type="bool", default=True),
+    backup=dict(type="bool", default=False),
+    reload=dict(type="bool", default=True),
+    control_socket=dict(type="path"),
+)
+
+
+def detect_version(module: AnsibleModule) -> str:
+    """The BIRD generation on this host: bird 2/3 when present, else bird6 (1.6)."""
+    found = []
+    for name in ("bird", "bird6"):
+        binary = module.get_bin_path(name)
+        if not binary:
+            continue
+        rc, out, err = module.run_command([binary, "--version"])
+        version = parse_bird_version(out + err)
+        found.append(f"{binary}: BIRD {version}")
+        if name == "bird6" or version != "1.6":
+            return version
+    raise BirdConfigError("bird_version=auto found no BIRD with Babel on this host ("
+                          + ("; ".join(found) or "neither bird nor bird6 is installed")
+                          + "); install BIRD or set bird_version")
+
+
+def validate_text(module: AnsibleModule, version: str, tmp: str) -> None:
+    daemon = binary_names(version)[0]
+    binary = module.get_bin_path(daemon)
+    if not binary:
+        raise BirdConfigError(f"validate=true needs {daemon} (BIRD {version}) on the host to parse the file; "
+                              f"install it, put it on PATH, or set validate=false")
+    rc, out, err = module.run_command([binary, "--version"])
+    found = parse_bird_version(out + err)
+    if found != version and {found, version} != {"2", "3"}:
+        raise BirdConfigError(f"{binary} is BIRD {found}, not BIRD {version}: it cannot validate this file; "
+                              f"put a BIRD {version} {daemon} first on PATH or set validate=false")
+    rc, out, err = module.run_command([binary, "-p", "-c", tmp])
+    if rc != 0:
+        raise BirdConfigError(f"{binary} rejected the rendered configuration, which was not installed: "
+                              f"{(err or out).strip()}")
+
+
+def reload_daemon(module: AnsibleModule, version: str) -> tuple[bool, str]:
+    client = binary_names(version)[1]
+    binary = module.get_bin_path(client)
+    if not binary:
+        return False, f"{client} is not installed; nothing reloaded"
+    cmd = [binary]
+    if module.params["control_socket"]:
+        cmd += ["-s", module.params["control_socket"]]
+    rc, out, err = module.run_command(cmd + ["configure"])
+    text = (out + err).strip()
+    if "Unable to connect" in text:
+        return False, f"no BIRD daemon answers ({text}); nothing reloaded"
+    if rc == 0 and "Reconfigur" in text:
+        return True, text
+    raise BirdConfigError(f"the file is installed but '{' '.join(cmd)} configure' failed: {text}")
+
+
+def run(module: AnsibleModule) -> dict:
+    params = module.params
+    version = params["bird_version"]
+    if version == "auto":
+        version = detect_version(module)
+    path = params["path"] or default_path(version, os.path.exists("/etc/openwrt_release"))
+    present = params["state"] == "present"
+    after = render_config(params, version) if present else ""
+    if present and os.path.isdir("/sys/class/net"):
+        for pattern in unmatched_patterns(params, os.listdir("/sys/class/net")):
+            module.warn(f"interface name or pattern {pattern!r} matches no interface on this host (yet)")
+    before = ""
+    if os.path.exists(path):
+        with open(path, "rb") as handle:
+            before = to_text(handle.read(), errors="surrogate_or_strict")
+    exists = os.path.exists(path)
+    changed = (before != after or not exists) if present else exists
+    result: dict = dict(changed=changed, path=path, bird_version=version, validated=False, reloaded=False,
+                        reload_message="nothing changed" if not changed else "check mode")
+    if present:
+        result["config"] = after
+    if module._diff:
+        result["diff"] = dict(before=before, after=after, before_header=path, after_header=path)
+    if not changed:
+        return result
+
+    tmp = None
+    if present:
+        fd, tmp = tempfile.mkstemp(prefix=".babel_bird6.", suffix=".conf", dir=module.tmpdir)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(to_bytes(after))
+        if params["validate"]:
+            validate_text(module, version, tmp)
+            result["validated"] = True
+    if module.check_mode:
+        return result
+    if params["backup"] and exists:
+        result["backup_file"] = module.backup_local(path)
+    if present:
+        directory = os.path.dirname(path) or "."
+        if not os.path.isdir(directory):
+            raise BirdConfigError(f"the directory of path {path} does not exist; install BIRD or create it")
+        module.atomic_move(tmp, path)
+    else:
+        os.remove(path)
+    if params["reload"]:
+        result["reloaded"], result["reload_message"] = reload_daemon(module, version)
+    else:
+        result["reload_message"] = "reload=false"
+    return result
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        module.exit_json(**run(module))
+    except BirdConfigError as exc:
+        module.fail_json(msg=str(exc))
+
+
+if __name__ == "__main__":
+    main()

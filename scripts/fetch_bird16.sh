@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Usage: scripts/fetch_bird16.sh [DEST]
+#
+# Puts BIRD 1.6 (bird6, the version OpenWrt's old bird6 packages run) at DEST/usr/sbin/bird6 without
+# installing it: Debian's package `bird` (1.6.8) conflicts with `bird2`, so it is downloaded and unpacked
+# beside it with `dpkg -x`. Tests use it to parse the BIRD 1.6 configurations the collection renders.
+# DEST defaults to $PALMFARM_TEST_DIR/bird16 (/tmp/palmfarm-ipv6-test/bird16). Safe to run again: a working
+# bird6 already in DEST is kept. Prints the path of bird6.
+set -euo pipefail
+
+dest="${1:-${PALMFARM_TEST_DIR:-${TMPDIR:-/tmp}/palmfarm-ipv6-test}/bird16}"
+bird6="$dest/usr/sbin/bird6"
+
+if [[ -x "$bird6" ]] && "$bird6" --version 2>&1 | grep -q 'BIRD version 1\.6'; then
+    echo "$bird6"
+    exit 0
+fi
+
+for tool in apt-get dpkg; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "fetch_bird16: $tool is missing; this script needs a Debian-like system" >&2
+        exit 1
+    fi
+done
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+# apt-get download writes into the current directory (as root it warns that it runs unsandboxed: harmless).
+if ! (cd "$work" && apt-get download -q bird >&2); then
+    echo "fetch_bird16: 'apt-get download bird' failed; run 'apt-get update' and check that the Debian" \
+         "package bird (1.6.8) is available" >&2
+    exit 1
+fi
+debs=("$work"/bird_*.deb)
+mkdir -p "$work/root"
+dpkg -x "${debs[0]}" "$work/root"
+if ! "$work/root/usr/sbin/bird6" --version 2>&1 | grep -q 'BIRD version 1\.6'; then
+    echo "fetch_bird16: ${debs[0]##*/} holds no BIRD 1.6 bird6" >&2
+    exit 1
+fi
+mkdir -p "$(dirname "$dest")"
+rm -rf "$dest"
+mv "$work/root" "$dest"
+echo "$bird6"
