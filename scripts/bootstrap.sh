@@ -17,8 +17,9 @@ say() { printf 'bootstrap: %s\n' "$*"; }
 # --- Debian packages -------------------------------------------------------------------------------
 # The lab needs: debootstrap (base image), busybox-static (tiny test image), radvd and iproute2 (the
 # home router in a network namespace), nftables, curl, rsync, git, xz-utils; shellcheck for the sanity tests;
-# bird2 (and BIRD 1.6 unpacked beside it by scripts/fetch_bird16.sh) for the babel_bird6 tests.
-packages=(shellcheck debootstrap busybox-static radvd nftables iproute2 curl rsync git xz-utils ca-certificates procps bird2)
+# bird2 (and BIRD 1.6 unpacked beside it by scripts/fetch_bird16.sh) for the babel_bird6 tests; bind9-utils
+# (named-checkzone), knot and knot-dnsutils (a real DNS server and kdig) for the dns_aaaa tests.
+packages=(shellcheck debootstrap busybox-static radvd nftables iproute2 curl rsync git xz-utils ca-certificates procps bird2 bind9-utils knot knot-dnsutils)
 # An LXD that is already there (the snap on Ubuntu, a hand-installed one) is used as it is: never install
 # a second one beside it.
 if command -v lxd >/dev/null 2>&1 || [ -S /var/snap/lxd/common/lxd/unix.socket ]; then

@@ -1,0 +1,402 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Editing a hand-written BIND zone file without touching it: the SOA serial, one $INCLUDE line, and the
+include file the collection owns (AAAA and PTR records), rendered, parsed back and planned."""
+
+from __future__ import annotations
+
+import datetime
+import encodings.idna
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from ._addresses import AddressError, eui64, normalize_mac
+
+SERIAL_FORMATS = ("date", "increment", "unixtime")
+SERIAL_MODULO = 2 ** 32
+HEADER = "; Managed by palmfarm.ipv6.dns_aaaa: this file is rewritten on every change, do not edit it."
+_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+class ZoneError(ValueError):
+    """A zone file, name, address or plan that cannot be used, with the fix in the message."""
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading the zone file text
+# ---------------------------------------------------------------------------------------------------------------
+
+def _entries(text: str) -> Iterable[list[Token]]:
+    """Yield the tokens of each entry of a zone file: a logical line, parentheses joined, comments and
+    quotes understood. Token offsets index into ``text``."""
+    i, n = 0, len(text)
+    tokens: list[Token] = []
+    depth = 0
+    while i < n:
+        c = text[i]
+        if c == ";":
+            while i < n and text[i] != "\n":
+                i += 1
+        elif c == "\n":
+            if depth == 0 and tokens:
+                yield tokens
+                tokens = []
+            i += 1
+        elif c in " \t\r":
+            i += 1
+        elif c == "(":
+            depth += 1
+            i += 1
+        elif c == ")":
+            if depth == 0:
+                raise ZoneError(f"unbalanced ')' at offset {i} of the zone file")
+            depth -= 1
+            i += 1
+        else:
+            start = i
+            if c == '"':
+                i += 1
+                while i < n and text[i] != '"':
+                    i += 2 if text[i] == "\\" else 1
+                i += 1
+            while i < n and text[i] not in " \t\r\n;()\"":
+                i += 2 if text[i] == "\\" else 1
+            tokens.append(Token(text[start:i], start, i))
+    if depth:
+        raise ZoneError("the zone file ends inside parentheses: an unclosed '('")
+    if tokens:
+        yield tokens
+
+
+def _is_ttl(word: str) -> bool:
+    return bool(re.fullmatch(r"\d+[smhdwSMHDW]?(\d+[smhdwSMHDW])*", word))
+
+
+def find_serial(text: str) -> Token:
+    """The SOA serial of a zone file text, as the token (value and offsets) to replace."""
+    for tokens in _entries(text):
+        if tokens[0].text.startswith("$"):
+            continue
+        words = [t.text.upper() for t in tokens]
+        for idx in range(min(4, len(words))):
+            if words[idx] == "SOA":
+                before = words[:idx]
+                if not all(w in ("IN", "CH", "HS", "CS") or _is_ttl(w) for w in before[1:]):
+                    continue
+                if len(tokens) < idx + 4:
+                    raise ZoneError("the SOA record has no serial (it needs MNAME RNAME SERIAL ...)")
+                serial = tokens[idx + 3]
+                if not serial.text.isdigit() or int(serial.text) >= SERIAL_MODULO:
+                    raise ZoneError(f"the SOA serial {serial.text!r} is not a number from 0 to 4294967295")
+                return serial
+    raise ZoneError("the zone file has no SOA record; a zone file starts with one (@ IN SOA ...)")
+
+
+def serial_gt(a: int, b: int) -> bool:
+    """RFC 1982 serial number arithmetic: whether ``a`` is greater than ``b``."""
+    diff = (a - b) % SERIAL_MODULO
+    return 0 < diff < 2 ** 31
+
+
+def next_serial(current: int, serial_format: str, now: datetime.datetime | None = None) -> int:
+    """The serial after ``current``: always greater in RFC 1982 terms, so secondaries take the change."""
+    if serial_format not in SERIAL_FORMATS:
+        raise ZoneError(f"serial_format {serial_format!r} is unknown; use one of {', '.join(SERIAL_FORMATS)}")
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    plus_one = (current + 1) % SERIAL_MODULO
+    if serial_format == "increment":
+        return plus_one
+    if serial_format == "date":
+        candidate = int(now.strftime("%Y%m%d")) * 100
+    else:
+        candidate = int(now.timestamp())
+    candidate %= SERIAL_MODULO
+    return candidate if serial_gt(candidate, current) else plus_one
+
+
+def replace_serial(text: str, serial: int) -> str:
+    token = find_serial(text)
+    return text[:token.start] + str(serial) + text[token.end:]
+
+
+def _unquote(word: str) -> str:
+    return word[1:-1] if len(word) >= 2 and word[0] == word[-1] == '"' else word
+
+
+def find_include(text: str, include_path: str) -> Token | None:
+    """The path token of the $INCLUDE line that pulls in ``include_path``, if there is one."""
+    for tokens in _entries(text):
+        if tokens[0].text.upper() == "$INCLUDE" and len(tokens) > 1 and _unquote(tokens[1].text) == include_path:
+            return tokens[1]
+    return None
+
+
+def include_line(include_path: str, zone: str) -> str:
+    return f'$INCLUDE "{include_path}" {fqdn(zone)}\n'
+
+
+def ensure_include(text: str, include_path: str, zone: str) -> str:
+    """The zone text with one $INCLUDE line for ``include_path`` at its end, added only when missing."""
+    if find_include(text, include_path) is not None:
+        return text
+    if text and not text.endswith("\n"):
+        text += "\n"
+    return text + include_line(include_path, zone)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Names
+# ---------------------------------------------------------------------------------------------------------------
+
+def fqdn(name: str) -> str:
+    return name.rstrip(".").lower() + "."
+
+
+def to_ascii_label(label: str, name: str) -> str:
+    if label == "":
+        raise ZoneError(f"name {name!r} has an empty label (two dots in a row, or a leading dot)")
+    try:
+        ascii_label = label.encode("ascii").decode() if label.isascii() else encodings.idna.ToASCII(label).decode()
+    except UnicodeError as exc:
+        raise ZoneError(f"name {name!r}: label {label!r} cannot be converted to punycode: {exc}") from exc
+    ascii_label = ascii_label.lower()
+    if not _LABEL_RE.match(ascii_label):
+        raise ZoneError(
+            f"name {name!r}: label {ascii_label!r} is not a valid host name label; use letters, digits and "
+            "hyphens (not at either end), at most 63 characters"
+        )
+    return ascii_label
+
+
+def zone_name(zone: str) -> str:
+    """A zone origin in canonical form: lower case, punycode, with the final dot."""
+    text = str(zone).strip()
+    if text in ("", "."):
+        raise ZoneError(f"zone {zone!r} is not a zone name; write it as e.g. lab.example.net")
+    return ".".join(to_ascii_label(label, text) for label in text.rstrip(".").split(".")) + "."
+
+
+def owner_name(name: str, zone: str) -> str:
+    """The owner of ``name`` relative to ``zone`` ('@' for the apex). A name ending in a dot is absolute and
+    must lie inside the zone; any other name is relative to the zone, as in a zone file."""
+    origin = zone_name(zone)
+    text = str(name).strip()
+    if text == "@":
+        return "@"
+    if text in ("", "."):
+        raise ZoneError(f"name {name!r} is empty; give a host name such as lxcw5")
+    labels = [to_ascii_label(label, text) for label in text.rstrip(".").split(".")]
+    absolute = ".".join(labels) + "."
+    if text.endswith("."):
+        if absolute == origin:
+            return "@"
+        if not absolute.endswith("." + origin):
+            raise ZoneError(f"name {name!r} is outside the zone {origin}; give a name inside it or a relative name")
+        absolute_relative = absolute[: -len(origin) - 1]
+    else:
+        absolute_relative = ".".join(labels)
+        absolute = absolute_relative + "." + origin
+    if len(absolute) > 254:
+        raise ZoneError(f"name {absolute} is longer than 253 characters")
+    return absolute_relative
+
+
+def reverse_zone_name(reverse_zone: str) -> str:
+    """An ip6.arpa zone, given as such or as an IPv6 prefix whose length is a multiple of 4."""
+    text = str(reverse_zone).strip()
+    if ":" in text:
+        try:
+            net = ipaddress.IPv6Network(text, strict=False)
+        except ValueError as exc:
+            raise ZoneError(f"reverse_zone {reverse_zone!r} is not an IPv6 prefix: {exc}") from exc
+        if net.prefixlen % 4 or net.prefixlen == 0:
+            raise ZoneError(
+                f"reverse_zone {reverse_zone}: prefix length /{net.prefixlen} is not a multiple of 4; nibble "
+                "reverse zones need /4, /8, ... /124 (e.g. a /64)"
+            )
+        nibbles = net.network_address.exploded.replace(":", "")[: net.prefixlen // 4]
+        return ".".join(reversed(nibbles)) + ".ip6.arpa."
+    origin = zone_name(text)
+    labels = origin.rstrip(".").split(".")
+    if labels[-2:] != ["ip6", "arpa"] or not all(re.fullmatch(r"[0-9a-f]", x) for x in labels[:-2]) \
+            or len(labels) < 3:
+        raise ZoneError(
+            f"reverse_zone {reverse_zone!r} is not a nibble ip6.arpa zone; give e.g. "
+            "0.8.0.2.d.b.b.e.8.b.d.0.1.0.0.2.ip6.arpa or the prefix 2001:db8:ebbd:2080::/64"
+        )
+    return origin
+
+
+def ptr_name(address: str, reverse_zone: str | None = None) -> str:
+    """The nibble PTR owner of an IPv6 address: absolute, or relative to ``reverse_zone`` when given."""
+    addr = ipv6_address(address)
+    nibbles = addr.exploded.replace(":", "")
+    absolute = ".".join(reversed(nibbles)) + ".ip6.arpa."
+    if reverse_zone is None:
+        return absolute
+    origin = reverse_zone_name(reverse_zone)
+    if not absolute.endswith("." + origin):
+        raise ZoneError(f"address {addr} is outside the reverse zone {origin}")
+    return absolute[: -len(origin) - 1]
+
+
+def ipv6_address(address: Any) -> ipaddress.IPv6Address:
+    try:
+        return ipaddress.IPv6Address(str(address).strip().split("%", maxsplit=1)[0])
+    except ValueError as exc:
+        raise ZoneError(f"address {address!r} is not an IPv6 address; AAAA records need one") from exc
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Records
+# ---------------------------------------------------------------------------------------------------------------
+
+@dataclass
+class RecordSet:
+    """The wanted AAAA records, owner (relative to the zone) -> sorted addresses, and the warnings found."""
+
+    names: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def record_set(records: Iterable[Any], zone: str, name_prefix: str = "") -> RecordSet:
+    """Check and normalise the module's ``records``: {name, addresses} or {name, mac, prefix} (EUI-64), or
+    an instance returned by lxd_farm ({name, address, mac, ipv6}). With both addresses and mac and prefix,
+    the addresses win and a differing EUI-64 prediction is a warning. ``name_prefix`` goes before every
+    name (V(lxc) makes C(w5) C(lxcw5))."""
+    result = RecordSet()
+    wanted: dict[str, set[ipaddress.IPv6Address]] = {}
+    for item in records:
+        if not isinstance(item, dict) or not item.get("name"):
+            raise ZoneError(f"record {item!r} has no name; give {{name, addresses}} or {{name, mac, prefix}}")
+        owner = owner_name(f"{name_prefix}{item['name']}", zone)
+        addresses = {ipv6_address(a) for a in _given_addresses(item)}
+        mac, prefix = item.get("mac"), item.get("prefix")
+        if prefix and not mac:
+            raise ZoneError(f"record {item['name']!r}: a prefix needs a mac to compute the EUI-64 address")
+        if mac and prefix:
+            try:
+                predicted = ipaddress.IPv6Address(eui64(normalize_mac(mac), prefix))
+            except AddressError as exc:
+                raise ZoneError(f"record {item['name']!r}: {exc}") from exc
+            if not addresses:
+                addresses = {predicted}
+            elif predicted not in addresses:
+                result.warnings.append(
+                    f"{item['name']}: the EUI-64 address {predicted} of MAC {mac} differs from "
+                    f"{', '.join(sorted(str(a) for a in addresses))} (stable-privacy addresses?); "
+                    "the addresses given win"
+                )
+        if not addresses:
+            raise ZoneError(f"record {item['name']!r} has no address; give addresses, or mac and prefix")
+        wanted.setdefault(owner, set()).update(addresses)
+    result.names = {owner: [str(a) for a in sorted(addrs)] for owner, addrs in wanted.items()}
+    return result
+
+
+def _given_addresses(item: dict[str, Any]) -> list[Any]:
+    """``addresses`` (a list or one address); else, for an instance returned by lxd_farm, its best
+    ``address`` or else its ``ipv6.global`` addresses."""
+    raw = item.get("addresses")
+    if raw is None and item.get("address"):
+        raw = item["address"]
+    if raw is None and isinstance(item.get("ipv6"), dict):
+        raw = item["ipv6"].get("global")
+    if isinstance(raw, str):
+        raw = [raw]
+    return list(raw or [])
+
+
+def ptr_records(names: dict[str, list[str]], zone: str, reverse_zone: str) -> dict[str, list[str]]:
+    """PTR owner (relative to ``reverse_zone``) -> [target FQDN] for the AAAA records ``names``."""
+    origin = zone_name(zone)
+    result: dict[str, set[str]] = {}
+    for owner, addresses in names.items():
+        target = origin if owner == "@" else f"{owner}.{origin}"
+        for address in addresses:
+            result.setdefault(ptr_name(address, reverse_zone), set()).add(target)
+    return {owner: sorted(targets) for owner, targets in result.items()}
+
+
+def _sort_key(owner: str) -> tuple[int, list[str]]:
+    return (0 if owner == "@" else 1, list(reversed(owner.split("."))))
+
+
+def render_include(names: dict[str, list[str]], rtype: str, ttl: int, zone: str) -> str:
+    """The include file for ``names`` (owner -> values): a header, then one aligned line per record,
+    sorted by owner (hierarchically) and value."""
+    lines = [HEADER, f"; Zone {zone_name(zone)} {rtype} records, {sum(len(v) for v in names.values())} in all."]
+    owners = sorted(names, key=_sort_key)
+    width = max((len(o) for o in owners), default=1)
+    for owner in owners:
+        for value in names[owner]:
+            lines.append(f"{owner:<{width}}  {ttl}  IN  {rtype}  {value}")
+    return "\n".join(lines) + "\n"
+
+
+def parse_include(text: str) -> tuple[dict[str, list[str]], int | None]:
+    """Read back an include file written by render_include: owner -> sorted values, and the TTL."""
+    names: dict[str, set[str]] = {}
+    ttl: int | None = None
+    for tokens in _entries(text):
+        words = [t.text for t in tokens]
+        if len(words) != 5 or words[2].upper() != "IN" or not words[1].isdigit():
+            raise ZoneError(
+                f"include file line {' '.join(words)!r} is not one this module writes; the include file belongs "
+                "to the module, move hand-written records to the zone file"
+            )
+        ttl = int(words[1])
+        names.setdefault(words[0].lower(), set()).add(words[4])
+    return {owner: sorted(values) for owner, values in names.items()}, ttl
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Planning
+# ---------------------------------------------------------------------------------------------------------------
+
+@dataclass
+class Plan:
+    add: list[str]
+    remove: list[str]
+    change: list[str]
+    result: dict[str, list[str]]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.add or self.remove or self.change)
+
+
+def plan(current: dict[str, list[str]], wanted: dict[str, list[str]], prune: bool = False,
+         max_delete_percent: float = 100, force: bool = False, state: str = "present") -> Plan:
+    """What to add, remove and change in the managed names. Only names of the include file are ever
+    removed: with ``state=absent`` the wanted names, with ``prune`` the names no longer wanted."""
+    if state == "absent":
+        remove = sorted(n for n in current if n in wanted)
+        result = {n: v for n, v in current.items() if n not in wanted}
+        add: list[str] = []
+        change: list[str] = []
+    else:
+        remove = sorted(n for n in current if n not in wanted) if prune else []
+        add = sorted(n for n in wanted if n not in current)
+        change = sorted(n for n in wanted if n in current and sorted(current[n]) != sorted(wanted[n]))
+        result = {} if prune else {n: list(v) for n, v in current.items()}
+        result.update({n: sorted(v) for n, v in wanted.items()})
+    if current and remove and not force:
+        share = 100.0 * len(remove) / len(current)
+        if share > max_delete_percent:
+            raise ZoneError(
+                f"removing {len(remove)} of {len(current)} managed names ({share:.0f}%) exceeds "
+                f"max_delete_percent={max_delete_percent:g}: {', '.join(remove[:5])}"
+                f"{' ...' if len(remove) > 5 else ''}; raise max_delete_percent or set force=true"
+            )
+    return Plan(add=add, remove=remove, change=change, result=result)

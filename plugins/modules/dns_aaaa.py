@@ -1,0 +1,284 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: dns_aaaa
+short_description: Publish AAAA and PTR records into a hand-written BIND zone file, without churn
+description:
+  - Publishes AAAA records (and with O(ptr=true) the matching nibble-format PTR records of a reverse zone) into
+    a zone file the module does not own. The records go into O(include_file), a file the module owns, pulled
+    into the zone file by one C($INCLUDE) line that the module appends once when it is missing.
+  - Everything else in the zone file stays byte for byte as it is (comments, C($TTL), C($ORIGIN), a multi-line
+    SOA, order, blank lines) except the SOA serial, which changes only when the records change.
+  - A run with nothing to change writes nothing (same bytes, same mtime) and reports no change.
+  - Writes are atomic (a temporary file in the same directory, synced, then renamed) and serialised by a lock
+    (C(flock) on C(ZONE_FILE.lock)). With O(validate=true) the zone is checked before the change (a zone that
+    does not load is not touched) and the would-be zone is checked before the rename.
+  - Bad input (an address that is not IPv6, a prefix that is not a /64 for EUI-64, a MAC that is not a MAC, an
+    invalid name, a name outside the zone, a reverse zone whose prefix length is not a multiple of 4) fails
+    the task before anything is written. IDN names are converted to punycode.
+author:
+  - palmfarm.ipv6 contributors (@palmfarm)
+extends_documentation_fragment:
+  - palmfarm.ipv6.attributes
+options:
+  zone:
+    description:
+      - The zone (its origin), for example C(lab.example.net).
+    type: str
+    required: true
+  zone_file:
+    description:
+      - Absolute path of the zone's file. It must exist and contain the SOA record.
+    type: path
+    required: true
+  include_file:
+    description:
+      - Absolute path of the file holding the published AAAA records. The module owns it and rewrites it;
+        hand-written records belong in O(zone_file).
+      - The zone file gets the line C($INCLUDE "INCLUDE_FILE" ZONE.) at its end when it has no C($INCLUDE) of
+        this file yet.
+    type: path
+    required: true
+  records:
+    description:
+      - The names to publish. Each item has a C(name) (relative to O(zone), or absolute with a final dot) and
+        either C(addresses) (a list, or one address), or C(mac) and C(prefix) (a /64), whose address is then
+        the modified EUI-64 SLAAC address.
+      - The C(instances) list returned by M(palmfarm.ipv6.lxd_farm) can be given as it is, items with C(name),
+        C(address), C(mac) and C(ipv6); their C(address), else their C(ipv6.global) addresses, are published.
+      - When an item has both addresses and C(mac) and C(prefix), the addresses win, and the task warns when
+        the EUI-64 address is not among them (hosts with stable-privacy addresses, RFC 7217).
+      - With O(state=absent) only the C(name) of each item is used.
+    type: list
+    elements: dict
+    default: []
+  name_prefix:
+    description:
+      - Put before every name of O(records); V(lxc) publishes the instance C(w5) as C(lxcw5).
+    type: str
+    default: ''
+  ttl:
+    description:
+      - TTL of the published records, in seconds.
+    type: int
+    default: 3600
+  ptr:
+    description:
+      - Also publish a PTR record for every published address into O(reverse_zone_file).
+    type: bool
+    default: false
+  reverse_zone:
+    description:
+      - The reverse zone, as an C(ip6.arpa) name or as the prefix it covers (for example
+        C(2001:db8:ebbd:2080::/64)); the prefix length must be a multiple of 4.
+      - Required with O(ptr=true). Every published address must lie in it.
+    type: str
+  reverse_zone_file:
+    description:
+      - Absolute path of the reverse zone's file. Required with O(ptr=true).
+    type: path
+  reverse_include_file:
+    description:
+      - Absolute path of the file holding the PTR records, owned by the module like O(include_file).
+      - Defaults to O(include_file) with C(.ptr) appended.
+    type: path
+  prune:
+    description:
+      - Remove the names of O(include_file) that are not in O(records). Names of the zone file itself are
+        never removed.
+    type: bool
+    default: false
+  max_delete_percent:
+    description:
+      - Refuse a change that removes more than this share (in percent) of the names in O(include_file),
+        unless O(force=true).
+    type: int
+    default: 50
+  force:
+    description:
+      - Remove names even beyond O(max_delete_percent).
+    type: bool
+    default: false
+  serial_format:
+    description:
+      - How the SOA serial moves on a change. V(date) is C(YYYYMMDDnn), the greater of the serial plus one and
+        today (UTC) times 100; V(increment) adds one; V(unixtime) is the time in seconds, or the serial plus
+        one when that is not greater. Serials wrap as RFC 1982 says.
+    type: str
+    choices: [date, increment, unixtime]
+    default: date
+  validate:
+    description:
+      - Check the zone with C(named-checkzone) (Debian package C(bind9-utils)), else C(kzonecheck) (Knot),
+        before the change and, from temporary files, after it, before renaming anything.
+    type: bool
+    default: true
+  backup:
+    description:
+      - Keep a copy of each file the task changes, with a timestamp in its name.
+    type: bool
+    default: false
+  state:
+    description:
+      - V(present) publishes the records, V(absent) removes the names of O(records) from O(include_file).
+    type: str
+    choices: [present, absent]
+    default: present
+  method:
+    description:
+      - V(file) edits the zone files on this host. V(nsupdate) (an RFC 2136 update to a server with a dynamic
+        zone) is not implemented yet and fails the task.
+    type: str
+    choices: [file, nsupdate]
+    default: file
+notes:
+  - Reload the DNS server after a change, for example C(rndc reload ZONE) or C(knotc zone-reload ZONE), in a
+    handler notified by this task.
+seealso:
+  - module: palmfarm.ipv6.lxd_farm
+  - plugin: palmfarm.ipv6.eui64
+    plugin_type: filter
+  - plugin: palmfarm.ipv6.ptr_name
+    plugin_type: filter
+"""
+
+EXAMPLES = r"""
+- name: Publish the farm by name, lxc in front of every instance name, with PTR records
+  palmfarm.ipv6.dns_aaaa:
+    zone: lab.example.net
+    zone_file: /etc/bind/db.lab.example.net
+    include_file: /etc/bind/db.lab.example.net.farm
+    records: "{{ farm.instances }}"
+    name_prefix: lxc
+    ptr: true
+    reverse_zone: 2001:db8:ebbd:2080::/64
+    reverse_zone_file: /etc/bind/db.2001.db8.ebbd.2080
+    prune: true
+  notify: Reload bind
+
+- name: A host by address, another by MAC (EUI-64)
+  palmfarm.ipv6.dns_aaaa:
+    zone: lab.example.net
+    zone_file: /etc/bind/db.lab.example.net
+    include_file: /etc/bind/db.lab.example.net.farm
+    records:
+      - name: lxcweb
+        addresses: [2001:db8:ebbd:2080:216:3eff:fe29:7f8]
+      - name: lxcw5
+        mac: 00:16:3e:97:4e:c9
+        prefix: 2001:db8:ebbd:2080::/64
+    serial_format: increment
+    backup: true
+
+- name: Withdraw a name
+  palmfarm.ipv6.dns_aaaa:
+    zone: lab.example.net
+    zone_file: /etc/bind/db.lab.example.net
+    include_file: /etc/bind/db.lab.example.net.farm
+    records: [{name: lxcw5}]
+    state: absent
+"""
+
+RETURN = r"""
+records:
+  description: The names in the include file after the task (in check mode, as they would be), name to addresses.
+  returned: success
+  type: dict
+  sample: {lxcw5: [2001:db8:ebbd:2080:216:3eff:fe97:4ec9]}
+added:
+  description: Names added.
+  returned: success
+  type: list
+  elements: str
+  sample: [lxcw5]
+removed:
+  description: Names removed.
+  returned: success
+  type: list
+  elements: str
+  sample: []
+updated:
+  description: Names whose addresses changed.
+  returned: success
+  type: list
+  elements: str
+  sample: []
+serial:
+  description: The SOA serial of each zone file before and after the task.
+  returned: success
+  type: dict
+  sample: {/etc/bind/db.lab.example.net: {before: 2024010501, after: 2026112800}}
+backup_files:
+  description: The backup copies made.
+  returned: when O(backup=true) and something changed
+  type: list
+  elements: str
+  sample: [/etc/bind/db.lab.example.net.12345.2026-11-28@03:00:00~]
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone import ZoneError
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone_file import Request, publish
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            "zone": {"type": "str", "required": True},
+            "zone_file": {"type": "path", "required": True},
+            "include_file": {"type": "path", "required": True},
+            "records": {"type": "list", "elements": "dict", "default": []},
+            "name_prefix": {"type": "str", "default": ""},
+            "ttl": {"type": "int", "default": 3600},
+            "ptr": {"type": "bool", "default": False},
+            "reverse_zone": {"type": "str"},
+            "reverse_zone_file": {"type": "path"},
+            "reverse_include_file": {"type": "path"},
+            "prune": {"type": "bool", "default": False},
+            "max_delete_percent": {"type": "int", "default": 50},
+            "force": {"type": "bool", "default": False},
+            "serial_format": {"type": "str", "choices": ["date", "increment", "unixtime"], "default": "date"},
+            "validate": {"type": "bool", "default": True},
+            "backup": {"type": "bool", "default": False},
+            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+            "method": {"type": "str", "choices": ["file", "nsupdate"], "default": "file"},
+        },
+        required_if=[("ptr", True, ("reverse_zone", "reverse_zone_file"))],
+        supports_check_mode=True,
+    )
+    p = module.params
+    if p["method"] == "nsupdate":
+        module.fail_json(msg="method=nsupdate is not implemented yet; use method=file on the DNS server's host")
+    request = Request(**{k: p[k] for k in (
+        "zone", "zone_file", "include_file", "records", "ttl", "name_prefix", "ptr", "reverse_zone",
+        "reverse_zone_file", "reverse_include_file", "prune", "max_delete_percent", "force", "serial_format",
+        "validate", "state")})
+    try:
+        outcome = publish(request, module.check_mode, module.backup_local if p["backup"] else None)
+    except (ZoneError, OSError) as exc:
+        module.fail_json(msg=str(exc))
+    for warning in outcome.warnings:
+        module.warn(warning)
+    result = {
+        "changed": outcome.changed,
+        "records": outcome.records,
+        "added": outcome.added,
+        "removed": outcome.removed,
+        "updated": outcome.updated,
+        "serial": {c.zone_file: {"before": c.serial_before, "after": c.serial_after} for c in outcome.changes},
+    }
+    if outcome.backups:
+        result["backup_files"] = outcome.backups
+    if module._diff:
+        result["diff"] = [d for c in outcome.changes if c.changed for d in c.diffs()]
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
