@@ -18,6 +18,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._profile import (
     profile_path,
     user_names,
 )
+from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd_profiles import FakeClient
 
 BRIDGE = {"type": "nic", "nictype": "bridged", "parent": "br0", "name": "eth0"}
 ROOT = {"type": "disk", "path": "/", "pool": "default"}
@@ -226,32 +227,6 @@ def test_user_names(urls: list[str] | None, names: list[str]) -> None:
 ])
 def test_profile_path_quotes(name: str, path: str) -> None:
     assert profile_path(name) == path
-
-
-class FakeClient:
-    """Records the calls apply_profile makes; holds profiles by name like LXD would."""
-
-    def __init__(self, profiles: dict[str, dict[str, Any]]) -> None:
-        self.profiles = profiles
-        self.writes: list[tuple[str, str, Any]] = []
-
-    def get_or_none(self, path: str) -> dict[str, Any] | None:
-        return self.profiles.get(path.split("/", 1)[1])
-
-    def get(self, path: str) -> dict[str, Any]:
-        return self.profiles[path.split("/", 1)[1]]
-
-    def request(self, method: str, path: str, body: Any = None) -> None:
-        self.writes.append((method, path, body))
-        name = path.split("/", 1)[1] if "/" in path else None
-        if method == "POST" and name is None:
-            self.profiles[body["name"]] = {**body, "used_by": []}
-        elif method == "POST":
-            self.profiles[body["name"]] = {**self.profiles.pop(name), "name": body["name"]}
-        elif method == "PUT":
-            self.profiles[name].update(body)
-        elif method == "DELETE":
-            del self.profiles[name]
 
 
 def test_apply_check_mode_writes_nothing() -> None:

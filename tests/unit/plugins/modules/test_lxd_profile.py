@@ -11,27 +11,9 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.palmfarm.ipv6.plugins.modules import lxd_profile
+from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd_profiles import FakeClient
 
 BRIDGE = {"type": "nic", "nictype": "bridged", "parent": "br0"}
-
-
-class FakeClient:
-    """Stands in for LxdClient: one stored profile, every write recorded."""
-
-    def __init__(self, profiles: dict[str, dict[str, Any]]) -> None:
-        self.profiles = profiles
-        self.writes: list[tuple[str, str, Any]] = []
-
-    def get_or_none(self, path: str) -> dict[str, Any] | None:
-        return self.profiles.get(path.split("/", 1)[1])
-
-    def get(self, path: str) -> dict[str, Any]:
-        return self.profiles[path.split("/", 1)[1]]
-
-    def request(self, method: str, path: str, body: Any = None) -> None:
-        self.writes.append((method, path, body))
-        if method == "PUT":
-            self.profiles[path.split("/", 1)[1]].update(body)
 
 
 def run(args: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
