@@ -63,5 +63,5 @@ options:
     type: int
     default: 30
 requirements:
-  - pylxd >= 2.3.2
+  - pylxd >= 2.3.2, only for a remote LXD (an https:// url); the local socket needs nothing beyond Python
 """

@@ -132,14 +132,13 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdError
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_dep import HAS_PYLXD, PYLXD_IMPORT_ERROR
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_inventory import (
     InventoryError,
     InventoryHost,
     inventory_hosts,
     inventory_options,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_module import client_from_params
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_module import client_from_params, missing_pylxd
 
 CONNECTION_OPTIONS = ("url", "snap_url", "project", "client_cert", "client_key", "server_cert", "trust_token",
                       "timeout")
@@ -182,9 +181,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._populate(hosts)
 
     def _fetch_instances(self) -> list[dict[str, Any]]:
-        if not HAS_PYLXD:
-            raise AnsibleParserError(f"{missing_required_lib('pylxd')}\n{PYLXD_IMPORT_ERROR}")
         params = {name: self.get_option(name) for name in CONNECTION_OPTIONS}
+        pylxd_error = missing_pylxd(params)
+        if pylxd_error:
+            raise AnsibleParserError(f"{missing_required_lib('pylxd')}\n{pylxd_error}")
         try:
             client = client_from_params(params)
             instances = client.get("instances", params={"recursion": 2})

@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A small typed layer over the LXD REST API, shared by every module and plugin.
 
-It speaks the raw API (JSON in, JSON out) through pylxd's transport, so the
-callers can diff exactly what LXD stores, and it turns every failure into one
+It speaks the raw API (JSON in, JSON out), so the callers can diff exactly
+what LXD stores, and it turns every failure into one
 domain exception, `LxdError`, whose message says what went wrong and what to do.
 """
 
@@ -13,22 +13,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import inspect
+import http.client
 import os
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from ._lxd_dep import pylxd, pylxd_exceptions
-
-try:  # a dependency of pylxd; missing only when pylxd is, which the modules report
-    import requests
-    import requests.adapters
-except ImportError:  # pragma: no cover
-    requests = None  # type: ignore[assignment]
-    _HTTPAdapter: Any = object
-else:
-    _HTTPAdapter = requests.adapters.HTTPAdapter
+from ._lxd_unix_http import UnixHttp
 
 SOCKET_CANDIDATES = (
     "/var/snap/lxd/common/lxd/unix.socket",
@@ -151,85 +142,43 @@ def reason_of(text: str) -> str:
     return text.strip()
 
 
-def _error_text(exc: Exception) -> str:
-    response = getattr(exc, "response", None)
-    if response is not None:
-        try:
-            body = response.json()
-            return str(body.get("error") or body)
-        except ValueError:
-            return response.text.strip() or str(exc)
-    return str(exc)
-
-
-class _PinnedAdapter(_HTTPAdapter):
-    """Accepts exactly one server certificate, by SHA-256 fingerprint, whatever CA bundle the environment names.
-
-    pylxd's own adapter reads the certificate from requests' `verify` argument, which requests replaces with
-    $REQUESTS_CA_BUNDLE or $CURL_CA_BUNDLE when those are set, so it would pin the first CA of that bundle.
-    """
-
-    def __init__(self, fingerprint: str) -> None:
-        self.fingerprint = fingerprint
-        super().__init__()
-
-    def send(self, request: Any, stream: bool = False, timeout: Any = None, verify: Any = True, cert: Any = None,
-             proxies: Any = None) -> Any:
-        # No CA check: the fingerprint is the check (urllib3 counts the connection as verified).
-        return super().send(request, stream=stream, timeout=timeout, verify=False, cert=cert, proxies=proxies)
-
-    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
-        super().cert_verify(conn, url, False, cert)
-        conn.assert_fingerprint = self.fingerprint
-
-
-def _https_session(conn: LxdConnection) -> Any:
-    session = requests.Session()
-    session.cert = (conn.client_cert, conn.client_key) if conn.client_cert else None
-    if conn.server_cert:
-        try:
-            with open(conn.server_cert, encoding="ascii", errors="replace") as handle:
-                fingerprint = pem_fingerprint(handle.read())
-        except (OSError, ValueError) as exc:
-            raise LxdError(f"server_cert {conn.server_cert} is not a readable PEM certificate ({exc}); "
-                           f"copy the server's /var/lib/lxd/server.crt "
-                           f"(/var/snap/lxd/common/lxd/server.crt with the snap)") from exc
-        session.verify = False
-        session.mount("https://", _PinnedAdapter(fingerprint))
-    return session
+def _error_text(response: Any) -> str:
+    """LXD's own error message from an error response."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip() or f"HTTP {response.status_code}"
+    return str(body.get("error") or body) if isinstance(body, dict) else str(body)
 
 
 class LxdClient:
-    """A connected client. Paths are relative to /1.0, e.g. ``profiles/default``."""
+    """A connected client. Paths are relative to /1.0, e.g. ``profiles/default``.
+
+    The local unix socket is spoken to with the standard library (_lxd_unix_http); a remote https:// LXD
+    through pylxd (_lxd_https), imported only then.
+    """
 
     def __init__(self, conn: LxdConnection) -> None:
         self.conn = conn
         problem = connection_problem(conn)
         if problem:
             raise LxdError(problem)
-        where = conn.url or "the local socket"
-        try:
-            if is_remote(conn.url):
-                if "session" not in inspect.signature(pylxd.Client.__init__).parameters:
-                    raise LxdError(f"an https url needs pylxd >= 2.3.2, this host has "
-                                   f"{getattr(pylxd, '__version__', 'an older one')}: run 'pip install -U pylxd' there")
-                url = str(conn.url).rstrip("/")
-                cert = (conn.client_cert, conn.client_key) if conn.client_cert else None
-                self._client = pylxd.Client(endpoint=url, cert=cert, project=conn.project, timeout=conn.timeout,
-                                            session=_https_session(conn))
-            else:
-                socket = find_socket(conn.url)
-                self._client = pylxd.Client(endpoint=socket, project=conn.project, timeout=conn.timeout)
-        except LxdError:
-            raise
-        except pylxd_exceptions.ClientConnectionFailed as exc:
-            raise LxdError(self._connection_failure(str(exc) + " " + str(exc.__context__ or ""))) from exc
-        except pylxd_exceptions.LXDAPIException as exc:
-            raise LxdError(f"LXD at {where} refused the connection: {_error_text(exc)}") from exc
-        except Exception as exc:  # requests' SSL and connection errors, bad cert or key files
-            raise LxdError(self._connection_failure(str(exc))) from exc
-        if is_remote(conn.url) and not self._client.trusted:
-            self._trust()
+        self._host_info: dict[str, Any] | None = None
+        if is_remote(conn.url):
+            # pylint: disable-next=import-outside-toplevel
+            from ._lxd_https import HttpsTransport, TransportFailure
+            self._failure_types: tuple[type[BaseException], ...] = (TransportFailure,)
+            try:
+                self._transport: Any = HttpsTransport(conn)
+            except TransportFailure as exc:
+                raise LxdError(self._connection_failure(str(exc))) from exc
+        else:
+            self._failure_types = (OSError, http.client.HTTPException)
+            self._transport = UnixHttp(find_socket(conn.url), conn.timeout)
+            try:
+                self._transport.probe()
+            except OSError as exc:
+                raise LxdError(self._connection_failure(str(exc))) from exc
 
     def _connection_failure(self, text: str) -> str:
         conn = self.conn
@@ -252,48 +201,29 @@ class LxdClient:
         return (f"cannot reach LXD at {where}: {reason_of(text) or 'connection failed'}; check the address, "
                 f"and that LXD listens there ('lxc config set core.https_address [::]:8443' on the server)")
 
-    def _trust(self) -> None:
-        """Get the client certificate trusted with the trust token, or explain how to."""
-        conn = self.conn
-        if not conn.client_cert:
-            raise LxdError(
-                f"LXD at {conn.url} needs a trusted client certificate: pass client_cert and client_key "
-                f"(and trust_token, from 'lxc config trust add' on the server, the first time)"
-            )
-        if not conn.trust_token:
-            raise LxdError(
-                f"LXD at {conn.url} does not trust client_cert {conn.client_cert}: pass trust_token "
-                f"(run 'lxc config trust add --name NAME' on the server for one), or copy the certificate to the "
-                f"server and run 'lxc config trust add {os.path.basename(conn.client_cert)}' there"
-            )
-        try:
-            self._client.authenticate(conn.trust_token)
-        except pylxd_exceptions.LXDAPIException as exc:
-            raise LxdError(
-                f"LXD at {conn.url} did not accept trust_token for client_cert {conn.client_cert}: "
-                f"{_error_text(exc)}; a token works once and may expire: get a new one with "
-                f"'lxc config trust add --name NAME' on the server"
-            ) from exc
-        except Exception as exc:
-            raise LxdError(f"trusting client_cert {conn.client_cert} at {conn.url} failed: {exc}") from exc
-        if not self._client.trusted:
-            raise LxdError(
-                f"LXD at {conn.url} took trust_token but still does not trust client_cert {conn.client_cert}; "
-                f"check 'lxc config trust list' on the server"
-            )
-
     @property
     def server_info(self) -> dict[str, Any]:
-        return dict(self._client.host_info)
+        if self._host_info is None:
+            self._host_info = dict(self.get("") or {})
+        return self._host_info
 
     def has_extension(self, name: str) -> bool:
-        return name in self._client.host_info.get("api_extensions", [])
+        return name in self.server_info.get("api_extensions", [])
 
-    def _node(self, path: str) -> Any:
-        node = self._client.api
-        for part in [p for p in path.strip("/").split("/") if p]:
-            node = node[part]
-        return node
+    def _send(self, method: str, path: str, what: str, **kwargs: Any) -> Any:
+        """One request; an error status raises LxdNotFound (404) or LxdError, `what` heading the message."""
+        params = dict(kwargs.pop("params", None) or {})
+        if self.conn.project and not is_remote(self.conn.url):  # pylxd adds the project itself
+            params.setdefault("project", self.conn.project)
+        try:
+            response = self._transport.send(method, path, params=params or None, **kwargs)
+        except self._failure_types as exc:
+            raise LxdError(f"{self._connection_failure(str(exc))} (at {method.upper()} {path})") from exc
+        if response.status_code == 404:
+            raise LxdNotFound(f"{path}: {_error_text(response)}")
+        if response.status_code >= 400:
+            raise LxdError(f"{what}: {_error_text(response)}")
+        return response
 
     def request(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None,
                 wait: bool = True, timeout: float | None = None) -> Any:
@@ -301,20 +231,7 @@ class LxdClient:
 
         With wait=False an async call returns the operation id (a string).
         """
-        node = self._node(path)
-        kwargs: dict[str, Any] = {}
-        if body is not None:
-            kwargs["json"] = body
-        if params:
-            kwargs["params"] = params
-        try:
-            response = getattr(node, method.lower())(**kwargs)
-        except pylxd_exceptions.NotFound as exc:
-            raise LxdNotFound(f"{path}: {_error_text(exc)}") from exc
-        except pylxd_exceptions.LXDAPIException as exc:
-            raise LxdError(f"LXD refused {method.upper()} {path}: {_error_text(exc)}") from exc
-        except Exception as exc:
-            raise LxdError(f"LXD request {method.upper()} {path} failed: {exc}") from exc
+        response = self._send(method, path, f"LXD refused {method.upper()} {path}", json_body=body, params=params)
         data = response.json() if response.content else {}
         if data.get("type") == "async":
             op_id = str(data.get("operation", "")).rstrip("/").rsplit("/", maxsplit=1)[-1]
@@ -325,17 +242,16 @@ class LxdClient:
 
     def wait_operation(self, op_id: str, timeout: float | None = None) -> Any:
         """Wait for an operation; return its metadata or raise LxdError with LXD's message."""
-        params = {"timeout": int(timeout if timeout is not None else max(self.conn.timeout, 60))}
+        seconds = int(timeout if timeout is not None else max(self.conn.timeout, 60))
         try:
-            response = self._node(f"operations/{op_id}/wait").get(params=params, timeout=params["timeout"] + 10)
-        except pylxd_exceptions.LXDAPIException as exc:
-            raise LxdError(f"LXD operation {op_id} failed: {_error_text(exc)}") from exc
-        except Exception as exc:
-            raise LxdError(f"waiting for LXD operation {op_id} failed: {exc}") from exc
+            response = self._send("GET", f"operations/{op_id}/wait", f"LXD operation {op_id} failed",
+                                  params={"timeout": seconds}, timeout=seconds + 10)
+        except LxdNotFound as exc:
+            raise LxdError(f"LXD operation {op_id} failed: {exc}") from exc
         meta = response.json().get("metadata") or {}
         if meta.get("status_code") not in (200, None):
             if meta.get("status_code") in (103, 105):
-                raise LxdError(f"LXD operation {op_id} did not finish within {params['timeout']} s")
+                raise LxdError(f"LXD operation {op_id} did not finish within {seconds} s")
             raise LxdError(meta.get("err") or f"LXD operation {op_id} ended with {meta.get('status')}")
         return meta.get("metadata")
 
@@ -349,11 +265,11 @@ class LxdClient:
             return None
 
     def raw(self, method: str, path: str, **kwargs: Any) -> Any:
-        """The untouched requests response, for binary uploads and downloads."""
-        try:
-            return getattr(self._node(path), method.lower())(**kwargs)
-        except pylxd_exceptions.LXDAPIException as exc:
-            raise LxdError(f"LXD refused {method.upper()} {path}: {_error_text(exc)}") from exc
+        """The untouched response (status_code, content, text, json()), for binary uploads and downloads.
+
+        Takes data=, headers=, params= and timeout=.
+        """
+        return self._send(method, path, f"LXD refused {method.upper()} {path}", **kwargs)
 
 
 def names_from_urls(urls: list[str] | None) -> list[str]:

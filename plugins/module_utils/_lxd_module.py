@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ._lxd_client import LxdClient, LxdConnection
+from ._lxd_client import LxdClient, LxdConnection, is_remote
+from ._lxd_dep import pylxd_import_error
 
 
 def lxd_connection_argument_spec() -> dict[str, Any]:
@@ -46,3 +47,10 @@ def connection_from_params(params: dict[str, Any]) -> LxdConnection:
 
 def client_from_params(params: dict[str, Any]) -> LxdClient:
     return LxdClient(connection_from_params(params))
+
+
+def missing_pylxd(params: dict[str, Any]) -> str | None:
+    """The ImportError traceback when these options name a remote LXD (which needs pylxd) and pylxd is missing."""
+    if is_remote(connection_from_params(params).url):
+        return pylxd_import_error()
+    return None

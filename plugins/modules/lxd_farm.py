@@ -295,10 +295,10 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm import build_spec, run_farm
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdError
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_dep import HAS_PYLXD, PYLXD_IMPORT_ERROR
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_module import (
     client_from_params,
     lxd_connection_argument_spec,
+    missing_pylxd,
 )
 
 
@@ -329,8 +329,9 @@ def main() -> None:
     )
     try:
         spec = build_spec(module.params)
-        if not HAS_PYLXD:
-            module.fail_json(msg=missing_required_lib("pylxd"), exception=PYLXD_IMPORT_ERROR)
+        pylxd_error = missing_pylxd(module.params)
+        if pylxd_error:
+            module.fail_json(msg=missing_required_lib("pylxd"), exception=pylxd_error)
         result = run_farm(spec, client_from_params(module.params), lambda: client_from_params(module.params),
                           check_mode=module.check_mode)
     except LxdError as exc:

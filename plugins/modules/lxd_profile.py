@@ -155,10 +155,10 @@ actions:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdError
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_dep import HAS_PYLXD, PYLXD_IMPORT_ERROR
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_module import (
     client_from_params,
     lxd_connection_argument_spec,
+    missing_pylxd,
 )
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._profile import apply_profile, build_request
 
@@ -177,8 +177,9 @@ def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     try:
         request = build_request(module.params)
-        if not HAS_PYLXD:
-            module.fail_json(msg=missing_required_lib("pylxd"), exception=PYLXD_IMPORT_ERROR)
+        pylxd_error = missing_pylxd(module.params)
+        if pylxd_error:
+            module.fail_json(msg=missing_required_lib("pylxd"), exception=pylxd_error)
         plan, profile = apply_profile(client_from_params(module.params), request, check_mode=module.check_mode)
     except LxdError as exc:
         module.fail_json(msg=str(exc))

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils import _lxd_client
+from ansible_collections.palmfarm.ipv6.plugins.module_utils import _lxd_client, _lxd_https
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import (
     SOCKET_CANDIDATES,
     LxdConnection,
@@ -200,7 +200,7 @@ def test_connection_problem_reports_the_url_first(pems: dict[str, str]) -> None:
 def test_client_refuses_bad_options_before_connecting(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_connection(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("connected despite bad options")
-    monkeypatch.setattr(_lxd_client.pylxd, "Client", no_connection)
+    monkeypatch.setattr(_lxd_https.pylxd, "Client", no_connection)
     with pytest.raises(LxdError, match="trust_token is set but client_cert is not"):
         _lxd_client.LxdClient(remote(trust_token="t"))
 
@@ -241,7 +241,7 @@ class FakePool:
 
 
 def test_pinned_adapter_asserts_the_fingerprint_without_ca_check() -> None:
-    adapter = _lxd_client._PinnedAdapter("ab" * 32)
+    adapter = _lxd_https._PinnedAdapter("ab" * 32)
     pool = FakePool()
     adapter.cert_verify(pool, "https://lxd.example.net:8443/1.0", "/etc/ssl/certs/ca-certificates.crt", None)
     assert pool.assert_fingerprint == "ab" * 32
@@ -252,17 +252,17 @@ def test_https_session_pins_whatever_ca_bundle_the_environment_names(
         pems: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     # requests replaces the verify path of pylxd's own adapter with $REQUESTS_CA_BUNDLE: the reason for ours.
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
-    session = _lxd_client._https_session(remote(client_cert=pems["client.crt"], client_key=pems["client.key"],
+    session = _lxd_https.https_session(remote(client_cert=pems["client.crt"], client_key=pems["client.key"],
                                                 server_cert=pems["server.crt"]))
     adapter = session.get_adapter("https://lxd.example.net:8443/1.0")
-    assert isinstance(adapter, _lxd_client._PinnedAdapter)
+    assert isinstance(adapter, _lxd_https._PinnedAdapter)
     assert adapter.fingerprint == PEM_FINGERPRINT.replace(":", "").lower()
     assert session.cert == (pems["client.crt"], pems["client.key"])
 
 
 def test_https_session_without_server_cert_uses_the_system_cas(pems: dict[str, str]) -> None:
-    session = _lxd_client._https_session(remote(client_cert=pems["client.crt"], client_key=pems["client.key"]))
-    assert not isinstance(session.get_adapter("https://lxd.example.net:8443/1.0"), _lxd_client._PinnedAdapter)
+    session = _lxd_https.https_session(remote(client_cert=pems["client.crt"], client_key=pems["client.key"]))
+    assert not isinstance(session.get_adapter("https://lxd.example.net:8443/1.0"), _lxd_https._PinnedAdapter)
     assert session.verify is True
 
 
@@ -271,7 +271,7 @@ def test_https_session_rejects_a_server_cert_that_is_no_certificate(tmp_path: Pa
     key.write_text("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n")
     expected = rf"^server_cert {key} is not a readable PEM certificate .*/var/lib/lxd/server\.crt"
     with pytest.raises(LxdError, match=expected):
-        _lxd_client._https_session(remote(server_cert=str(key)))
+        _lxd_https.https_session(remote(server_cert=str(key)))
 
 
 # ---- reason_of ----------------------------------------------------------------------------------------------------
@@ -347,8 +347,8 @@ def test_client_says_which_pylxd_an_https_url_needs(monkeypatch: pytest.MonkeyPa
         def __init__(self, endpoint: Any = None, version: str = "1.0", cert: Any = None, verify: Any = True,
                      timeout: Any = None, project: Any = None) -> None:
             raise AssertionError("connected with an old pylxd")
-    monkeypatch.setattr(_lxd_client.pylxd, "Client", OldClient)
-    monkeypatch.setattr(_lxd_client.pylxd, "__version__", "2.3.1")
+    monkeypatch.setattr(_lxd_https.pylxd, "Client", OldClient)
+    monkeypatch.setattr(_lxd_https.pylxd, "__version__", "2.3.1")
     with pytest.raises(LxdError, match=r"^an https url needs pylxd >= 2\.3\.2, this host has 2\.3\.1: run 'pip inst"):
         _lxd_client.LxdClient(remote(client_cert=pems["client.crt"], client_key=pems["client.key"]))
 
