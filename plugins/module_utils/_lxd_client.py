@@ -220,7 +220,11 @@ class LxdClient:
         except self._failure_types as exc:
             raise LxdError(f"{self._connection_failure(str(exc))} (at {method.upper()} {path})") from exc
         if response.status_code == 404:
-            raise LxdNotFound(f"{path}: {_error_text(response)}")
+            text = _error_text(response)
+            if self.conn.project and re.search(r"project.*not found", text, re.I):
+                raise LxdError(f"LXD has no project {self.conn.project!r} ({text}): create it with 'lxc project "
+                               f"create {self.conn.project}', or leave the project option out")
+            raise LxdNotFound(f"{path}: {text}")
         if response.status_code >= 400:
             raise LxdError(f"{what}: {_error_text(response)}")
         return response

@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 import socketserver
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -171,3 +172,24 @@ def test_the_transport_keeps_no_connection_open(lxd: tuple[str, _Server]) -> Non
     for _ in range(3):
         assert transport.send("GET", "").status_code == 200
     assert len(lxd[1].seen) == 3
+
+
+def test_a_missing_project_says_how_to_make_it(tmp_path: Path) -> None:
+    class NoProject(_Handler):
+        def _handle(self) -> None:
+            self._body()
+            self._reply(404, {"type": "error", "error": 'Failed loading project "p9": Project not found'})
+        do_GET = _handle
+
+    path = str(tmp_path / "unix.socket")
+    server = _Server(path, NoProject)
+    server.seen = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = LxdClient(LxdConnection(url=f"unix:{path}", project="p9"))
+        with pytest.raises(LxdError, match=r"^LXD has no project 'p9' .*'lxc project create p9'") as info:
+            client.get_or_none("profiles/web")
+        assert not isinstance(info.value, LxdNotFound)
+    finally:
+        server.shutdown()
+        server.server_close()
