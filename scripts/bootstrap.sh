@@ -100,5 +100,7 @@ else
     ln -sfn "$ROOT" "$link"
     say "linked $link -> $ROOT"
 fi
+# --- collections from requirements.yml (from the ansible package on PyPI: Galaxy may not be reachable) --
+.venv/bin/python scripts/fetch_collections.py requirements.yml | while read -r line; do say "$line"; done
 say "BIRD 1.6 for the babel_bird6 tests: $(bash scripts/fetch_bird16.sh)"
 say "done"
