@@ -42,4 +42,14 @@ else
     rsync -a "${excludes[@]}" "$root/" "$dest/"
 fi
 
+# The collections this one depends on (requirements.yml, installed by bootstrap into .cache/collections) sit
+# beside the copy, where ansible-test and the playbooks it runs look for them.
+for dep in "$root"/.cache/collections/ansible_collections/*/*/; do
+    dep="${dep%/}"
+    name="${dep#"$root"/.cache/collections/ansible_collections/}"
+    [[ "$name" == palmfarm/* || ! -f "$dep/MANIFEST.json" ]] && continue
+    mkdir -p "$dest_root/ansible_collections/${name%/*}"
+    ln -sfn "$dep" "$dest_root/ansible_collections/$name"
+done
+
 echo "$dest"
