@@ -6,11 +6,11 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 LAB := ansible-playbook -i inventory/lab
 
-.PHONY: help bootstrap lab lab-down demo test units sanity lint integration molecule bench-farm
+.PHONY: help bootstrap lab lab-down demo test units sanity lint ee integration molecule bench-farm
 
 help:
 	@echo "make demo      build the embedded lab and run the farm on it"
-	@echo "make test      unit, sanity, lint, integration (real LXD) and molecule tests"
+	@echo "make test      unit, sanity, lint, execution environment, integration (real LXD) and molecule tests"
 	@echo "make lab-down  remove everything the lab made"
 
 bootstrap:
@@ -34,6 +34,9 @@ sanity: bootstrap
 lint: bootstrap
 	bash scripts/lint.sh
 
+ee: bootstrap
+	bash scripts/ee_check.sh
+
 integration: lab
 	bash scripts/integration.sh
 
@@ -44,6 +47,7 @@ test: bootstrap
 	$(MAKE) units
 	$(MAKE) sanity
 	$(MAKE) lint
+	$(MAKE) ee
 	$(MAKE) lab
 	$(MAKE) integration
 	$(MAKE) molecule
