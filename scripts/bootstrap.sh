@@ -18,8 +18,10 @@ say() { printf 'bootstrap: %s\n' "$*"; }
 # The lab needs: debootstrap (base image), busybox-static (tiny test image), radvd and iproute2 (the
 # home router in a network namespace), nftables, curl, rsync, git, xz-utils; shellcheck for the sanity tests;
 # bird2 (and BIRD 1.6 unpacked beside it by scripts/fetch_bird16.sh) for the babel_bird6 tests; bind9-utils
-# (named-checkzone), knot and knot-dnsutils (a real DNS server and kdig) for the dns_aaaa tests.
-packages=(shellcheck debootstrap busybox-static radvd nftables iproute2 curl rsync git xz-utils ca-certificates procps bird2 bind9-utils knot knot-dnsutils)
+# (named-checkzone), knot and knot-dnsutils (a real DNS server and kdig) for the dns_aaaa tests; bind9 and
+# bind9-dnsutils (named with dynamic zones, tsig-keygen, dig) for the nsupdate tests.
+packages=(shellcheck debootstrap busybox-static radvd nftables iproute2 curl rsync git xz-utils ca-certificates procps
+          bird2 bind9-utils knot knot-dnsutils bind9 bind9-dnsutils)
 # An LXD that is already there (the snap on Ubuntu, a hand-installed one) is used as it is: never install
 # a second one beside it.
 if command -v lxd >/dev/null 2>&1 || [ -S /var/snap/lxd/common/lxd/unix.socket ]; then
@@ -40,8 +42,16 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
     say "installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
+    # The daemons among them (named, knotd, radvd, bird) are started by the tests with their own settings:
+    # keep the packages from starting them with the distribution's (policy-rc.d, only while installing).
+    policy=/usr/sbin/policy-rc.d
+    own_policy=false
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=true
+    fi
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    if $own_policy; then rm -f "$policy"; fi
 else
     say "Debian packages: all present"
 fi

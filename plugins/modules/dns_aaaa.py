@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: dns_aaaa
-short_description: Publish AAAA and PTR records into a hand-written BIND zone file, without churn
+short_description: Publish AAAA and PTR records into a hand-written zone file or a dynamic zone, without churn
 description:
   - Publishes AAAA records (and with O(ptr=true) the matching nibble-format PTR records of a reverse zone) into
     a zone file the module does not own. The records go into O(include_file), a file the module owns, pulled
@@ -18,6 +18,17 @@ description:
   - Writes are atomic (a temporary file in the same directory, synced, then renamed) and serialised by a lock
     (C(flock) on C(ZONE_FILE.lock)). With O(validate=true) the zone is checked before the change (a zone that
     does not load is not touched) and the would-be zone is checked before the rename.
+  - With O(method=nsupdate) the same records go to a DNS server with a dynamic zone as RFC 2136 updates,
+    signed with a TSIG key, and the server moves the serial. The names the module manages there are listed
+    in one TXT record set, C(_palmfarm-managed.ZONE), one string per name, changed in the same update as the
+    records; O(prune) and O(state=absent) only ever remove names on that list. A listed name that already
+    has AAAA records not made by the module gets its AAAA record set replaced. The current records are read
+    by a zone transfer (AXFR, signed with the key) when the server allows one, else by one query per name.
+    The update carries the list as it was read as its prerequisite, so two runs at the same time cannot lose
+    each other's names (the later one reads again and retries).
+  - When an item of O(records) has a MAC and addresses (an instance returned by M(palmfarm.ipv6.lxd_farm)),
+    and the EUI-64 address of the MAC is not among them, the task warns, naming the instance, the predicted
+    and the real address (hosts with stable-privacy addresses, RFC 7217); the real address is published.
   - Bad input (an address that is not IPv6, a prefix that is not a /64 for EUI-64, a MAC that is not a MAC, an
     invalid name, a name outside the zone, a reverse zone whose prefix length is not a multiple of 4) fails
     the task before anything is written. IDN names are converted to punycode.
@@ -34,16 +45,16 @@ options:
   zone_file:
     description:
       - Absolute path of the zone's file. It must exist and contain the SOA record.
+      - Required with O(method=file), ignored with O(method=nsupdate).
     type: path
-    required: true
   include_file:
     description:
       - Absolute path of the file holding the published AAAA records. The module owns it and rewrites it;
         hand-written records belong in O(zone_file).
       - The zone file gets the line C($INCLUDE "INCLUDE_FILE" ZONE.) at its end when it has no C($INCLUDE) of
         this file yet.
+      - Required with O(method=file), ignored with O(method=nsupdate).
     type: path
-    required: true
   records:
     description:
       - The names to publish. Each item has a C(name) (relative to O(zone), or absolute with a final dot) and
@@ -51,8 +62,10 @@ options:
         the modified EUI-64 SLAAC address.
       - The C(instances) list returned by M(palmfarm.ipv6.lxd_farm) can be given as it is, items with C(name),
         C(address), C(mac) and C(ipv6); their C(address), else their C(ipv6.global) addresses, are published.
-      - When an item has both addresses and C(mac) and C(prefix), the addresses win, and the task warns when
-        the EUI-64 address is not among them (hosts with stable-privacy addresses, RFC 7217).
+        With O(state=present) the instances it deleted (C(state=absent)) are left out; O(prune) removes them.
+      - When an item has both addresses and C(mac) (with C(prefix), or without it as an instance of
+        M(palmfarm.ipv6.lxd_farm), whose /64 is then the one of its address), the addresses win, and the task
+        warns when the EUI-64 address is not among them (hosts with stable-privacy addresses, RFC 7217).
       - With O(state=absent) only the C(name) of each item is used.
     type: list
     elements: dict
@@ -80,7 +93,7 @@ options:
     type: str
   reverse_zone_file:
     description:
-      - Absolute path of the reverse zone's file. Required with O(ptr=true).
+      - Absolute path of the reverse zone's file. Required with O(ptr=true) and O(method=file).
     type: path
   reverse_include_file:
     description:
@@ -91,12 +104,14 @@ options:
     description:
       - Remove the names of O(include_file) that are not in O(records). Names of the zone file itself are
         never removed.
+      - With O(method=nsupdate), remove the names listed in C(_palmfarm-managed.ZONE) that are not in
+        O(records); no other name is ever removed.
     type: bool
     default: false
   max_delete_percent:
     description:
-      - Refuse a change that removes more than this share (in percent) of the names in O(include_file),
-        unless O(force=true).
+      - Refuse a change that removes more than this share (in percent) of the names in O(include_file) (with
+        O(method=nsupdate), of the managed names of the zone), unless O(force=true).
     type: int
     default: 50
   force:
@@ -109,6 +124,7 @@ options:
       - How the SOA serial moves on a change. V(date) is C(YYYYMMDDnn), the greater of the serial plus one and
         today (UTC) times 100; V(increment) adds one; V(unixtime) is the time in seconds, or the serial plus
         one when that is not greater. Serials wrap as RFC 1982 says.
+      - Ignored with O(method=nsupdate), where the server moves the serial.
     type: str
     choices: [date, increment, unixtime]
     default: date
@@ -116,29 +132,67 @@ options:
     description:
       - Check the zone with C(named-checkzone) (Debian package C(bind9-utils)), else C(kzonecheck) (Knot),
         before the change and, from temporary files, after it, before renaming anything.
+      - Ignored with O(method=nsupdate), where the server checks the update.
     type: bool
     default: true
   backup:
     description:
       - Keep a copy of each file the task changes, with a timestamp in its name.
+      - Ignored with O(method=nsupdate).
     type: bool
     default: false
   state:
     description:
-      - V(present) publishes the records, V(absent) removes the names of O(records) from O(include_file).
+      - V(present) publishes the records, V(absent) removes the names of O(records) from O(include_file) (with
+        O(method=nsupdate), those of them that the module manages in the zone).
     type: str
     choices: [present, absent]
     default: present
   method:
     description:
-      - V(file) edits the zone files on this host. V(nsupdate) (an RFC 2136 update to a server with a dynamic
-        zone) is not implemented yet and fails the task.
+      - V(file) edits the zone files on this host. V(nsupdate) sends RFC 2136 updates to O(server), which
+        must serve O(zone) (and O(reverse_zone)) as a dynamic primary zone; it needs the Python library
+        C(dnspython) 2.6 or later on the host that runs the task.
     type: str
     choices: [file, nsupdate]
     default: file
+  server:
+    description:
+      - With O(method=nsupdate), the address (or a name that resolves to it) of the primary DNS server of
+        O(zone) and O(reverse_zone), for example V(::1) on the server itself. Required with
+        O(method=nsupdate).
+      - Queries, zone transfers and updates all go over TCP.
+    type: str
+  port:
+    description:
+      - The DNS server's port, with O(method=nsupdate).
+    type: int
+    default: 53
+  tsig_key_name:
+    description:
+      - The name of the TSIG key that signs the updates (and the queries and transfers), as in the server's
+        C(key) statement and the zones' C(allow-update { key NAME; };), with O(method=nsupdate).
+      - Without O(tsig_key_name) and O(tsig_key_secret) nothing is signed, for a server that allows updates
+        by address.
+    type: str
+  tsig_key_secret:
+    description:
+      - The key's secret, base64, as C(tsig-keygen) prints it.
+    type: str
+  tsig_algorithm:
+    description:
+      - The key's algorithm.
+    type: str
+    choices: [hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512]
+    default: hmac-sha256
+  timeout:
+    description:
+      - Seconds to wait for each answer of the server, with O(method=nsupdate).
+    type: float
+    default: 10
 notes:
-  - Reload the DNS server after a change, for example C(rndc reload ZONE) or C(knotc zone-reload ZONE), in a
-    handler notified by this task.
+  - With O(method=file), reload the DNS server after a change, for example C(rndc reload ZONE) or
+    C(knotc zone-reload ZONE), in a handler notified by this task.
 seealso:
   - module: palmfarm.ipv6.lxd_farm
   - plugin: palmfarm.ipv6.eui64
@@ -182,6 +236,19 @@ EXAMPLES = r"""
     include_file: /etc/bind/db.lab.example.net.farm
     records: [{name: lxcw5}]
     state: absent
+
+- name: Publish the farm into a dynamic zone of a BIND server, with PTR records
+  palmfarm.ipv6.dns_aaaa:
+    method: nsupdate
+    server: 2001:db8:ebbd:2080::53
+    tsig_key_name: palmfarm-key
+    tsig_key_secret: "{{ vault_palmfarm_tsig_secret }}"
+    zone: lab.example.net
+    records: "{{ farm.instances }}"
+    name_prefix: lxc
+    ptr: true
+    reverse_zone: 2001:db8:ebbd:2080::/64
+    prune: true
 """
 
 RETURN = r"""
@@ -209,7 +276,9 @@ updated:
   elements: str
   sample: []
 serial:
-  description: The SOA serial of each zone file before and after the task.
+  description:
+    - The SOA serial of each zone file before and after the task.
+    - With O(method=nsupdate), of each zone (by name, with the final dot) as the server reports it.
   returned: success
   type: dict
   sample: {/etc/bind/db.lab.example.net: {before: 2024010501, after: 2026112800}}
@@ -221,18 +290,73 @@ backup_files:
   sample: [/etc/bind/db.lab.example.net.12345.2026-11-28@03:00:00~]
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dnspython_dep import (
+    DNSPYTHON_IMPORT_ERROR,
+    HAS_DNSPYTHON,
+)
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm_records import farm_records
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._nsupdate import NsRequest, Server, nsupdate_publish
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone import ZoneError
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone_file import Request, publish
+
+TSIG_ALGORITHMS = ["hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512"]
+
+
+def run_file(module: AnsibleModule, records: list) -> dict:
+    p = module.params
+    request = Request(records=records, **{k: p[k] for k in (
+        "zone", "zone_file", "include_file", "ttl", "name_prefix", "ptr", "reverse_zone", "reverse_zone_file",
+        "reverse_include_file", "prune", "max_delete_percent", "force", "serial_format", "validate", "state")})
+    outcome = publish(request, module.check_mode, module.backup_local if p["backup"] else None)
+    for warning in outcome.warnings:
+        module.warn(warning)
+    result = {
+        "changed": outcome.changed,
+        "records": outcome.records,
+        "added": outcome.added,
+        "removed": outcome.removed,
+        "updated": outcome.updated,
+        "serial": {c.zone_file: {"before": c.serial_before, "after": c.serial_after} for c in outcome.changes},
+    }
+    if outcome.backups:
+        result["backup_files"] = outcome.backups
+    if module._diff:
+        result["diff"] = [d for c in outcome.changes if c.changed for d in c.diffs()]
+    return result
+
+
+def run_nsupdate(module: AnsibleModule, records: list) -> dict:
+    p = module.params
+    if not HAS_DNSPYTHON:
+        module.fail_json(msg=missing_required_lib("dnspython"), exception=DNSPYTHON_IMPORT_ERROR)
+    server = Server(p["server"], p["port"], p["tsig_key_name"], p["tsig_key_secret"], p["tsig_algorithm"],
+                    p["timeout"])
+    request = NsRequest(server=server, records=records, **{k: p[k] for k in (
+        "zone", "ttl", "name_prefix", "ptr", "reverse_zone", "prune", "max_delete_percent", "force", "state")})
+    outcome = nsupdate_publish(request, module.check_mode)
+    for warning in outcome.warnings:
+        module.warn(warning)
+    result = {
+        "changed": outcome.changed,
+        "records": outcome.records,
+        "added": outcome.added,
+        "removed": outcome.removed,
+        "updated": outcome.updated,
+        "serial": {u.zone: {"before": u.serial_before, "after": u.serial_after} for u in outcome.updates},
+    }
+    if module._diff:
+        result["diff"] = [u.diff(server) for u in outcome.updates if u.changed]
+    return result
 
 
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "zone": {"type": "str", "required": True},
-            "zone_file": {"type": "path", "required": True},
-            "include_file": {"type": "path", "required": True},
+            "zone_file": {"type": "path"},
+            "include_file": {"type": "path"},
             "records": {"type": "list", "elements": "dict", "default": []},
             "name_prefix": {"type": "str", "default": ""},
             "ttl": {"type": "int", "default": 3600},
@@ -248,35 +372,32 @@ def main() -> None:
             "backup": {"type": "bool", "default": False},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
             "method": {"type": "str", "choices": ["file", "nsupdate"], "default": "file"},
+            "server": {"type": "str"},
+            "port": {"type": "int", "default": 53},
+            "tsig_key_name": {"type": "str", "no_log": False},
+            "tsig_key_secret": {"type": "str", "no_log": True},
+            "tsig_algorithm": {"type": "str", "choices": TSIG_ALGORITHMS, "default": "hmac-sha256"},
+            "timeout": {"type": "float", "default": 10},
         },
-        required_if=[("ptr", True, ("reverse_zone", "reverse_zone_file"))],
+        required_if=[
+            ("method", "file", ("zone_file", "include_file")),
+            ("method", "nsupdate", ("server",)),
+            ("ptr", True, ("reverse_zone",)),
+        ],
+        required_together=[("tsig_key_name", "tsig_key_secret")],
         supports_check_mode=True,
     )
     p = module.params
-    if p["method"] == "nsupdate":
-        module.fail_json(msg="method=nsupdate is not implemented yet; use method=file on the DNS server's host")
-    request = Request(**{k: p[k] for k in (
-        "zone", "zone_file", "include_file", "records", "ttl", "name_prefix", "ptr", "reverse_zone",
-        "reverse_zone_file", "reverse_include_file", "prune", "max_delete_percent", "force", "serial_format",
-        "validate", "state")})
     try:
-        outcome = publish(request, module.check_mode, module.backup_local if p["backup"] else None)
+        records, warnings = farm_records(p["records"], p["state"])
+        for warning in warnings:
+            module.warn(warning)
+        if p["method"] == "nsupdate":
+            result = run_nsupdate(module, records)
+        else:
+            result = run_file(module, records)
     except (ZoneError, OSError) as exc:
         module.fail_json(msg=str(exc))
-    for warning in outcome.warnings:
-        module.warn(warning)
-    result = {
-        "changed": outcome.changed,
-        "records": outcome.records,
-        "added": outcome.added,
-        "removed": outcome.removed,
-        "updated": outcome.updated,
-        "serial": {c.zone_file: {"before": c.serial_before, "after": c.serial_after} for c in outcome.changes},
-    }
-    if outcome.backups:
-        result["backup_files"] = outcome.backups
-    if module._diff:
-        result["diff"] = [d for c in outcome.changes if c.changed for d in c.diffs()]
     module.exit_json(**result)
 
 
