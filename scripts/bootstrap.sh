@@ -19,9 +19,12 @@ say() { printf 'bootstrap: %s\n' "$*"; }
 # home router in a network namespace), nftables, curl, rsync, git, xz-utils; shellcheck for the sanity tests;
 # bird2 (and BIRD 1.6 unpacked beside it by scripts/fetch_bird16.sh) for the babel_bird6 tests; bind9-utils
 # (named-checkzone), knot and knot-dnsutils (a real DNS server and kdig) for the dns_aaaa tests; bind9 and
-# bind9-dnsutils (named with dynamic zones, tsig-keygen, dig) for the nsupdate tests.
+# bind9-dnsutils (named with dynamic zones, tsig-keygen, dig) for the nsupdate tests; netplan.io (`netplan
+# generate` into a scratch root), libnm0 and gir1.2-nm-1.0 with python3-gi (NetworkManager's keyfile reader)
+# to validate bridge_iface's files offline. ifupdown and network-manager themselves would take over this
+# host's network: scripts/fetch_net_tools.sh unpacks them beside, never installs them.
 packages=(shellcheck debootstrap busybox-static radvd nftables iproute2 curl rsync git xz-utils ca-certificates procps
-          bird2 bind9-utils knot knot-dnsutils bind9 bind9-dnsutils)
+          bird2 bind9-utils knot knot-dnsutils bind9 bind9-dnsutils netplan.io libnm0 gir1.2-nm-1.0 python3-gi)
 # An LXD that is already there (the snap on Ubuntu, a hand-installed one) is used as it is: never install
 # a second one beside it.
 if command -v lxd >/dev/null 2>&1 || [ -S /var/snap/lxd/common/lxd/unix.socket ]; then
@@ -113,4 +116,5 @@ fi
 # --- collections from requirements.yml (from the ansible package on PyPI: Galaxy may not be reachable) --
 .venv/bin/python scripts/fetch_collections.py requirements.yml | while read -r line; do say "$line"; done
 say "BIRD 1.6 for the babel_bird6 tests: $(bash scripts/fetch_bird16.sh)"
+say "ifupdown and NetworkManager tools for the bridge_iface tests: $(bash scripts/fetch_net_tools.sh)"
 say "done"
