@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import datetime
 import encodings.idna
+import functools
 import ipaddress
+import os
 import re
+import socket
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -19,6 +22,9 @@ SERIAL_FORMATS = ("date", "increment", "unixtime")
 SERIAL_MODULO = 2 ** 32
 HEADER = "; Managed by palmfarm.ipv6.dns_aaaa: this file is rewritten on every change, do not edit it."
 _LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+# A relative name of valid lower-case ASCII labels: the common case, checked with one match instead of per label.
+_PLAIN_NAME_RE = re.compile(r"(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)*(?!-)[a-z0-9-]{1,63}(?<!-)")
+_SPECIAL = frozenset('();"\\')
 
 
 class ZoneError(ValueError):
@@ -133,10 +139,30 @@ def _unquote(word: str) -> str:
     return word[1:-1] if len(word) >= 2 and word[0] == word[-1] == '"' else word
 
 
-def find_include(text: str, include_path: str) -> Token | None:
-    """The path token of the $INCLUDE line that pulls in ``include_path``, if there is one."""
+def _same_path(a: str, b: str) -> bool:
+    if os.path.normpath(a) == os.path.normpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def find_include(text: str, include_path: str, base_dirs: Iterable[str] = ()) -> Token | None:
+    """The path token of the $INCLUDE line that pulls in ``include_path``, if there is one. A relative
+    $INCLUDE path counts when it names the file from one of ``base_dirs`` (the zone file's directory, where
+    Knot looks, or named's ``directory``, where BIND looks)."""
+    bases = list(base_dirs)
     for tokens in _entries(text):
-        if tokens[0].text.upper() == "$INCLUDE" and len(tokens) > 1 and _unquote(tokens[1].text) == include_path:
+        if tokens[0].text.upper() != "$INCLUDE" or len(tokens) < 2:
+            continue
+        path = _unquote(tokens[1].text)
+        if path == include_path:
+            return tokens[1]
+        if os.path.isabs(path):
+            if _same_path(path, include_path):
+                return tokens[1]
+        elif any(_same_path(os.path.join(base, path), include_path) for base in bases):
             return tokens[1]
     return None
 
@@ -145,9 +171,10 @@ def include_line(include_path: str, zone: str) -> str:
     return f'$INCLUDE "{include_path}" {fqdn(zone)}\n'
 
 
-def ensure_include(text: str, include_path: str, zone: str) -> str:
-    """The zone text with one $INCLUDE line for ``include_path`` at its end, added only when missing."""
-    if find_include(text, include_path) is not None:
+def ensure_include(text: str, include_path: str, zone: str, base_dirs: Iterable[str] = ()) -> str:
+    """The zone text with one $INCLUDE line for ``include_path`` at its end, added only when missing (a
+    relative $INCLUDE from one of ``base_dirs`` counts, see find_include)."""
+    if find_include(text, include_path, base_dirs) is not None:
         return text
     if text and not text.endswith("\n"):
         text += "\n"
@@ -180,7 +207,12 @@ def to_ascii_label(label: str, name: str) -> str:
 
 def zone_name(zone: str) -> str:
     """A zone origin in canonical form: lower case, punycode, with the final dot."""
-    text = str(zone).strip()
+    return _zone_name(str(zone))
+
+
+@functools.lru_cache(maxsize=64)
+def _zone_name(zone: str) -> str:
+    text = zone.strip()
     if text in ("", "."):
         raise ZoneError(f"zone {zone!r} is not a zone name; write it as e.g. lab.example.net")
     return ".".join(to_ascii_label(label, text) for label in text.rstrip(".").split(".")) + "."
@@ -195,7 +227,11 @@ def owner_name(name: str, zone: str) -> str:
         return "@"
     if text in ("", "."):
         raise ZoneError(f"name {name!r} is empty; give a host name such as lxcw5")
-    labels = [to_ascii_label(label, text) for label in text.rstrip(".").split(".")]
+    bare = text.rstrip(".")
+    if _PLAIN_NAME_RE.fullmatch(bare):
+        labels = bare.split(".")
+    else:
+        labels = [to_ascii_label(label, text) for label in bare.split(".")]
     absolute = ".".join(labels) + "."
     if text.endswith("."):
         if absolute == origin:
@@ -213,7 +249,12 @@ def owner_name(name: str, zone: str) -> str:
 
 def reverse_zone_name(reverse_zone: str) -> str:
     """An ip6.arpa zone, given as such or as an IPv6 prefix whose length is a multiple of 4."""
-    text = str(reverse_zone).strip()
+    return _reverse_zone_name(str(reverse_zone))
+
+
+@functools.lru_cache(maxsize=64)
+def _reverse_zone_name(reverse_zone: str) -> str:
+    text = reverse_zone.strip()
     if ":" in text:
         try:
             net = ipaddress.IPv6Network(text, strict=False)
@@ -239,14 +280,18 @@ def reverse_zone_name(reverse_zone: str) -> str:
 
 def ptr_name(address: str, reverse_zone: str | None = None) -> str:
     """The nibble PTR owner of an IPv6 address: absolute, or relative to ``reverse_zone`` when given."""
-    addr = ipv6_address(address)
-    nibbles = addr.exploded.replace(":", "")
-    absolute = ".".join(reversed(nibbles)) + ".ip6.arpa."
-    if reverse_zone is None:
+    packed = ipv6_address(address).packed
+    return _ptr_owner(packed, None if reverse_zone is None else reverse_zone_name(reverse_zone))
+
+
+def _ptr_owner(packed: bytes, origin: str | None) -> str:
+    """The nibble PTR owner of a packed address: absolute, or relative to the ip6.arpa zone ``origin``
+    (canonical)."""
+    absolute = ".".join(packed.hex()[::-1]) + ".ip6.arpa."
+    if origin is None:
         return absolute
-    origin = reverse_zone_name(reverse_zone)
     if not absolute.endswith("." + origin):
-        raise ZoneError(f"address {addr} is outside the reverse zone {origin}")
+        raise ZoneError(f"address {_text(packed)} is outside the reverse zone {origin}")
     return absolute[: -len(origin) - 1]
 
 
@@ -255,6 +300,21 @@ def ipv6_address(address: Any) -> ipaddress.IPv6Address:
         return ipaddress.IPv6Address(str(address).strip().split("%", maxsplit=1)[0])
     except ValueError as exc:
         raise ZoneError(f"address {address!r} is not an IPv6 address; AAAA records need one") from exc
+
+
+def _packed(address: Any) -> bytes:
+    """The 16 bytes of an IPv6 address, read by the C library (ipaddress is ten times slower), with
+    ipv6_address's checks and message for anything it does not read."""
+    try:
+        return socket.inet_pton(socket.AF_INET6, str(address).strip().split("%", maxsplit=1)[0])
+    except (OSError, ValueError, UnicodeError):
+        return ipv6_address(address).packed
+
+
+def _text(packed: bytes) -> str:
+    """The RFC 5952 text of a packed IPv6 address, as str(ipaddress.IPv6Address) writes it."""
+    text = socket.inet_ntop(socket.AF_INET6, packed)
+    return str(ipaddress.IPv6Address(packed)) if "." in text else text
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -275,32 +335,33 @@ def record_set(records: Iterable[Any], zone: str, name_prefix: str = "") -> Reco
     the addresses win and a differing EUI-64 prediction is a warning. ``name_prefix`` goes before every
     name (V(lxc) makes C(w5) C(lxcw5))."""
     result = RecordSet()
-    wanted: dict[str, set[ipaddress.IPv6Address]] = {}
+    wanted: dict[str, set[bytes]] = {}
+    zone_name(zone)  # a bad zone fails here, with its own message, before any record
     for item in records:
         if not isinstance(item, dict) or not item.get("name"):
             raise ZoneError(f"record {item!r} has no name; give {{name, addresses}} or {{name, mac, prefix}}")
         owner = owner_name(f"{name_prefix}{item['name']}", zone)
-        addresses = {ipv6_address(a) for a in _given_addresses(item)}
+        addresses = {_packed(a) for a in _given_addresses(item)}
         mac, prefix = item.get("mac"), item.get("prefix")
         if prefix and not mac:
             raise ZoneError(f"record {item['name']!r}: a prefix needs a mac to compute the EUI-64 address")
         if mac and prefix:
             try:
-                predicted = ipaddress.IPv6Address(eui64(normalize_mac(mac), prefix))
+                predicted = ipaddress.IPv6Address(eui64(normalize_mac(mac), prefix)).packed
             except AddressError as exc:
                 raise ZoneError(f"record {item['name']!r}: {exc}") from exc
             if not addresses:
                 addresses = {predicted}
             elif predicted not in addresses:
                 result.warnings.append(
-                    f"{item['name']}: the EUI-64 address {predicted} of MAC {mac} differs from "
-                    f"{', '.join(sorted(str(a) for a in addresses))} (stable-privacy addresses?); "
+                    f"{item['name']}: the EUI-64 address {_text(predicted)} of MAC {mac} differs from "
+                    f"{', '.join(sorted(_text(a) for a in addresses))} (stable-privacy addresses?); "
                     "the addresses given win"
                 )
         if not addresses:
             raise ZoneError(f"record {item['name']!r} has no address; give addresses, or mac and prefix")
         wanted.setdefault(owner, set()).update(addresses)
-    result.names = {owner: [str(a) for a in sorted(addrs)] for owner, addrs in wanted.items()}
+    result.names = {owner: [_text(a) for a in sorted(addrs)] for owner, addrs in wanted.items()}
     return result
 
 
@@ -320,11 +381,12 @@ def _given_addresses(item: dict[str, Any]) -> list[Any]:
 def ptr_records(names: dict[str, list[str]], zone: str, reverse_zone: str) -> dict[str, list[str]]:
     """PTR owner (relative to ``reverse_zone``) -> [target FQDN] for the AAAA records ``names``."""
     origin = zone_name(zone)
+    reverse_origin = reverse_zone_name(reverse_zone)
     result: dict[str, set[str]] = {}
     for owner, addresses in names.items():
         target = origin if owner == "@" else f"{owner}.{origin}"
         for address in addresses:
-            result.setdefault(ptr_name(address, reverse_zone), set()).add(target)
+            result.setdefault(_ptr_owner(_packed(address), reverse_origin), set()).add(target)
     return {owner: sorted(targets) for owner, targets in result.items()}
 
 
@@ -345,11 +407,18 @@ def render_include(names: dict[str, list[str]], rtype: str, ttl: int, zone: str)
 
 
 def parse_include(text: str) -> tuple[dict[str, list[str]], int | None]:
-    """Read back an include file written by render_include: owner -> sorted values, and the TTL."""
+    """Read back an include file written by render_include: owner -> sorted values, and the TTL.
+
+    The lines render_include writes are split on white space; a file with parentheses or quotes (edited by
+    hand) goes through the zone file tokenizer instead, with the same result."""
+    lines = [line for line in text.split("\n") if line.strip() and not line.lstrip().startswith(";")]
+    if all(_SPECIAL.isdisjoint(line) for line in lines):
+        entries: Iterable[list[str]] = (line.split() for line in lines)
+    else:
+        entries = ([t.text for t in tokens] for tokens in _entries(text))
     names: dict[str, set[str]] = {}
     ttl: int | None = None
-    for tokens in _entries(text):
-        words = [t.text for t in tokens]
+    for words in entries:
         if len(words) != 5 or words[2].upper() != "IN" or not words[1].isdigit():
             raise ZoneError(
                 f"include file line {' '.join(words)!r} is not one this module writes; the include file belongs "

@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -33,6 +35,10 @@ from ._zone import (
 )
 
 CHECKERS = ("named-checkzone", "kzonecheck")
+# Where BIND's `directory` option (the base of relative $INCLUDE paths) is set on Debian.
+NAMED_CONFS = ("/etc/bind/named.conf.options", "/etc/bind/named.conf", "/etc/named.conf")
+_DIRECTORY_RE = re.compile(r'(?:^|[\s{;])directory\s+"([^"]+)"\s*;')
+_CONF_COMMENT_RE = re.compile(r"/\*.*?\*/|//[^\n]*|#[^\n]*", re.DOTALL)
 
 
 @dataclass
@@ -49,10 +55,11 @@ class ZoneChange:
     zone_after: str = ""
     serial_before: int = 0
     serial_after: int = 0
+    base_dirs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.serial_before = int(find_serial(self.zone_before).text)
-        with_include = ensure_include(self.zone_before, self.include_file, self.zone)
+        with_include = ensure_include(self.zone_before, self.include_file, self.zone, self.base_dirs)
         if with_include == self.zone_before and self.include_after == self.include_before:
             self.zone_after, self.serial_after = self.zone_before, self.serial_before
         else:
@@ -90,6 +97,7 @@ class Request:
     serial_format: str = "date"
     validate: bool = True
     state: str = "present"
+    include_directories: list[str] | None = None
 
 
 @dataclass
@@ -114,6 +122,30 @@ def _read(path: str, what: str, missing_ok: bool = False) -> str:
         raise ZoneError(f"{what} {path} does not exist; the module edits an existing, hand-written zone file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ZoneError(f"cannot read {what} {path}: {exc}") from exc
+
+
+def named_directory(confs: tuple[str, ...] = NAMED_CONFS) -> str | None:
+    """BIND's working directory (its ``directory`` option), the base of relative $INCLUDE paths, if set."""
+    for conf in confs:
+        try:
+            with open(conf, encoding="utf-8") as handle:
+                found = _DIRECTORY_RE.search(_CONF_COMMENT_RE.sub(" ", handle.read()))
+        except (OSError, UnicodeDecodeError):
+            continue
+        if found:
+            return found.group(1)
+    return None
+
+
+def include_base_dirs(zone_file: str, extra: list[str] | None = None,
+                      confs: tuple[str, ...] = NAMED_CONFS) -> tuple[str, ...]:
+    """The directories a relative $INCLUDE path of ``zone_file`` may be relative to: the zone file's own
+    (Knot), the ones given, and named's ``directory`` (BIND)."""
+    dirs = [os.path.dirname(os.path.abspath(zone_file))] + list(extra or [])
+    named = named_directory(confs)
+    if named:
+        dirs.append(named)
+    return tuple(dict.fromkeys(dirs))
 
 
 @contextlib.contextmanager
@@ -141,18 +173,19 @@ def checker() -> str:
                     "install one or set validate=false")
 
 
-def check_zone(zone: str, path: str) -> str | None:
-    """None when the zone file at ``path`` loads, else the checker's complaint."""
+def check_zone(zone: str, path: str, cwd: str | None = None) -> str | None:
+    """None when the zone file at ``path`` loads, else the checker's complaint. Relative $INCLUDE paths are
+    read from ``cwd`` (named-checkzone reads them from its working directory)."""
     program = checker()
     if program.endswith("kzonecheck"):
         argv = [program, "-o", zone, path]
     else:
         argv = [program, "-q", zone, path]
-    run = subprocess.run(argv, capture_output=True, text=True, check=False)
+    run = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=cwd)
     if run.returncode == 0:
         return None
     if program.endswith("named-checkzone"):
-        run = subprocess.run([program, zone, path], capture_output=True, text=True, check=False)
+        run = subprocess.run([program, zone, path], capture_output=True, text=True, check=False, cwd=cwd)
     return " ".join((run.stdout + run.stderr).split()) or f"{program} exited with {run.returncode}"
 
 
@@ -185,28 +218,55 @@ def _replace(temp: str, path: str) -> None:
         os.close(dir_fd)
 
 
-def _validate(change: ZoneChange) -> None:
-    """Refuse a zone that does not load now; then load the would-be zone (with the new include) from
-    temporary files before anything is renamed."""
-    problem = check_zone(change.zone, change.zone_file)
-    if problem:
-        raise ZoneError(f"zone file {change.zone_file} does not validate before the change, so it was not "
-                        f"touched; fix it first: {problem}")
+def _include_cwd(change: ZoneChange) -> str:
+    """The directory a relative $INCLUDE of the include file is read from: the base it was found under (see
+    find_include), else the zone file's directory."""
+    zone_dir = os.path.dirname(os.path.abspath(change.zone_file))
+    token = find_include(change.zone_before, change.include_file, change.base_dirs)
+    if token is not None:
+        path = token.text.strip('"')
+        if not os.path.isabs(path):
+            for base in change.base_dirs:
+                if os.path.normpath(os.path.join(base, path)) == os.path.normpath(change.include_file):
+                    return base
+    return zone_dir
+
+
+def _check_after(change: ZoneChange) -> str | None:
+    """Load the would-be zone (with the new include) from temporary files beside the zone file: None when it
+    loads, else the checker's complaint."""
     directory = os.path.dirname(os.path.abspath(change.zone_file))
     include_temp = _write_temp(directory, change.include_after, None)
     try:
-        token = find_include(change.zone_after, change.include_file)
+        token = find_include(change.zone_after, change.include_file, change.base_dirs)
         if token is None:  # ensure_include added it; cannot happen
             raise ZoneError(f"zone file text for {change.zone} lost its $INCLUDE line")
         candidate = change.zone_after[:token.start] + f'"{include_temp}"' + change.zone_after[token.end:]
         zone_temp = _write_temp(directory, candidate, None)
         try:
-            problem = check_zone(change.zone, zone_temp)
+            return check_zone(change.zone, zone_temp, _include_cwd(change))
         finally:
             os.unlink(zone_temp)
     finally:
         os.unlink(include_temp)
-    if problem:
+
+
+def _validate(changes: list[ZoneChange]) -> None:
+    """Load every would-be zone (the zones at once, one checker each) before anything is renamed. When one
+    does not load, load the zone as it is now: a zone that does not load now is the user's to fix, and the
+    message says so; otherwise the change is what breaks it. (A zone that loads after the change is not
+    checked before it: the change only replaces the module's own include file and the serial.)"""
+    if not changes:
+        return
+    with ThreadPoolExecutor(max_workers=len(changes)) as pool:
+        problems = list(pool.map(_check_after, changes))
+    for change, problem in zip(changes, problems):
+        if not problem:
+            continue
+        before = check_zone(change.zone, change.zone_file, _include_cwd(change))
+        if before:
+            raise ZoneError(f"zone file {change.zone_file} does not validate before the change, so it was not "
+                            f"touched; fix it first: {before}")
         raise ZoneError(f"zone {change.zone} would not validate after the change, so nothing was written: {problem}")
 
 
@@ -256,18 +316,18 @@ def publish(req: Request, check_mode: bool, backup: Callable[[str], str] | None 
         step = plan(current, wanted, req.prune, req.max_delete_percent, req.force, req.state)
         changes = [ZoneChange(zone, req.zone_file, req.include_file, _read(req.zone_file, "zone file"),
                               include_before, render_include(step.result, "AAAA", req.ttl, zone),
-                              req.serial_format)]
+                              req.serial_format,
+                              base_dirs=include_base_dirs(req.zone_file, req.include_directories))]
         if reverse and req.reverse_zone_file:
             reverse_include = req.reverse_include_file or req.include_file + ".ptr"
             changes.append(ZoneChange(
                 reverse, req.reverse_zone_file, reverse_include, _read(req.reverse_zone_file, "reverse zone file"),
                 _read(reverse_include, "include file", missing_ok=True),
                 render_include(ptr_records(step.result, zone, reverse), "PTR", req.ttl, reverse),
-                req.serial_format))
+                req.serial_format, base_dirs=include_base_dirs(req.reverse_zone_file, req.include_directories)))
         todo = [c for c in changes if c.changed]
         if req.validate:
-            for change in todo:
-                _validate(change)
+            _validate(todo)
         backups: list[str] = []
         if not check_mode:
             for change in todo:
