@@ -20,7 +20,15 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ._dnspython_dep import dns
-from ._zone import ZoneError, owner_name, plan, ptr_name, ptr_records, record_set, reverse_zone_name, zone_name
+from ._zone import (
+    ZoneError,
+    plan,
+    ptr_name,
+    ptr_records,
+    reverse_zone_name,
+    wanted_names,
+    zone_name,
+)
 
 OWNERSHIP_NAME = "_palmfarm-managed"
 OWNERSHIP_TYPE = "TXT"
@@ -481,17 +489,6 @@ def _value(rdata: Any, rtype: str, origin: Any = None) -> str:
 # The whole task
 # ---------------------------------------------------------------------------------------------------------------
 
-def _wanted(req: NsRequest, zone: str) -> tuple[dict[str, list[str]], list[str]]:
-    if req.state == "absent":
-        wanted = {owner_name(f"{req.name_prefix}{item['name']}", zone): []
-                  for item in req.records if isinstance(item, dict) and item.get("name")}
-        warnings: list[str] = []
-    else:
-        records = record_set(req.records, zone, req.name_prefix)
-        wanted, warnings = records.names, records.warnings
-    return wanted, warnings
-
-
 def _check(req: NsRequest) -> None:
     if req.ttl < 0 or req.ttl > 2 ** 31 - 1:
         raise NsupdateError(f"ttl {req.ttl} is out of range; give seconds from 0 to 2147483647")
@@ -512,7 +509,7 @@ def nsupdate_publish(req: NsRequest, check_mode: bool, client: Client | None = N
     _check(req)
     zone = zone_name(req.zone)
     reverse = reverse_zone_name(req.reverse_zone) if req.ptr and req.reverse_zone else None
-    wanted, warnings = _wanted(req, zone)
+    wanted, warnings = wanted_names(req.records, zone, req.name_prefix, req.state)
     client = client or Client(req.server)
     for attempt in range(RETRIES):
         try:

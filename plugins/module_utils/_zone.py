@@ -365,6 +365,16 @@ def record_set(records: Iterable[Any], zone: str, name_prefix: str = "") -> Reco
     return result
 
 
+def wanted_names(records: Iterable[Any], zone: str, name_prefix: str, state: str
+                 ) -> tuple[dict[str, list[str]], list[str]]:
+    """{owner name: addresses} the records ask for, and warnings; with state=absent every named record maps to []."""
+    if state == "absent":
+        return {owner_name(f"{name_prefix}{item['name']}", zone): []
+                for item in records if isinstance(item, dict) and item.get("name")}, []
+    wanted = record_set(records, zone, name_prefix)
+    return wanted.names, wanted.warnings
+
+
 def _given_addresses(item: dict[str, Any]) -> list[Any]:
     """``addresses`` (a list or one address); else, for an instance returned by lxd_farm, its best
     ``address`` or else its ``ipv6.global`` addresses."""

@@ -23,14 +23,13 @@ from ._zone import (
     find_include,
     find_serial,
     next_serial,
-    owner_name,
     parse_include,
     plan,
     ptr_records,
-    record_set,
     render_include,
     replace_serial,
     reverse_zone_name,
+    wanted_names,
     zone_name,
 )
 
@@ -302,13 +301,7 @@ def publish(req: Request, check_mode: bool, backup: Callable[[str], str] | None 
         reverse = reverse_zone_name(req.reverse_zone)
         if not os.path.isabs(req.reverse_zone_file):
             raise ZoneError(f"reverse_zone_file {req.reverse_zone_file!r} is not an absolute path")
-    if req.state == "absent":
-        wanted = {owner_name(f"{req.name_prefix}{item['name']}", zone): []
-                  for item in req.records if isinstance(item, dict) and item.get("name")}
-        warnings: list[str] = []
-    else:
-        records = record_set(req.records, zone, req.name_prefix)
-        wanted, warnings = records.names, records.warnings
+    wanted, warnings = wanted_names(req.records, zone, req.name_prefix, req.state)
     zone_files = [req.zone_file] + ([req.reverse_zone_file] if reverse and req.reverse_zone_file else [])
     with locked(zone_files):
         include_before = _read(req.include_file, "include file", missing_ok=True)

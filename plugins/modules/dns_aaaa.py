@@ -52,7 +52,8 @@ options:
       - Absolute path of the file holding the published AAAA records. The module owns it and rewrites it;
         hand-written records belong in O(zone_file).
       - The zone file gets the line C($INCLUDE "INCLUDE_FILE" ZONE.) at its end when it has no C($INCLUDE) of
-        this file yet.
+        this file yet. A C($INCLUDE) of it by a relative path counts too: from the zone file's directory (as Knot
+        reads it) or from named's C(directory) (as BIND does).
       - Required with O(method=file), ignored with O(method=nsupdate).
     type: path
   records:
@@ -290,18 +291,29 @@ backup_files:
   sample: [/etc/bind/db.lab.example.net.12345.2026-11-28@03:00:00~]
 """
 
+from typing import Any
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._dnspython_dep import (
-    DNSPYTHON_IMPORT_ERROR,
-    HAS_DNSPYTHON,
-)
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm_records import farm_records
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._nsupdate import NsRequest, Server, nsupdate_publish
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone import ZoneError
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone_file import Request, publish
 
 TSIG_ALGORITHMS = ["hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512"]
+
+
+def outcome_result(module: AnsibleModule, outcome: Any, serial: dict) -> dict:
+    """What both methods return: the change, the records, what moved, and the serials."""
+    for warning in outcome.warnings:
+        module.warn(warning)
+    return {
+        "changed": outcome.changed,
+        "records": outcome.records,
+        "added": outcome.added,
+        "removed": outcome.removed,
+        "updated": outcome.updated,
+        "serial": serial,
+    }
 
 
 def run_file(module: AnsibleModule, records: list) -> dict:
@@ -310,16 +322,8 @@ def run_file(module: AnsibleModule, records: list) -> dict:
         "zone", "zone_file", "include_file", "ttl", "name_prefix", "ptr", "reverse_zone", "reverse_zone_file",
         "reverse_include_file", "prune", "max_delete_percent", "force", "serial_format", "validate", "state")})
     outcome = publish(request, module.check_mode, module.backup_local if p["backup"] else None)
-    for warning in outcome.warnings:
-        module.warn(warning)
-    result = {
-        "changed": outcome.changed,
-        "records": outcome.records,
-        "added": outcome.added,
-        "removed": outcome.removed,
-        "updated": outcome.updated,
-        "serial": {c.zone_file: {"before": c.serial_before, "after": c.serial_after} for c in outcome.changes},
-    }
+    serial = {c.zone_file: {"before": c.serial_before, "after": c.serial_after} for c in outcome.changes}
+    result = outcome_result(module, outcome, serial)
     if outcome.backups:
         result["backup_files"] = outcome.backups
     if module._diff:
@@ -329,23 +333,27 @@ def run_file(module: AnsibleModule, records: list) -> dict:
 
 def run_nsupdate(module: AnsibleModule, records: list) -> dict:
     p = module.params
+    # dnspython is loaded only for this method: method=file runs without it, and without its import time.
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.palmfarm.ipv6.plugins.module_utils._dnspython_dep import (
+        DNSPYTHON_IMPORT_ERROR,
+        HAS_DNSPYTHON,
+    )
     if not HAS_DNSPYTHON:
         module.fail_json(msg=missing_required_lib("dnspython"), exception=DNSPYTHON_IMPORT_ERROR)
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.palmfarm.ipv6.plugins.module_utils._nsupdate import (
+        NsRequest,
+        Server,
+        nsupdate_publish,
+    )
     server = Server(p["server"], p["port"], p["tsig_key_name"], p["tsig_key_secret"], p["tsig_algorithm"],
                     p["timeout"])
     request = NsRequest(server=server, records=records, **{k: p[k] for k in (
         "zone", "ttl", "name_prefix", "ptr", "reverse_zone", "prune", "max_delete_percent", "force", "state")})
     outcome = nsupdate_publish(request, module.check_mode)
-    for warning in outcome.warnings:
-        module.warn(warning)
-    result = {
-        "changed": outcome.changed,
-        "records": outcome.records,
-        "added": outcome.added,
-        "removed": outcome.removed,
-        "updated": outcome.updated,
-        "serial": {u.zone: {"before": u.serial_before, "after": u.serial_after} for u in outcome.updates},
-    }
+    result = outcome_result(module, outcome,
+                            {u.zone: {"before": u.serial_before, "after": u.serial_after} for u in outcome.updates})
     if module._diff:
         result["diff"] = [u.diff(server) for u in outcome.updates if u.changed]
     return result

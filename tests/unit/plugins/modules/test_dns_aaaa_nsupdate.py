@@ -64,10 +64,21 @@ def test_bad_input_fails_before_contacting_the_server(args: dict[str, Any], mess
     assert SECRET not in json.dumps(result)
 
 
+def test_method_file_does_not_load_dnspython() -> None:
+    import subprocess
+    import sys
+    code = ("import sys; import ansible_collections.palmfarm.ipv6.plugins.modules.dns_aaaa; "
+            "print(sorted(m for m in sys.modules if m == 'dns' or m.startswith('dns.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": ":".join(p for p in sys.path if p)})
+    assert out.stdout.strip() == "[]"
+
+
 def test_without_dnspython_the_task_says_what_to_install(capsys: pytest.CaptureFixture[str],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dns_aaaa, "HAS_DNSPYTHON", False)
-    monkeypatch.setattr(dns_aaaa, "DNSPYTHON_IMPORT_ERROR", "Traceback: No module named 'dns'")
+    from ansible_collections.palmfarm.ipv6.plugins.module_utils import _dnspython_dep
+    monkeypatch.setattr(_dnspython_dep, "HAS_DNSPYTHON", False)
+    monkeypatch.setattr(_dnspython_dep, "DNSPYTHON_IMPORT_ERROR", "Traceback: No module named 'dns'")
     result = run({**ARGS, "records": [{"name": "w1", "addresses": [A1]}]}, capsys, monkeypatch)
     assert result["failed"] is True
     assert "Failed to import the required Python library (dnspython)" in result["msg"]
