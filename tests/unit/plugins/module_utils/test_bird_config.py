@@ -187,7 +187,7 @@ protocol babel {
   };
   interface "eth0" {
     type wired;
-    hello interval 50 ms;
+    hello interval 20 ms;
     limit 8;
   };
 }
@@ -208,9 +208,9 @@ def test_bird3_renders_like_bird2() -> None:
 
 @pytest.mark.parametrize("profile, version, lines", [
     ("seed", "2", ["type wireless;", "hello interval 1 s;", "rxcost 512;"]),
-    ("stable", "2", ["type wired;", "hello interval 1 s;", "rxcost 96;"]),
+    ("stable", "2", ["type wired;", "hello interval 1 s;", "rxcost 96;", "limit 8;"]),
     ("stable", "1.6", ["type wired;", "hello interval 1;", "rxcost 96;"]),
-    ("fast", "3", ["type wired;", "hello interval 50 ms;", "limit 8;"]),
+    ("fast", "3", ["type wired;", "hello interval 20 ms;", "limit 8;"]),
 ])
 def test_profile_presets(profile: str, version: str, lines: list[str]) -> None:
     text = render_config(params(profile=profile), version)
@@ -218,10 +218,15 @@ def test_profile_presets(profile: str, version: str, lines: list[str]) -> None:
         assert f"    {line}\n" in text
 
 
+def test_stable_on_bird16_leaves_limit_to_bird6() -> None:
+    """bird6 has no 'limit'; its fixed rule for wired links (half of 16 Hellos) is the profile's limit 8."""
+    assert "limit" not in render_config(params(profile="stable"), "1.6")
+
+
 def test_interface_value_beats_profile() -> None:
     text = render_config(params(profile="fast", babel=babel(hello_interval="100 ms", limit=14)), "2")
     assert "hello interval 100 ms;" in text and "limit 14;" in text
-    assert "50 ms" not in text and "limit 8;" not in text
+    assert "20 ms" not in text and "limit 8;" not in text
 
 
 def test_no_profile_leaves_bird_defaults() -> None:
@@ -243,10 +248,18 @@ def test_ripng_bird16_and_bird2() -> None:
     assert "protocol rip ng {\n  ipv6 {\n    import all;\n    export all;\n  };\n" + body + "}\n" in v2
 
 
-def test_ripng_fast_profile_and_no_bfd_protocol_without_bfd() -> None:
+def test_ripng_fast_profile_watches_neighbours_with_bfd() -> None:
     text = render_config(params(babel=None, profile="fast", ripng={"interfaces": [{"names": ["eth1"]}]}), "2")
-    assert "update time 1;\n    timeout time 3;\n    garbage time 6;" in text
+    assert "update time 1;\n    timeout time 3;\n    garbage time 6;\n    bfd yes;\n  };" in text
+    assert "protocol bfd {\n}\n" in text
+
+
+@pytest.mark.parametrize("profile, iface", [(None, {}), ("stable", {}), ("fast", {"bfd": False})])
+def test_no_bfd_protocol_without_bfd(profile: str | None, iface: dict[str, Any]) -> None:
+    ripng = {"interfaces": [{"names": ["eth1"], **iface}]}
+    text = render_config(params(babel=None, profile=profile, ripng=ripng), "2")
     assert "protocol bfd" not in text
+    assert ("bfd no;" in text) == (iface.get("bfd") is False)
 
 
 def test_babel_authentication_on_bird2() -> None:
@@ -284,7 +297,7 @@ def test_unmatched_patterns(host: list[str], missing: list[str]) -> None:
 # ---------------------------------------------------------------------------------------------- errors
 
 @pytest.mark.parametrize("p, version, message", [
-    (params(profile="fast"), "1.6", r"hello interval '50 ms' is not whole seconds; BIRD 1\.6 .*need BIRD 2"),
+    (params(profile="fast"), "1.6", r"hello interval '20 ms' is not whole seconds; BIRD 1\.6 .*need BIRD 2"),
     (params(babel=babel(hello_interval="500 ms")), "1.6", r"sub-second intervals need BIRD 2"),
     (params(babel=babel(limit=8)), "1.6", r"limit 8 needs BIRD 2"),
     (params(babel=babel(authentication="mac", password="x")), "1.6", r"authentication needs BIRD 2 \(2\.0\.10\)"),
