@@ -1,0 +1,276 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: bridge_iface
+short_description: Put a host's Ethernet interface into a transparent bridge, remotely, with commit-confirm
+description:
+  - Creates (or removes) a Linux bridge such as C(br0) carrying the host's Ethernet interface, so that containers
+    attached to it sit on the same link and get their own SLAAC addresses.
+  - By default the bridge takes the first port's permanent MAC (O(mac=port)), so the host keeps its EUI-64 SLAAC
+    address and its DHCP identity. The bridge is made ready first (STP off, forward delay 0, the port's addresses,
+    UP), then the port is enslaved, so the host stays reachable, typically losing well under a second of pings.
+  - With IPv6 forwarding on, the bridge gets C(accept_ra=2) so the host keeps its RA default route; the port
+    carries no address (C(disable_ipv6=1)).
+  - B(Commit-confirm.) Before changing anything, a revert is armed that runs detached from the Ansible
+    connection; after O(rollback_timeout) seconds it restores the previous files and running state unless the
+    change was confirmed. The module confirms by itself when every O(connectivity_check) address answers after
+    the change; otherwise a later task with O(state=confirmed) (after M(ansible.builtin.wait_for_connection))
+    confirms. Its state is kept under C(/run/palmfarm/bridge-NAME/) (C(/run/palmfarm/netns-NETNS/bridge-NAME/)
+    in a network namespace made by C(ip netns)).
+  - Every option is checked against the host's interfaces before anything is changed.
+author:
+  - palmfarm.ipv6 contributors (@palmfarm)
+requirements:
+  - pyroute2 (Python library) on the managed host
+extends_documentation_fragment:
+  - palmfarm.ipv6.attributes
+options:
+  name:
+    description:
+      - The bridge interface, at most 15 characters.
+    type: str
+    default: br0
+  ports:
+    description:
+      - The interfaces to put into the bridge, e.g. V([eth0]). Required with O(state=present).
+      - Each must exist and must not be a port of another bridge or bond.
+      - With O(state=absent), the bridge's current ports when omitted.
+    type: list
+    elements: str
+  backend:
+    description:
+      - What makes the change.
+      - V(kernel) changes only the running state, with pyroute2; nothing survives a reboot.
+      - V(netplan), V(networkd), V(ifupdown) and V(nm) (NetworkManager) write that tool's configuration file,
+        validated before it goes live, with a backup, and apply it.
+      - V(auto) picks the one the host uses (netplan, then NetworkManager, networkd, ifupdown).
+    type: str
+    choices: [auto, netplan, networkd, ifupdown, nm, kernel]
+    default: auto
+  state:
+    description:
+      - V(present) creates or updates the bridge, V(absent) removes it and gives its addresses back to its first
+        port.
+      - V(confirmed) keeps an earlier change whose revert is pending; it fails when that revert already fired.
+    type: str
+    choices: [present, absent, confirmed]
+    default: present
+  mac:
+    description:
+      - The bridge's MAC. V(port) copies the first port's permanent MAC (its current MAC when it has none);
+        V(none) leaves it to the kernel (or the network tool), which changes the host's SLAAC address;
+        or an explicit MAC such as V(02:00:00:00:00:01).
+    type: str
+    default: port
+  stp:
+    description:
+      - Spanning tree on the bridge.
+    type: bool
+    default: false
+  forward_delay:
+    description:
+      - Bridge forward delay in seconds (0 to 30; at least 2 with O(stp=true)).
+    type: int
+    default: 0
+  dhcp4:
+    description:
+      - Run DHCPv4 on the bridge (persistent backends only; the kernel backend runs no DHCP client).
+    type: bool
+    default: false
+  accept_ra:
+    description:
+      - Accept router advertisements on the bridge (SLAAC and the default route); C(accept_ra=2) is used when
+        the host forwards IPv6.
+    type: bool
+    default: true
+  dhcp6:
+    description:
+      - Run DHCPv6 on the bridge (persistent backends only).
+    type: bool
+    default: false
+  addr_gen_mode:
+    description:
+      - How the bridge forms its SLAAC interface identifiers. V(eui64) from the MAC, V(stable-privacy) from a
+        secret (RFC 7217). Unchanged when omitted.
+    type: str
+    choices: [eui64, stable-privacy]
+  port_disable_ipv6:
+    description:
+      - Switch IPv6 off on the ports, so they carry no address of their own.
+    type: bool
+    default: true
+  rollback_timeout:
+    description:
+      - Seconds after which the change is reverted unless confirmed. V(0) disables the rollback.
+    type: int
+    default: 120
+  connectivity_check:
+    description:
+      - Addresses that must answer after the change; when all do, the module confirms the change itself.
+      - An address is pinged (ICMP echo); V([2001:db8::1]:22) or V(host:22) is a TCP connect.
+      - When one does not answer within 10 seconds (or half of O(rollback_timeout)), the task fails and the
+        change reverts at its deadline.
+    type: list
+    elements: str
+    default: []
+  config_file:
+    description:
+      - The file a persistent backend writes; each backend has its own default (e.g. a netplan file that sorts
+        after cloud-init's).
+    type: path
+  backup:
+    description:
+      - Keep a timestamped copy of a configuration file before it is replaced.
+    type: bool
+    default: false
+  force:
+    description:
+      - Remove a bridge that carries the default route even with O(rollback_timeout=0).
+    type: bool
+    default: false
+notes:
+  - The revert is a process in its own session (a transient systemd unit when systemd is PID 1), so it fires
+    even when the connection that made the change is gone.
+seealso:
+  - module: ansible.builtin.wait_for_connection
+"""
+
+EXAMPLES = r"""
+- name: Convert eth0 into br0 remotely; revert after 2 minutes unless confirmed
+  palmfarm.ipv6.bridge_iface:
+    name: br0
+    ports: [eth0]
+    backend: kernel
+    rollback_timeout: 120
+  register: bridge
+
+- name: The host is still reachable over the new bridge
+  ansible.builtin.wait_for_connection:
+    timeout: 60
+
+- name: Keep the change
+  palmfarm.ipv6.bridge_iface:
+    name: br0
+    state: confirmed
+
+- name: Persistent bridge with netplan; confirmed by itself when the router answers
+  palmfarm.ipv6.bridge_iface:
+    name: br0
+    ports: [eth0]
+    backend: netplan
+    connectivity_check:
+      - 2001:db8:ebbd:2080::1
+      - "[2001:db8:ebbd:2080::53]:53"
+    backup: true
+
+- name: Remove the bridge, handing its addresses back to eth0
+  palmfarm.ipv6.bridge_iface:
+    name: br0
+    state: absent
+    backend: kernel
+"""
+
+RETURN = r"""
+bridge:
+  description: The bridge's name.
+  returned: always
+  type: str
+  sample: br0
+ports:
+  description: Its ports.
+  returned: when state is present or absent
+  type: list
+  elements: str
+  sample: [eth0]
+mac:
+  description: The MAC the bridge has (null when left to the kernel).
+  returned: when state is present or absent
+  type: str
+  sample: 52:54:00:12:34:56
+backend:
+  description: The backend that made the change.
+  returned: when state is present or absent
+  type: str
+  sample: kernel
+addresses:
+  description: The bridge's addresses (prefix length included) after the change.
+  returned: when state is present or absent
+  type: list
+  elements: str
+  sample: [2001:db8:ebbd:2080:5054:ff:fe12:3456/64, fe80::5054:ff:fe12:3456/64]
+files:
+  description: The configuration files changed (or that would be).
+  returned: when state is present or absent
+  type: list
+  elements: str
+  sample: [/etc/netplan/90-palmfarm-br0.yaml]
+backup_files:
+  description: Backups made of replaced files.
+  returned: when files were replaced with backup
+  type: list
+  elements: str
+commands:
+  description: The running-state changes, as the equivalent ip and sysctl commands.
+  returned: when state is present or absent
+  type: list
+  elements: str
+  sample: ["ip link add br0 address 52:54:00:12:34:56 type bridge stp_state 0 forward_delay 0",
+           "ip link set eth0 master br0"]
+rollback:
+  description: The commit-confirm state.
+  returned: always
+  type: dict
+  contains:
+    armed:
+      description: A revert is pending and will fire at the deadline unless confirmed.
+      type: bool
+    confirmed:
+      description: The change was confirmed (by connectivity_check or by state confirmed).
+      type: bool
+    deadline:
+      description: When the pending revert fires (UTC, ISO 8601).
+      type: str
+      sample: "2026-11-28T05:30:00+00:00"
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_iface import run
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_spec import BACKENDS, BridgeError
+
+ARGUMENT_SPEC = {
+    "name": {"type": "str", "default": "br0"},
+    "ports": {"type": "list", "elements": "str"},
+    "backend": {"type": "str", "choices": list(BACKENDS), "default": "auto"},
+    "state": {"type": "str", "choices": ["present", "absent", "confirmed"], "default": "present"},
+    "mac": {"type": "str", "default": "port"},
+    "stp": {"type": "bool", "default": False},
+    "forward_delay": {"type": "int", "default": 0},
+    "dhcp4": {"type": "bool", "default": False},
+    "accept_ra": {"type": "bool", "default": True},
+    "dhcp6": {"type": "bool", "default": False},
+    "addr_gen_mode": {"type": "str", "choices": ["eui64", "stable-privacy"]},
+    "port_disable_ipv6": {"type": "bool", "default": True},
+    "rollback_timeout": {"type": "int", "default": 120},
+    "connectivity_check": {"type": "list", "elements": "str", "default": []},
+    "config_file": {"type": "path"},
+    "backup": {"type": "bool", "default": False},
+    "force": {"type": "bool", "default": False},
+}
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        module.exit_json(**run(dict(module.params), module.check_mode, module._diff, module.warn))
+    except BridgeError as exc:
+        module.fail_json(msg=str(exc), bridge=module.params["name"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# palmfarm.ipv6.bridge_iface, kernel backend, on the real kernel in network namespaces made here:
+#   pfbr-up   the upstream router: radvd advertises 2001:db8:ebbd:9000::/64 on pfbrup0
+#   pfbr-pi   the host being converted: its eth0 is a veth to pfbrup0
+#   pfbr-c1   a "container": its eth0 is a veth to pfbr-c1p, which goes into br0
+# The module runs inside pfbr-pi (ansible-playbook under `ip netns exec`). Asserted: check mode changes
+# nothing, eth0 -> br0 keeps the SLAAC address, an upstream ping every 20 ms loses at most MAX_OUTAGE s,
+# pfbr-c1 gets its own SLAAC address through br0, idempotence, bad input, the revert of a change whose
+# connectivity check fails (within rollback_timeout + 2 s), and a confirmed change that stays.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+python="${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}"
+prefix=2001:db8:ebbd:9000
+upstream="$prefix::1"
+silent="$prefix::dead"
+max_outage="${PFBR_MAX_OUTAGE:-3}"
+work="$(mktemp -d /tmp/pfbr-t.XXXXXX)"
+statedir=/run/palmfarm/netns-pfbr-pi
+pinger_pid=""
+
+# The probe module is run with the collection on PYTHONPATH (ansible-test runs us from inside the tree).
+collections_root="$here"
+while [[ "$collections_root" != / && "$(basename "$collections_root")" != ansible_collections ]]; do
+    collections_root="$(dirname "$collections_root")"
+done
+if [[ "$collections_root" == / ]]; then  # run by hand from a checkout: the collections path given
+    collections_root="${ANSIBLE_COLLECTIONS_PATH%%:*}/ansible_collections"
+fi
+PYTHONPATH="$(dirname "$collections_root")${PYTHONPATH:+:$PYTHONPATH}"
+export PYTHONPATH
+probe=(-m ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_probe)
+
+remove_test_objects() {
+    if [[ -n "$pinger_pid" ]]; then kill "$pinger_pid" 2>/dev/null || true; fi
+    if [[ -s "$work/radvd.pid" ]]; then kill "$(cat "$work/radvd.pid")" 2>/dev/null || true; fi
+    # A revert still waiting from this test (or an interrupted run): its pid is recorded in its state dir.
+    if [[ -s "$statedir/bridge-br0/pid" ]] && grep -q "$statedir" "/proc/$(cat "$statedir/bridge-br0/pid")/cmdline" 2>/dev/null; then
+        kill "$(cat "$statedir/bridge-br0/pid")" || true
+    fi
+    rm -rf "$statedir"
+    for ns in pfbr-c1 pfbr-pi pfbr-up; do ip netns del "$ns" 2>/dev/null || true; done
+}
+finish() {
+    remove_test_objects
+    rm -rf "$work"
+}
+trap finish EXIT
+remove_test_objects  # leftovers of an interrupted run
+
+pi() { ip netns exec pfbr-pi "$@"; }
+up() { ip netns exec pfbr-up "$@"; }
+playbook() {  # playbook FILE [ansible-playbook arguments...]: run FILE inside pfbr-pi
+    local file="$1"
+    shift
+    pi ansible-playbook -c local -i localhost, -e "ansible_python_interpreter=$python" \
+        -e "links=$here/links.sh" "$here/$file" "$@"
+}
+fail() { echo "bridge_iface: $*" >&2; exit 1; }
+slaac_address() {  # slaac_address NETNS DEV: its non-tentative address in the test prefix
+    ip -n "$1" -6 -o address show dev "$2" scope global | grep -v tentative \
+        | grep -o "$prefix:[0-9a-f:]*" | head -n1 || true
+}
+wait_slaac() {  # wait_slaac NETNS DEV
+    local addr=""
+    for _ in $(seq 100); do
+        addr="$(slaac_address "$1" "$2")"
+        [[ -n "$addr" ]] && break
+        sleep 0.1
+    done
+    [[ -n "$addr" ]] || fail "$1/$2 got no SLAAC address in $prefix::/64"
+    echo "$addr"
+}
+answers() { up "$python" "${probe[@]}" answers "$1"; }
+
+# --- the namespaces, and radvd with its own config, pid file and log in $work
+ip netns add pfbr-up
+ip netns add pfbr-pi
+ip netns add pfbr-c1
+ip -n pfbr-up link add pfbrup0 type veth peer name eth0 netns pfbr-pi
+ip -n pfbr-pi link add pfbr-c1p type veth peer name eth0 netns pfbr-c1
+ip -n pfbr-pi link add pfbr-other type bridge
+ip -n pfbr-pi link add pfbr-o1 type veth peer name pfbr-o2
+ip -n pfbr-pi link set pfbr-o1 master pfbr-other
+up sysctl -qw net.ipv6.conf.all.forwarding=1
+for ns in pfbr-up pfbr-pi pfbr-c1; do ip -n "$ns" link set lo up; done
+ip -n pfbr-up address add "$upstream/64" dev pfbrup0
+ip -n pfbr-up link set pfbrup0 up
+ip -n pfbr-pi link set eth0 up
+ip -n pfbr-c1 link set eth0 up
+cat > "$work/radvd.conf" <<CONF
+interface pfbrup0 {
+    AdvSendAdvert on;
+    MinRtrAdvInterval 3;
+    MaxRtrAdvInterval 10;
+    prefix $prefix::/64 { AdvOnLink on; AdvAutonomous on; };
+};
+CONF
+chmod 644 "$work/radvd.conf"
+up radvd -C "$work/radvd.conf" -p "$work/radvd.pid" -m logfile -l "$work/radvd.log"
+pi_address="$(wait_slaac pfbr-pi eth0)"
+echo "bridge_iface: pfbr-pi eth0 has $pi_address"
+answers "$pi_address" || fail "$pi_address does not answer from upstream before the test"
+
+# --- bad input, before the conversion
+playbook bad_input.yml -e other_port=pfbr-o1
+
+# --- the conversion, with an upstream ping every 20 ms
+# Started directly (not through the up function), so that $! is the pinger itself and the trap can end it.
+ip netns exec pfbr-up "$python" "${probe[@]}" watch "$pi_address" 0.02 - "$work/stop" > "$work/watch.json" &
+pinger_pid=$!
+sleep 1
+playbook convert.yml -e "pi_address=$pi_address" -e "upstream=$upstream"
+sleep 1
+touch "$work/stop"
+wait "$pinger_pid"
+pinger_pid=""
+cat "$work/watch.json"
+outage="$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["outage_seconds"])' "$work/watch.json")"
+echo "bridge_iface: upstream ping outage during eth0 -> br0: ${outage} s (bound ${max_outage} s)"
+"$python" -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$outage" "$max_outage" \
+    || fail "the conversion cost ${outage} s of pings, more than ${max_outage} s"
+[[ "$(slaac_address pfbr-pi br0)" == "$pi_address" ]] || fail "br0 does not have eth0's address $pi_address"
+answers "$pi_address" || fail "$pi_address does not answer after the conversion"
+
+# --- a namespace on br0 gets its own SLAAC address
+ip -n pfbr-pi link set pfbr-c1p master br0
+ip -n pfbr-pi link set pfbr-c1p up
+c1_address="$(wait_slaac pfbr-c1 eth0)"
+[[ "$c1_address" != "$pi_address" ]] || fail "pfbr-c1 has the host's address"
+answers "$c1_address" || fail "pfbr-c1's $c1_address does not answer from upstream"
+echo "bridge_iface: pfbr-c1 behind br0 has $c1_address"
+
+# --- removing the bridge with the default route and rollback_timeout 0 is refused
+playbook rollback.yml -e phase=refuse
+
+# --- a change whose check cannot answer is reverted within rollback_timeout + 2 s
+playbook rollback.yml -e phase=bad -e "silent=$silent"
+# The deadline: in pending.json while the revert waits, in reverted.json when it fired already (a slow run).
+plan="$statedir/bridge-br0/pending.json"
+[[ -e "$plan" ]] || plan="$statedir/bridge-br0/reverted.json"
+deadline="$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["deadline"])' "$plan")"
+restored=""
+for _ in $(seq 200); do
+    if ip -n pfbr-pi -o link show eth0 | grep -q "master br0" && [[ "$(slaac_address pfbr-pi br0)" == "$pi_address" ]] \
+        && answers "$pi_address"; then
+        restored="$(date +%s.%N)"
+        break
+    fi
+    sleep 0.05
+done
+[[ -n "$restored" ]] || fail "the bad change was not reverted within 10 s"
+late="$("$python" -c 'import sys; print(round(float(sys.argv[1]) - float(sys.argv[2]), 2))' "$restored" "$deadline")"
+echo "bridge_iface: reverted, $pi_address answering on br0 again ${late} s after the deadline"
+"$python" -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= 2 else 1)' "$late" \
+    || fail "the revert came ${late} s after the deadline, more than 2 s"
+playbook rollback.yml -e phase=late
+
+# --- a confirmed change is not reverted
+playbook rollback.yml -e phase=confirm
+sleep 7
+ip -n pfbr-pi -o link show eth0 | grep -q master && fail "the confirmed removal of br0 was reverted"
+ip -n pfbr-pi link show br0 >/dev/null 2>&1 && fail "br0 came back after a confirmed removal"
+[[ "$(slaac_address pfbr-pi eth0)" == "$pi_address" ]] || fail "eth0 did not get $pi_address back"
+answers "$pi_address" || fail "$pi_address does not answer after the confirmed removal"
+[[ -e "$statedir/bridge-br0/reverted.json" ]] && fail "a revert fired after the confirm"
+
+echo "bridge_iface: all checks passed"

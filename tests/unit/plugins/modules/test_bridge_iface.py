@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""bridge_iface's main(): bad input fails before the kernel is read or anything is changed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.palmfarm.ipv6.plugins.module_utils import _bridge_iface
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_options import LinkInfo
+from ansible_collections.palmfarm.ipv6.plugins.modules import bridge_iface
+
+LINKS = {
+    "eth0": LinkInfo("eth0", address="02:aa:bb:cc:dd:01"),
+    "eth1": LinkInfo("eth1", address="02:aa:bb:cc:dd:02", master="br9", master_kind="bridge"),
+}
+
+
+def run(args: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    def no_state(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the module read the running state although the input is invalid")
+
+    monkeypatch.setattr(_bridge_iface.kernel, "read_links", lambda: dict(LINKS))
+    monkeypatch.setattr(_bridge_iface.kernel, "read_state", no_state)
+    monkeypatch.setattr(_bridge_iface.rollback, "arm", no_state)
+    with patch_module_args(args), pytest.raises(SystemExit):
+        bridge_iface.main()
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"name": "pfbr-toolong-16c", "ports": ["eth0"]}, "bridge name 'pfbr-toolong-16c' is 16 characters"),
+    ({"name": "pfbr-toolong-16c", "state": "confirmed"}, "is 16 characters"),
+    ({"ports": ["eth9"], "backend": "kernel"}, "port eth9 does not exist on this host (interfaces: eth0, eth1)"),
+    ({"ports": ["eth1"], "backend": "kernel"}, "port eth1 is already a port of bridge br9"),
+    ({"ports": ["eth0"], "backend": "kernel", "mac": "nope"}, "MAC 'nope' is not a MAC address"),
+    ({"ports": ["eth0"], "backend": "kernel", "rollback_timeout": -1}, "rollback_timeout -1 is negative"),
+    ({"ports": ["eth0"], "backend": "kernel", "connectivity_check": ["gw"]}, "entry 'gw' is not an IP address"),
+    ({"ports": ["eth0"], "backend": "bogus"}, "value of backend must be one of: auto, netplan"),
+    ({"ports": ["eth0"], "addr_gen_mode": "random"}, "value of addr_gen_mode must be one of: eui64, stable-privacy"),
+])
+def test_bad_input(args, message, capsys, monkeypatch):
+    result = run(args, capsys, monkeypatch)
+    assert result["failed"]
+    assert message in result["msg"]
