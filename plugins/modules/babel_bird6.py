@@ -58,10 +58,12 @@ options:
       - Preset Babel and RIPng interface settings; a value set on an interface wins over its profile.
       - V(seed) is the configuration of the blog this collection follows (Babel C(type wireless;
         hello interval 1; rxcost 512)); its wireless metric moves routes whenever a link loses packets.
-      - V(stable) gives every Babel link a fixed cost (C(type wired; hello interval 1 s; rxcost 96)), so
-        packet loss does not move routes; any BIRD version.
-      - V(fast) is for sub-second failover on wired links (Babel C(type wired; hello interval 50 ms;
-        limit 8), RIPng C(update time 1; timeout time 3; garbage time 6)); it needs BIRD 2 or later.
+      - V(stable) gives every Babel link a fixed cost and keeps a neighbour while half of its Hellos arrive
+        (C(type wired; hello interval 1 s; rxcost 96; limit 8)), so packet loss does not move routes (none in
+        600 s at 10 % loss); any BIRD version (bird6 gets no C(limit): its own rule for wired links is the same).
+      - V(fast) is for sub-second failover on wired links (Babel C(type wired; hello interval 20 ms; limit 8),
+        RIPng C(update time 1; timeout time 3; garbage time 6; bfd yes) with a C(bfd) protocol; BFD needs UDP
+        3784 between the routers, see M(palmfarm.ipv6.routing_firewall)); its Babel part needs BIRD 2 or later.
       - Omitted, BIRD's own defaults apply to whatever the interfaces do not set.
     type: str
     choices: [seed, stable, fast]
@@ -104,8 +106,8 @@ options:
             type: int
           limit:
             description:
-              - How many Hello intervals may pass without a Hello before the neighbour counts as lost, 1 to 16.
-                BIRD 2 or later.
+              - How many of the last 16 Hellos must have arrived for a wired neighbour to count as reachable,
+                1 to 16 (BIRD's default 12). BIRD 2 or later.
             type: int
           check_link:
             description:
@@ -230,12 +232,34 @@ options:
     description:
       - The daemon's control socket for O(reload), passed as C(birdc -s). BIRD's default when omitted.
     type: path
+  render_on_controller:
+    description:
+      - Render the file on the controller and install it through the shell alone, for routers without Python
+        (most OpenWrt images). The host then needs only a POSIX shell, C(cat), C(mv), C(chmod) and C(stat).
+      - Omitted, the action asks the host whether it has the Python Ansible would use
+        (C(ansible_python_interpreter), else C(python3) or C(python) on E(PATH)) and renders on the controller
+        only when it has none. V(true) always renders on the controller, V(false) always runs the module on
+        the host.
+      - On the controller, O(validate) runs a local BIRD of the same version (O(bird_binary), else C(bird) or
+        C(bird6) on the controller's E(PATH)), else the host's own C(bird)/C(bird6) on a temporary copy beside
+        the live file (not in check mode); O(reload) runs C(birdc configure), C(birdc6 configure), or the init
+        script's C(reload) when there is no C(birdc).
+    type: bool
+  bird_binary:
+    description:
+      - The BIRD daemon on the controller that validates a file rendered there (C(bird) for BIRD 2 and 3,
+        C(bird6) for 1.6; its version must match). Ignored when the module runs on the host.
+    type: path
 notes:
   - BIRD 1.6 (Debian package C(bird)) and BIRD 2 (C(bird2)) conflict as packages; C(bird6) of 1.6 runs
     beside C(bird) of 2 when unpacked with C(dpkg -x). Put it first in E(PATH) to validate BIRD 1.6 files.
   - An interface name or pattern that matches no interface on the host gives a warning, not an error, since the
     interface may appear later (a VLAN, a tunnel, a radio).
-  - Babel needs UDP port 6696 and RIPng UDP port 521 from link-local sources.
+  - Babel needs UDP port 6696 and RIPng UDP port 521 from link-local sources;
+    M(palmfarm.ipv6.routing_firewall) opens them.
+  - On a host without Python (OpenWrt) the action renders on the controller and needs no Python there, see
+    O(render_on_controller). The file is copied with the connection's own transfer (SFTP, SCP or piped), or
+    with C(cat) through the shell when that fails.
 seealso:
   - name: BIRD 2 user's guide, Babel
     description: The options this module writes.
@@ -318,6 +342,11 @@ reload_message:
   returned: always
   type: str
   sample: Reconfigured
+rendered_on_controller:
+  description: Whether the file was rendered on the controller and installed through the shell.
+  returned: always
+  type: bool
+  sample: false
 backup_file:
   description: The copy of the previous file, with O(backup=true) and a change.
   returned: changed and backup is true
@@ -381,6 +410,8 @@ ARGUMENT_SPEC = dict(
     backup=dict(type="bool", default=False),
     reload=dict(type="bool", default=True),
     control_socket=dict(type="path"),
+    render_on_controller=dict(type="bool"),
+    bird_binary=dict(type="path"),
 )
 
 
@@ -453,6 +484,7 @@ def run(module: AnsibleModule) -> dict:
     exists = os.path.exists(path)
     changed = (before != after or not exists) if present else exists
     result: dict = dict(changed=changed, path=path, bird_version=version, validated=False, reloaded=False,
+                        rendered_on_controller=False,
                         reload_message="nothing changed" if not changed else "check mode")
     if present:
         result["config"] = after
