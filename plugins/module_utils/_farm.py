@@ -12,7 +12,10 @@ threads, each with its own client, and polls the instances until every started o
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import re
+import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +29,11 @@ from ._lxd_values import normalize_config, normalize_devices
 from ._netns_addresses import read_networks
 
 FARM_KEY = "user.palmfarm.farm"
+# RFC 7217 stable-privacy addresses: LXD sets this sysctl in the container's network namespace before eth0 is up,
+# and the kernel then derives eth0's SLAAC interface identifiers from it instead of the MAC (EUI-64).
+SECRET_KEY = "linux.sysctl.net.ipv6.conf.eth0.stable_secret"
+ADDR_GEN_MODES = ("eui64", "stable-privacy")
+MIN_SECRET_LENGTH = 16
 IGNORED_CONFIG_PREFIXES = ("volatile.", "image.")
 STATES = ("started", "stopped", "absent")
 POLL_INTERVAL = 0.2
@@ -65,6 +73,8 @@ class FarmSpec:
     workers: int = 10
     wait_for_ipv6: bool = True
     wait_timeout: int = 60
+    addr_gen_mode: str = "eui64"
+    stable_secret: str | None = field(default=None, repr=False)
 
 
 def desired_names(names: list[str] | None, name_prefix: str | None, count: int | None,
@@ -120,6 +130,22 @@ def build_spec(params: dict[str, Any]) -> FarmSpec:
     wait_timeout = int(params.get("wait_timeout") if params.get("wait_timeout") is not None else 60)
     if wait_timeout < 0:
         raise FarmError(f"wait_timeout is {wait_timeout}; it must be 0 or more seconds")
+    addr_gen_mode = params.get("addr_gen_mode") or "eui64"
+    if addr_gen_mode not in ADDR_GEN_MODES:
+        raise FarmError(f"addr_gen_mode {addr_gen_mode!r} is not one of {', '.join(ADDR_GEN_MODES)}")
+    stable_secret = params.get("stable_secret")
+    if stable_secret is not None:
+        stable_secret = str(stable_secret)
+        if addr_gen_mode != "stable-privacy":
+            raise FarmError("stable_secret is given but addr_gen_mode is eui64; set addr_gen_mode: stable-privacy "
+                            "to use it, or leave stable_secret out")
+        if len(stable_secret) < MIN_SECRET_LENGTH:
+            raise FarmError(f"stable_secret is {len(stable_secret)} characters long; give at least "
+                            f"{MIN_SECRET_LENGTH} (e.g. the output of 'openssl rand -hex 16'), or leave it out to "
+                            f"have a random secret made for each instance")
+    if SECRET_KEY in (params.get("config") or {}):
+        raise FarmError(f"config sets {SECRET_KEY}; this key belongs to addr_gen_mode: remove it from config and "
+                        f"set addr_gen_mode: stable-privacy (with stable_secret, or without for a random one)")
     return FarmSpec(
         names=names,
         image=params.get("image") or None,
@@ -133,6 +159,8 @@ def build_spec(params: dict[str, Any]) -> FarmSpec:
         workers=workers,
         wait_for_ipv6=bool(params.get("wait_for_ipv6", True)),
         wait_timeout=wait_timeout,
+        addr_gen_mode=addr_gen_mode,
+        stable_secret=stable_secret,
     )
 
 
@@ -141,7 +169,51 @@ def build_spec(params: dict[str, Any]) -> FarmSpec:
 
 
 def is_ignored_key(key: str) -> bool:
-    return key.startswith(IGNORED_CONFIG_PREFIXES)
+    """LXD's own keys, and the stable secret (owned by addr_gen_mode, see `wanted_secret`)."""
+    return key.startswith(IGNORED_CONFIG_PREFIXES) or key == SECRET_KEY
+
+
+def derive_secret(secret: str, name: str) -> str:
+    """The instance's own stable_secret from the farm's: an IPv6 address, the form the kernel takes.
+
+    Each instance needs its own: the kernel's RFC 7217 hash does not always include a MAC (a veth has no
+    permanent one), so one secret on a whole farm would give every instance the same address on a prefix.
+    """
+    digest = hashlib.sha256(f"palmfarm stable_secret\0{secret}\0{name}".encode()).digest()
+    return str(ipaddress.IPv6Address(digest[:16]))
+
+
+def random_secret() -> str:
+    return str(ipaddress.IPv6Address(secrets.token_bytes(16)))
+
+
+def valid_secret(value: Any) -> bool:
+    try:
+        ipaddress.IPv6Address(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def wanted_secret(name: str, spec: FarmSpec, current: dict[str, Any] | None) -> str | None:
+    """The value SECRET_KEY should have: None (no key) with eui64; derived from stable_secret when given; else
+    the instance's own (kept from its config when valid, so restarts and re-runs keep the address) or a new
+    random one."""
+    if spec.addr_gen_mode != "stable-privacy":
+        return None
+    if spec.stable_secret is not None:
+        return derive_secret(spec.stable_secret, name)
+    existing = (current or {}).get(SECRET_KEY)
+    if existing is not None and valid_secret(existing):
+        return str(existing)
+    return random_secret()
+
+
+def masked_secret(value: Any) -> str | None:
+    """What diff shows of a secret: a short fingerprint, so a change is visible and the secret is not."""
+    if value is None:
+        return None
+    return "hidden, sha256 " + hashlib.sha256(str(value).encode()).hexdigest()[:8]
 
 
 def managed_config(config: dict[str, Any], spec: FarmSpec) -> dict[str, str]:
@@ -164,8 +236,12 @@ def desired_config(spec: FarmSpec) -> dict[str, str] | None:
     return result
 
 
-def new_config(current: dict[str, Any], spec: FarmSpec) -> dict[str, str]:
-    """The whole config to PUT: LXD's own keys (and keys not managed) kept, managed keys as desired."""
+_WANTED = object()  # "work the secret out from the spec": see `wanted_secret`
+
+
+def new_config(current: dict[str, Any], spec: FarmSpec, name: str = "", secret: Any = _WANTED) -> dict[str, str]:
+    """The whole config to PUT: LXD's own keys (and keys not managed) kept, managed keys as desired, the stable
+    secret as `wanted_secret` says."""
     wanted = desired_config(spec)
     if wanted is None:
         result = {k: str(v) for k, v in (current or {}).items()}
@@ -175,11 +251,17 @@ def new_config(current: dict[str, Any], spec: FarmSpec) -> dict[str, str]:
         result.update(wanted)
     if spec.farm is not None:
         result[FARM_KEY] = spec.farm
+    if secret is _WANTED:
+        secret = wanted_secret(name, spec, current)
+    result.pop(SECRET_KEY, None)
+    if secret is not None:
+        result[SECRET_KEY] = secret
     return result
 
 
-def drift(instance: dict[str, Any], spec: FarmSpec) -> dict[str, tuple[Any, Any]]:
-    """{'profiles'|'config'|'devices': (current, desired)} for what differs from the spec."""
+def drift(instance: dict[str, Any], spec: FarmSpec, secret: Any = _WANTED) -> dict[str, tuple[Any, Any]]:
+    """{'profiles'|'config'|'devices'|'stable_secret': (current, desired)} for what differs from the spec
+    (the secret masked by `masked_secret`)."""
     changes: dict[str, tuple[Any, Any]] = {}
     profiles = list(instance.get("profiles") or [])
     if profiles != spec.profiles:
@@ -196,6 +278,11 @@ def drift(instance: dict[str, Any], spec: FarmSpec) -> dict[str, tuple[Any, Any]
         devices = {d: {k: str(v) for k, v in s.items()} for d, s in (instance.get("devices") or {}).items()}
         if devices != spec.devices:
             changes["devices"] = (devices, spec.devices)
+    config = instance.get("config") or {}
+    if secret is _WANTED:
+        secret = wanted_secret(str(instance.get("name") or ""), spec, config)
+    if config.get(SECRET_KEY) != secret:
+        changes["stable_secret"] = (masked_secret(config.get(SECRET_KEY)), masked_secret(secret))
     return changes
 
 
@@ -216,14 +303,17 @@ class Step:
     create: bool = False
     update: bool = False
     start: bool = False
+    restart: bool = False
     stop: bool = False
     delete: bool = False
     pruned: bool = False
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    # The stable secret the instance gets (worked out once, so a random one is the same in diff and write).
+    secret: str | None = field(default=None, repr=False)
 
     @property
     def actions(self) -> list[str]:
-        return [a for a in ("create", "update", "start", "stop", "delete") if getattr(self, a)]
+        return [a for a in ("create", "update", "start", "restart", "stop", "delete") if getattr(self, a)]
 
     @property
     def changed(self) -> bool:
@@ -263,13 +353,16 @@ def plan(spec: FarmSpec, instances: dict[str, dict[str, Any]]) -> list[Step]:
             steps.append(Step(name, before, "absent", delete=instance is not None))
             continue
         after = "Running" if spec.state == "started" else "Stopped"
+        secret = wanted_secret(name, spec, (instance or {}).get("config"))
         if instance is None:
-            steps.append(Step(name, before, after, create=True, start=spec.state == "started"))
+            steps.append(Step(name, before, after, create=True, start=spec.state == "started", secret=secret))
             continue
-        changes = drift(instance, spec)
-        step = Step(name, before, after, update=bool(changes), changes=changes)
+        changes = drift(instance, spec, secret)
+        step = Step(name, before, after, update=bool(changes), changes=changes, secret=secret)
         if spec.state == "started":
             step.start = before != "Running"
+            # The kernel reads the secret when eth0 comes up: a running instance takes it at a restart.
+            step.restart = before == "Running" and "stable_secret" in changes
         else:
             step.stop = before not in ("Stopped",)
         steps.append(step)
@@ -293,10 +386,14 @@ def diff_of(steps: list[Step]) -> dict[str, dict[str, Any]]:
     return {"before": before, "after": after}
 
 
-def create_body(name: str, spec: FarmSpec, source: dict[str, str]) -> dict[str, Any]:
+def create_body(name: str, spec: FarmSpec, source: dict[str, str], secret: Any = _WANTED) -> dict[str, Any]:
     config = dict(spec.config or {})
     if spec.farm is not None:
         config[FARM_KEY] = spec.farm
+    if secret is _WANTED:
+        secret = wanted_secret(name, spec, None)
+    if secret is not None:
+        config[SECRET_KEY] = secret
     return {
         "name": name,
         "type": "container",
@@ -307,11 +404,11 @@ def create_body(name: str, spec: FarmSpec, source: dict[str, str]) -> dict[str, 
     }
 
 
-def update_body(instance: dict[str, Any], spec: FarmSpec) -> dict[str, Any]:
+def update_body(instance: dict[str, Any], spec: FarmSpec, secret: Any = _WANTED) -> dict[str, Any]:
     """The PUT body for instances/<name>: the instance as it is with profiles, config and devices as desired."""
     body = {
         "architecture": instance.get("architecture"),
-        "config": new_config(instance.get("config") or {}, spec),
+        "config": new_config(instance.get("config") or {}, spec, str(instance.get("name") or ""), secret),
         "devices": ({d: dict(s) for d, s in spec.devices.items()} if spec.devices is not None
                     else instance.get("devices") or {}),
         "ephemeral": bool(instance.get("ephemeral")),
@@ -527,17 +624,24 @@ class _Worker:
                 return {"done": done, "error": None, "phase": None, "instance": None}
             if step.create:
                 phase = "create"
-                client.request("POST", "instances", create_body(name, self.spec, self.source or {}))
+                client.request("POST", "instances", create_body(name, self.spec, self.source or {}, step.secret))
                 done.append("create")
             if step.update:
                 phase = "update"
-                client.request("PUT", f"instances/{name}", update_body(self.instances[name], self.spec))
+                client.request("PUT", f"instances/{name}", update_body(self.instances[name], self.spec, step.secret))
                 done.append("update")
             if step.start:
                 phase = "start"
                 action = "unfreeze" if step.before == "Frozen" else "start"
                 self.state(client, name, {"action": action})
                 done.append("start")
+            if step.restart:
+                phase = "restart"
+                try:
+                    self.state(client, name, {"action": "restart", "timeout": STOP_TIMEOUT})
+                except LxdError:
+                    self.state(client, name, {"action": "restart", "force": True})
+                done.append("restart")
             if step.stop:
                 phase = "stop"
                 if step.before == "Frozen":
@@ -608,7 +712,7 @@ def run_farm(spec: FarmSpec, client: LxdClient, factory: Callable[[], LxdClient]
                 else:
                     instances[name] = item["instance"]
         for key, action in (("created", "create"), ("deleted", "delete"), ("started", "start"),
-                            ("stopped", "stop"), ("updated", "update")):
+                            ("restarted", "restart"), ("stopped", "stop"), ("updated", "update")):
             result[key] = [s.name for s in changing if action in done.get(s.name, [])]
 
         def facts(current: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:

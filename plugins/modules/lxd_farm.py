@@ -105,6 +105,30 @@ options:
       - Seconds to wait for the global IPv6 addresses.
     type: int
     default: 60
+  addr_gen_mode:
+    description:
+      - How C(eth0) of each instance makes the interface identifier of its SLAAC addresses.
+      - V(eui64) is the kernel's default, from the MAC. LXD's MACs all start with C(00:16:3e), so the addresses
+        of a farm sit in a range of 2^24 addresses of the /64, which a scan walks through quickly.
+      - V(stable-privacy) is RFC 7217, the identifier is a hash of a secret and the prefix, spread over the
+        whole /64, the same at every start on the same prefix, and a new one on a new prefix. The secret is set
+        as the instance config key C(linux.sysctl.net.ipv6.conf.eth0.stable_secret), which LXD applies before
+        C(eth0) comes up. A running instance whose secret changes is restarted to take it.
+      - V(eui64) removes that key from instances that have it (and restarts the running ones), so the key must
+        not be given in O(config).
+    type: str
+    choices: [eui64, stable-privacy]
+    default: eui64
+  stable_secret:
+    description:
+      - With O(addr_gen_mode=stable-privacy), the farm's secret, at least 16 characters. Each instance's own
+        secret is derived from it and its name, so an instance made again under the same name gets the same
+        address again, and re-runs change nothing.
+      - When omitted, each instance gets a random secret when it is made (or first switched to
+        V(stable-privacy)), kept in its config so that restarts and re-runs keep its address; an instance made
+        again gets a new address.
+      - Not allowed with O(addr_gen_mode=eui64).
+    type: str
 notes:
   - An instance that fails to start fails the task with the last lines of its C(lxc.log); the result says which
     instances did start.
@@ -156,6 +180,16 @@ EXAMPLES = r"""
     count: 9
     profiles: [default, extbridge]
     state: stopped
+
+- name: Replicas whose addresses are spread over the /64 (RFC 7217), stable across restarts
+  palmfarm.ipv6.lxd_farm:
+    name_prefix: w
+    start_index: 2
+    count: 9
+    image: web_image
+    profiles: [default, extbridge]
+    addr_gen_mode: stable-privacy
+    stable_secret: "{{ vault_farm_stable_secret }}"
 
 - name: Remove the farm
   palmfarm.ipv6.lxd_farm:
@@ -245,6 +279,14 @@ started:
   type: list
   elements: str
   sample: [w9, w10]
+restarted:
+  description:
+    - Names of the running instances restarted (or that would be) to take a new stable secret
+      (O(addr_gen_mode)).
+  returned: always
+  type: list
+  elements: str
+  sample: []
 stopped:
   description: Names of the instances stopped (or that would be).
   returned: always
@@ -265,7 +307,9 @@ actions:
 diff:
   description:
     - The states before and after, as maps of instance name to state, with C(<name>.profiles),
-      C(<name>.config) and C(<name>.devices) entries for the instances whose settings change.
+      C(<name>.config) and C(<name>.devices) entries for the instances whose settings change, and
+      C(<name>.stable_secret) entries (a short fingerprint, never the secret) for those whose stable secret
+      changes.
   returned: always
   type: dict
   sample:
@@ -319,6 +363,8 @@ def main() -> None:
         workers=dict(type="int", default=10),
         wait_for_ipv6=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=60),
+        addr_gen_mode=dict(type="str", choices=["eui64", "stable-privacy"], default="eui64"),
+        stable_secret=dict(type="str", no_log=True),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,

@@ -377,7 +377,7 @@ class FakeLxd:
             if method == "PUT" and path == f"instances/{name}/state":
                 if body["action"] == "start" and name in self.fail_start:
                     raise LxdError(f"LXD operation 1 failed: Failed to start device \"bad\" of {name}")
-                status = "Running" if body["action"] in ("start", "unfreeze") else "Stopped"
+                status = "Running" if body["action"] in ("start", "unfreeze", "restart") else "Stopped"
                 prefixes = (GLOBAL, ULA) if self.global_prefix and not self.slaac_reads else (ULA,)
                 if status == "Running" and self.slaac_reads:
                     self.pending[name] = self.slaac_reads
@@ -664,3 +664,88 @@ def test_module_failure_carries_the_instances(
     assert "w1: start failed" in result["msg"]
     assert result["started"] == ["w2"]
     assert [i["name"] for i in result["instances"]] == ["w1", "w2"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Stable-privacy addresses (addr_gen_mode)
+
+SECRET = "a farm secret of some length"
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"stable_secret": SECRET}, "stable_secret is given but addr_gen_mode is eui64; set addr_gen_mode: stable-privacy"),
+    ({"addr_gen_mode": "stable-privacy", "stable_secret": "short"},
+     "stable_secret is 5 characters long; give at least 16"),
+    ({"addr_gen_mode": "random"}, "addr_gen_mode 'random' is not one of eui64, stable-privacy"),
+    ({"addr_gen_mode": "stable-privacy", "config": {_farm.SECRET_KEY: "::1"}},
+     f"config sets {_farm.SECRET_KEY}; this key belongs to addr_gen_mode"),
+])
+def test_build_spec_rejects_bad_stable_privacy_input(params: dict[str, Any], message: str) -> None:
+    with pytest.raises(FarmError) as exc:
+        spec(**params)
+    assert str(exc.value).startswith(message)
+
+
+def test_derive_secret_is_an_ipv6_address_per_instance_and_stable() -> None:
+    one = _farm.derive_secret(SECRET, "w1")
+    assert one == _farm.derive_secret(SECRET, "w1")
+    assert one != _farm.derive_secret(SECRET, "w2")
+    assert one != _farm.derive_secret(SECRET + "x", "w1")
+    assert _farm.valid_secret(one)
+    assert SECRET not in repr(spec(addr_gen_mode="stable-privacy", stable_secret=SECRET))
+
+
+def test_stable_privacy_with_a_secret_sets_derived_secrets_and_reruns_clean() -> None:
+    fake = FakeLxd()
+    result = farm(fake, addr_gen_mode="stable-privacy", stable_secret=SECRET)
+    assert result["created"] == ["w1", "w2", "w3"]
+    assert [b["config"][_farm.SECRET_KEY] for b in fake.bodies] == [
+        _farm.derive_secret(SECRET, n) for n in ("w1", "w2", "w3")]
+    fake.calls.clear()
+    again = farm(fake, addr_gen_mode="stable-privacy", stable_secret=SECRET)
+    assert again["changed"] is False
+    assert fake.writes == []
+
+
+def test_stable_privacy_without_a_secret_keeps_each_random_secret() -> None:
+    fake = FakeLxd()
+    farm(fake, addr_gen_mode="stable-privacy")
+    secrets = {n: i["config"][_farm.SECRET_KEY] for n, i in fake.instances.items()}
+    assert len(set(secrets.values())) == 3 and all(_farm.valid_secret(v) for v in secrets.values())
+    fake.calls.clear()
+    again = farm(fake, addr_gen_mode="stable-privacy", config={"limits.cpu": "1"})
+    # The managed config changes; the secret is kept (config does not own it).
+    assert again["updated"] == ["w1", "w2", "w3"] and again["restarted"] == []
+    assert {n: i["config"][_farm.SECRET_KEY] for n, i in fake.instances.items()} == secrets
+    assert farm(fake, addr_gen_mode="stable-privacy", config={"limits.cpu": "1"})["changed"] is False
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_switching_a_running_farm_updates_and_restarts_and_diff_hides_the_secret(check_mode: bool) -> None:
+    fake = FakeLxd({"w1": instance("w1", profiles=["default", "extbridge"]),
+                    "w2": instance("w2", status="Stopped", profiles=["default", "extbridge"])})
+    result = farm(fake, check_mode=check_mode, count=2, addr_gen_mode="stable-privacy", stable_secret=SECRET)
+    assert result["actions"] == {"w1": ["update", "restart"], "w2": ["update", "start"]}
+    assert result["restarted"] == ["w1"]
+    derived = _farm.derive_secret(SECRET, "w1")
+    assert result["diff"]["before"]["w1.stable_secret"] is None
+    assert result["diff"]["after"]["w1.stable_secret"] == _farm.masked_secret(derived)
+    assert derived not in json.dumps(result)
+    if check_mode:
+        assert fake.writes == []
+        return
+    assert ("PUT", "instances/w1/state") in fake.writes
+    assert fake.instances["w1"]["config"][_farm.SECRET_KEY] == derived
+    back = farm(fake, count=2)
+    assert back["actions"] == {"w1": ["update", "restart"], "w2": ["update", "restart"]}
+    assert all(_farm.SECRET_KEY not in i["config"] for i in fake.instances.values())
+
+
+def test_module_never_returns_the_secret(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeLxd()
+    args = {"name_prefix": "w", "count": 2, "image": "tiny", "addr_gen_mode": "stable-privacy",
+            "stable_secret": SECRET}
+    result = run_module(args, capsys, monkeypatch, fake)
+    assert result["changed"] is True
+    text = json.dumps(result)
+    assert SECRET not in text and _farm.derive_secret(SECRET, "w1") not in text
