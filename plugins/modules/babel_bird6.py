@@ -60,7 +60,7 @@ options:
         hello interval 1; rxcost 512)); its wireless metric moves routes whenever a link loses packets.
       - V(stable) gives every Babel link a fixed cost and keeps a neighbour while half of its Hellos arrive
         (C(type wired; hello interval 1 s; rxcost 96; limit 8)), so packet loss does not move routes (none in
-        600 s at 10 % loss); any BIRD version (bird6 gets no C(limit): its own rule for wired links is the same).
+        600 s at 10 % loss); any BIRD version (bird6 gets no C(limit), its own rule for wired links being the same).
       - V(fast) is for sub-second failover on wired links (Babel C(type wired; hello interval 20 ms; limit 8),
         RIPng C(update time 1; timeout time 3; garbage time 6; bfd yes) with a C(bfd) protocol; BFD needs UDP
         3784 between the routers, see M(palmfarm.ipv6.routing_firewall)); its Babel part needs BIRD 2 or later.

@@ -52,8 +52,8 @@ options:
       - Absolute path of the file holding the published AAAA records. The module owns it and rewrites it;
         hand-written records belong in O(zone_file).
       - The zone file gets the line C($INCLUDE "INCLUDE_FILE" ZONE.) at its end when it has no C($INCLUDE) of
-        this file yet. A C($INCLUDE) of it by a relative path counts too: from the zone file's directory (as Knot
-        reads it) or from named's C(directory) (as BIND does).
+        this file yet. A C($INCLUDE) of it by a relative path counts too, taken from the zone file's directory
+        (as Knot reads it) or from named's C(directory) (as BIND does).
       - Required with O(method=file), ignored with O(method=nsupdate).
     type: path
   records:
