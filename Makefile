@@ -10,7 +10,7 @@ LAB := ansible-playbook -i inventory/lab
 
 help:
 	@echo "make demo      build the embedded lab and run the farm on it"
-	@echo "make test      unit, sanity, lint, execution environment, integration (real LXD) and molecule tests"
+	@echo "make test      unit, sanity, lint, execution environment, the demo, integration (real LXD) and molecule tests"
 	@echo "make lab-down  remove everything the lab made"
 
 bootstrap:
@@ -48,7 +48,7 @@ test: bootstrap
 	$(MAKE) sanity
 	$(MAKE) lint
 	$(MAKE) ee
-	$(MAKE) lab
+	$(MAKE) demo
 	$(MAKE) integration
 	$(MAKE) molecule
 
