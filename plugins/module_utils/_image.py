@@ -19,6 +19,7 @@ Everything but `apply_image` and the small readers next to it is plain data in, 
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import os
 import socket
@@ -487,9 +488,13 @@ def alias_path(alias: str) -> str:
     return "images/aliases/" + quote(alias, safe="")
 
 
-def _listing(names: list[str]) -> str:
+def _listing(names: list[str], near: str | None = None) -> str:
+    """Names for a message, the closest to `near` first, at most MAX_LISTED of them."""
     if not names:
         return "none"
+    if near:
+        close = difflib.get_close_matches(near, names, n=MAX_LISTED, cutoff=0.5)
+        names = close + [name for name in names if name not in close]
     shown = ", ".join(names[:MAX_LISTED])
     return shown + (f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else "")
 
@@ -500,7 +505,7 @@ def read_publish_facts(client: LxdClient, request: ImageRequest) -> SourceFacts:
     state = client.get_or_none("instances/" + quote(instance, safe=""))
     if state is None:
         names = sorted(names_from_urls(client.get("instances")))
-        raise ImageError(f"instance {instance!r} does not exist; existing instances: {_listing(names)}")
+        raise ImageError(f"instance {instance!r} does not exist; existing instances: {_listing(names, instance)}")
     facts = SourceFacts(instance_running=str(state.get("status", "")).lower() != "stopped")
     if not request.snapshot:
         facts.identity = publish_identity(instance, None, None)
@@ -510,7 +515,8 @@ def read_publish_facts(client: LxdClient, request: ImageRequest) -> SourceFacts:
         if not request.create_snapshot:
             names = sorted(names_from_urls(client.get(f"instances/{quote(instance, safe='')}/snapshots")))
             raise ImageError(
-                f"instance {instance!r} has no snapshot {request.snapshot!r}; its snapshots: {_listing(names)}; "
+                f"instance {instance!r} has no snapshot {request.snapshot!r}; "
+                f"its snapshots: {_listing(names, request.snapshot)}; "
                 f"set create_snapshot: true to take it, or name an existing one"
             )
         facts.snapshot_missing = True

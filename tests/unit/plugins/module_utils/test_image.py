@@ -421,3 +421,12 @@ def test_apply_copy_probes_the_server_before_anything_changes() -> None:
     with pytest.raises(ImageError):
         apply_image(client, request(server="https://127.0.0.1:1", remote_alias="x"))  # type: ignore[arg-type]
     assert client.writes == []
+
+
+def test_listing_puts_the_closest_names_first() -> None:
+    from ansible_collections.palmfarm.ipv6.plugins.module_utils._image import MAX_LISTED, _listing
+    names = [f"bench-{i}" for i in range(60)] + ["itimg-c1"]
+    text = _listing(sorted(names), "itimg-nosuch")
+    assert text.startswith("itimg-c1, ")
+    assert text.endswith(f" and {len(names) - MAX_LISTED} more")
+    assert _listing([]) == "none"
