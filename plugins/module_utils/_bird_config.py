@@ -15,7 +15,7 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import re
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 VERSIONS = ("1.6", "2", "3")
 PROFILES = ("seed", "stable", "fast")
@@ -85,6 +85,23 @@ def parse_bird_version(text: str) -> str:
     if major in (2, 3):
         return str(major)
     raise BirdConfigError(f"BIRD version {major}.{minor} is not supported; supported: 1.6, 2, 3")
+
+
+def choose_version(found: Iterable[tuple[str, str, str]]) -> str:
+    """What ``bird_version=auto`` means: BIRD 2/3 when installed, else bird6 (1.6).
+
+    `found` yields (binary name, where it is, its ``--version`` output) for ``bird`` then ``bird6``, as far as
+    they exist; it is read lazily, so a host with BIRD 2 is never asked about bird6.
+    """
+    seen = []
+    for name, where, text in found:
+        version = parse_bird_version(text)
+        seen.append(f"{where}: BIRD {version}")
+        if name == "bird6" or version != "1.6":
+            return version
+    raise BirdConfigError("bird_version=auto found no BIRD with Babel on the host ("
+                          + ("; ".join(seen) or "neither bird nor bird6 is installed")
+                          + "); install BIRD or set bird_version")
 
 
 def default_path(version: str, openwrt: bool) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import shlex
 
-from ._bird_config import BirdConfigError, binary_names, parse_bird_version
+from ._bird_config import BirdConfigError, binary_names, choose_version, parse_bird_version
 
 MARK = "@@palmfarm:"
 INIT_DIR = "/etc/init.d"
@@ -67,18 +67,8 @@ def parse_sections(stdout: str) -> dict[str, str]:
 
 def detect_version(facts: dict[str, str]) -> str:
     """What ``bird_version=auto`` means on that host: BIRD 2/3 when present, else bird6 (1.6)."""
-    found = []
-    for name in ("bird", "bird6"):
-        text = facts.get(f"{name}-version", "")
-        if not facts.get(name) or not text:
-            continue
-        version = parse_bird_version(text)
-        found.append(f"{facts[name]}: BIRD {version}")
-        if name == "bird6" or version != "1.6":
-            return version
-    raise BirdConfigError("bird_version=auto found no BIRD with Babel on the host ("
-                          + ("; ".join(found) or "neither bird nor bird6 is installed")
-                          + "); install BIRD or set bird_version")
+    return choose_version((name, facts[name], facts[f"{name}-version"]) for name in ("bird", "bird6")
+                          if facts.get(name) and facts.get(f"{name}-version"))
 
 
 def read_file_command(path: str) -> str:

@@ -363,6 +363,7 @@ from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird_config import (
     BirdConfigError,
     binary_names,
+    choose_version,
     default_path,
     parse_bird_version,
     render_config,
@@ -417,19 +418,13 @@ ARGUMENT_SPEC = dict(
 
 def detect_version(module: AnsibleModule) -> str:
     """The BIRD generation on this host: bird 2/3 when present, else bird6 (1.6)."""
-    found = []
-    for name in ("bird", "bird6"):
-        binary = module.get_bin_path(name)
-        if not binary:
-            continue
-        rc, out, err = module.run_command([binary, "--version"])
-        version = parse_bird_version(out + err)
-        found.append(f"{binary}: BIRD {version}")
-        if name == "bird6" or version != "1.6":
-            return version
-    raise BirdConfigError("bird_version=auto found no BIRD with Babel on this host ("
-                          + ("; ".join(found) or "neither bird nor bird6 is installed")
-                          + "); install BIRD or set bird_version")
+    def found():
+        for name in ("bird", "bird6"):
+            binary = module.get_bin_path(name)
+            if binary:
+                rc, out, err = module.run_command([binary, "--version"])
+                yield name, binary, out + err
+    return choose_version(found())
 
 
 def validate_text(module: AnsibleModule, version: str, tmp: str) -> None:
