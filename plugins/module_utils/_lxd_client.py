@@ -142,7 +142,7 @@ def reason_of(text: str) -> str:
     return text.strip()
 
 
-def _error_text(response: Any) -> str:
+def error_text(response: Any) -> str:
     """LXD's own error message from an error response."""
     try:
         body = response.json()
@@ -220,13 +220,13 @@ class LxdClient:
         except self._failure_types as exc:
             raise LxdError(f"{self._connection_failure(str(exc))} (at {method.upper()} {path})") from exc
         if response.status_code == 404:
-            text = _error_text(response)
+            text = error_text(response)
             if self.conn.project and re.search(r"project.*not found", text, re.I):
                 raise LxdError(f"LXD has no project {self.conn.project!r} ({text}): create it with 'lxc project "
                                f"create {self.conn.project}', or leave the project option out")
             raise LxdNotFound(f"{path}: {text}")
         if response.status_code >= 400:
-            raise LxdError(f"{what}: {_error_text(response)}")
+            raise LxdError(f"{what}: {error_text(response)}")
         return response
 
     def request(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None,

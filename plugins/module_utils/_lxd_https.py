@@ -13,7 +13,7 @@ import inspect
 import os
 from typing import Any
 
-from ._lxd_client import LxdConnection, LxdError, pem_fingerprint
+from ._lxd_client import LxdConnection, LxdError, error_text, pem_fingerprint
 from ._lxd_dep import import_pylxd
 
 pylxd, pylxd_exceptions, PYLXD_IMPORT_ERROR = import_pylxd()
@@ -70,15 +70,10 @@ def https_session(conn: LxdConnection) -> Any:
     return session
 
 
-def error_text(exc: Exception) -> str:
+def _exception_text(exc: Exception) -> str:
+    """LXD's message from a pylxd exception that carries the response, else the exception itself."""
     response = getattr(exc, "response", None)
-    if response is not None:
-        try:
-            body = response.json()
-            return str(body.get("error") or body)
-        except ValueError:
-            return response.text.strip() or str(exc)
-    return str(exc)
+    return error_text(response) if response is not None else str(exc)
 
 
 class HttpsTransport:
@@ -101,7 +96,7 @@ class HttpsTransport:
         except pylxd_exceptions.ClientConnectionFailed as exc:
             raise TransportFailure(str(exc) + " " + str(exc.__context__ or "")) from exc
         except pylxd_exceptions.LXDAPIException as exc:
-            raise LxdError(f"LXD at {conn.url} refused the connection: {error_text(exc)}") from exc
+            raise LxdError(f"LXD at {conn.url} refused the connection: {_exception_text(exc)}") from exc
         except Exception as exc:  # requests' SSL and connection errors, bad cert or key files
             raise TransportFailure(str(exc)) from exc
         if not self._client.trusted:
@@ -150,7 +145,7 @@ class HttpsTransport:
         except pylxd_exceptions.LXDAPIException as exc:
             raise LxdError(
                 f"LXD at {conn.url} did not accept trust_token for client_cert {conn.client_cert}: "
-                f"{error_text(exc)}; a token works once and may expire: get a new one with "
+                f"{_exception_text(exc)}; a token works once and may expire: get a new one with "
                 f"'lxc config trust add --name NAME' on the server"
             ) from exc
         except Exception as exc:
