@@ -19,26 +19,11 @@ if [[ -x "$bird6" ]] && "$bird6" --version 2>&1 | grep -q 'BIRD version 1\.6'; t
     exit 0
 fi
 
-for tool in apt-get dpkg; do
-    if ! command -v "$tool" >/dev/null; then
-        echo "fetch_bird16: $tool is missing; this script needs a Debian-like system" >&2
-        exit 1
-    fi
-done
-
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-# apt-get download writes into the current directory (as root it warns that it runs unsandboxed: harmless).
-if ! (cd "$work" && apt-get download -q bird >&2); then
-    echo "fetch_bird16: 'apt-get download bird' failed; run 'apt-get update' and check that the Debian" \
-         "package bird (1.6.8) is available" >&2
-    exit 1
-fi
-debs=("$work"/bird_*.deb)
-mkdir -p "$work/root"
-dpkg -x "${debs[0]}" "$work/root"
+bash "$(dirname "$0")/unpack_debs.sh" "$work/root" bird
 if ! "$work/root/usr/sbin/bird6" --version 2>&1 | grep -q 'BIRD version 1\.6'; then
-    echo "fetch_bird16: ${debs[0]##*/} holds no BIRD 1.6 bird6" >&2
+    echo "fetch_bird16: the Debian package bird holds no BIRD 1.6 bird6" >&2
     exit 1
 fi
 mkdir -p "$(dirname "$dest")"

@@ -20,25 +20,9 @@ if [[ -x "$dest/sbin/ifquery" && -x "$dest/usr/bin/nmcli" ]]; then
     exit 0
 fi
 
-for tool in apt-get dpkg; do
-    if ! command -v "$tool" >/dev/null; then
-        echo "fetch_net_tools: $tool is missing; this script needs a Debian-like system" >&2
-        exit 1
-    fi
-done
-
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-# apt-get download writes into the current directory (as root it warns that it runs unsandboxed: harmless).
-if ! (cd "$work" && apt-get download -q ifupdown network-manager >&2); then
-    echo "fetch_net_tools: 'apt-get download ifupdown network-manager' failed; run 'apt-get update' and check" \
-         "that both Debian packages are available" >&2
-    exit 1
-fi
-mkdir -p "$work/root"
-for deb in "$work"/*.deb; do
-    dpkg -x "$deb" "$work/root"
-done
+bash "$(dirname "$0")/unpack_debs.sh" "$work/root" ifupdown network-manager
 if ! "$work/root/sbin/ifquery" --version >/dev/null 2>&1; then
     echo "fetch_net_tools: the unpacked ifquery does not run" >&2
     exit 1
