@@ -79,11 +79,16 @@ def is_eui64_of(address: str, mac: str | None) -> bool:
 def instance_addresses(network: dict[str, Any] | None, skip: tuple[str, ...] = ("lo",)) -> dict[str, Any]:
     """Sort the addresses of an LXD instance state's ``network`` map by scope.
 
-    Returns ``{'global': [...], 'ula': [...], 'link_local': [...], 'ipv4': [...], 'mac': str|None,
-    'interface': str|None}``. Within a scope, the stable EUI-64 address of the interface's own MAC
-    comes first, then the others (stable-privacy or temporary) in LXD's order.
+    Returns ``{'global': [...], 'ula': [...], 'link_local': [...], 'deprecated': [...], 'ipv4': [...],
+    'mac': str|None, 'interface': str|None}``. Within a list, the stable EUI-64 address of the interface's own
+    MAC comes first, then the others (stable-privacy or temporary) in LXD's order.
+
+    An address whose entry says ``deprecated: true`` (read from the kernel, see `_netns_addresses`: its
+    preferred lifetime is over, as for the old prefix after a renumbering) goes to ``deprecated`` instead of
+    its scope, so ``global`` and ``ula`` hold only the addresses to use and publish.
     """
-    result: dict[str, Any] = {"global": [], "ula": [], "link_local": [], "ipv4": [], "mac": None, "interface": None}
+    result: dict[str, Any] = {"global": [], "ula": [], "link_local": [], "deprecated": [], "ipv4": [],
+                              "mac": None, "interface": None}
     for ifname, iface in sorted((network or {}).items()):
         if ifname in skip or iface.get("type") == "loopback":
             continue
@@ -98,14 +103,15 @@ def instance_addresses(network: dict[str, Any] | None, skip: tuple[str, ...] = (
             elif family == "inet6":
                 scope = scope_of(address)
                 if scope in SCOPES:
-                    result[scope].append(address)
-        for scope in SCOPES:
+                    result["deprecated" if entry.get("deprecated") else scope].append(address)
+        for scope in (*SCOPES, "deprecated"):
             result[scope].sort(key=lambda a, m=mac: 0 if is_eui64_of(a, m) else 1)
     return result
 
 
 def best_address(addresses: dict[str, Any]) -> str | None:
-    """Global over ULA over link-local; the first (stable EUI-64 first) of the best scope present."""
+    """Global over ULA over link-local; the first (stable EUI-64 first) of the best scope present; never a
+    deprecated address."""
     for scope in SCOPES:
         if addresses.get(scope):
             first = addresses[scope][0]

@@ -7,7 +7,9 @@ The plan is pure: it takes the desired farm (`FarmSpec`) and the instances LXD r
 ``GET instances?recursion=1``, without their state) and returns one `Step` per instance concerned. The
 addresses of the running instances concerned come from the kernel when LXD is local (see
 `_netns_addresses`), else from LXD's state. `run_farm` then carries the steps out with a bounded pool of
-threads, each with its own client, and polls the instances until every started one has a global IPv6 address.
+threads, each with its own client, and polls the instances until every started one has a preferred global
+IPv6 address. Only the kernel tells a deprecated address (the old prefix after a renumbering) from a preferred
+one: on a local LXD every read of a running instance's addresses goes to the kernel first.
 """
 
 from __future__ import annotations
@@ -433,7 +435,7 @@ def instance_facts(name: str, instance: dict[str, Any] | None, created: bool = F
     """What the task returns per instance."""
     if instance is None:
         return {"name": name, "state": "absent", "status": None, "mac": None,
-                "ipv6": {"global": [], "ula": [], "link_local": []}, "ipv4": [], "address": None,
+                "ipv6": {"global": [], "ula": [], "link_local": [], "deprecated": []}, "ipv4": [], "address": None,
                 "created": created, "changed": changed, "location": None}
     network = (instance.get("state") or {}).get("network")
     addrs = instance_addresses(network)
@@ -448,7 +450,8 @@ def instance_facts(name: str, instance: dict[str, Any] | None, created: bool = F
         "state": instance_state(instance),
         "status": instance.get("status"),
         "mac": mac,
-        "ipv6": {"global": addrs["global"], "ula": addrs["ula"], "link_local": addrs["link_local"]},
+        "ipv6": {"global": addrs["global"], "ula": addrs["ula"], "link_local": addrs["link_local"],
+                 "deprecated": addrs["deprecated"]},
         "ipv4": addrs["ipv4"],
         "address": addrs["global"][0] if addrs["global"] else None,
         "created": created,
@@ -458,7 +461,8 @@ def instance_facts(name: str, instance: dict[str, Any] | None, created: bool = F
 
 
 def without_global(names: list[str], instances: dict[str, dict[str, Any]]) -> list[str]:
-    """The running instances among ``names`` that have a NIC but no global IPv6 address yet."""
+    """The running instances among ``names`` that have a NIC but no preferred global IPv6 address yet (a
+    deprecated one, left from the prefix before, does not count)."""
     result = []
     for name in names:
         instance = instances.get(name)
@@ -474,11 +478,11 @@ def no_global_message(names: list[str], instances: dict[str, dict[str, Any]], ti
     parts = []
     for name in names:
         addrs = instance_addresses(((instances.get(name) or {}).get("state") or {}).get("network"))
-        seen = addrs["ula"] + addrs["link_local"]
+        seen = addrs["ula"] + addrs["link_local"] + [f"{a} deprecated" for a in addrs["deprecated"]]
         parts.append(f"{name} ({', '.join(seen) if seen else 'no IPv6 address at all'})")
     return (f"no global IPv6 prefix was seen within {timeout:g} s on {', '.join(parts)}: "
-            f"is a router advertising a global prefix on the bridge these instances are attached to? "
-            f"(check with 'rdisc6' or 'radvdump' on it, or raise wait_timeout)")
+            f"is a router advertising a global prefix on the bridge these instances are attached to, with a "
+            f"preferred lifetime above 0? (check with 'rdisc6' or 'radvdump' on it, or raise wait_timeout)")
 
 
 def log_tail(text: str, lines: int = LOG_TAIL_LINES) -> str:
@@ -532,6 +536,26 @@ def add_networks(client: LxdClient, instances: dict[str, dict[str, Any]], names:
         elif states.get(name) is not None:
             instance["state"] = states[name]
         result[name] = instance
+    return result
+
+
+def with_kernel_networks(client: LxdClient, instances: dict[str, dict[str, Any] | None],
+                         reader: Callable[..., dict[str, Any]] = read_networks) -> dict[str, dict[str, Any] | None]:
+    """``instances`` (as LXD returned them, with their state) with the network of each running one replaced by
+    what the kernel reads, when LXD is local and the kernel lets this process read it: only the kernel marks
+    deprecated addresses. The others are kept as LXD gave them."""
+    running = [n for n, i in instances.items()
+               if i is not None and i.get("status") == "Running" and i.get("state") is not None]
+    if not running or not kernel_readable(client):
+        return instances
+    conn = getattr(client, "conn", None)
+    networks = reader(running, getattr(conn, "project", None))
+    result = dict(instances)
+    for name in running:
+        if networks.get(name) is not None:
+            instance = dict(result[name] or {})
+            instance["state"] = dict(instance["state"], network=networks[name])
+            result[name] = instance
     return result
 
 
@@ -675,18 +699,19 @@ def fetch_log_tail(client: LxdClient, name: str) -> str:
 
 
 def run_farm(spec: FarmSpec, client: LxdClient, factory: Callable[[], LxdClient], check_mode: bool = False,
-             clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
-             ) -> dict[str, Any]:
+             clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+             reader: Callable[..., dict[str, Any]] = read_networks) -> dict[str, Any]:
     """Make the farm look like ``spec``; returns the task result, raises FarmError/LxdError on failure.
 
     API calls: one list (every instance, without state) to plan, and the addresses of the running instances
     concerned (from the kernel when LXD is local, else from LXD's state); for each instance to change, its
     writes and one GET of it afterwards; then, while waiting for addresses, one GET per round of each
-    instance still without a global address. A run with nothing to do on a local LXD makes the list call only.
+    instance still without a preferred global address. A run with nothing to do on a local LXD makes the list
+    call only. On a local LXD the addresses read after a change or while waiting come from the kernel too.
     """
     instances = list_instances(client)
     steps = plan(spec, instances)
-    instances = add_networks(client, instances, [s.name for s in steps])
+    instances = add_networks(client, instances, [s.name for s in steps], reader=reader)
     changing = [s for s in steps if s.changed]
     result: dict[str, Any] = {"changed": bool(changing), "diff": diff_of(steps),
                               "actions": {s.name: s.actions for s in changing}}
@@ -706,11 +731,12 @@ def run_farm(spec: FarmSpec, client: LxdClient, factory: Callable[[], LxdClient]
             outcome = worker.run_all(changing) if changing else {}
             done = {name: o["done"] for name, o in outcome.items()}
             instances = dict(instances)
-            for name, item in outcome.items():
-                if item["instance"] is None:
+            fetched = with_kernel_networks(client, {name: o["instance"] for name, o in outcome.items()}, reader)
+            for name, fresh in fetched.items():
+                if fresh is None:
                     instances.pop(name, None)
                 else:
-                    instances[name] = item["instance"]
+                    instances[name] = fresh
         for key, action in (("created", "create"), ("deleted", "delete"), ("started", "start"),
                             ("restarted", "restart"), ("stopped", "stop"), ("updated", "update")):
             result[key] = [s.name for s in changing if action in done.get(s.name, [])]
@@ -742,7 +768,10 @@ def run_farm(spec: FarmSpec, client: LxdClient, factory: Callable[[], LxdClient]
                 + "\n".join(lines), result)
 
         if spec.state == "started" and spec.wait_for_ipv6 and not check_mode:
-            instances, problem = wait_for_global(spec, client, instances, worker.refresh, clock=clock, sleep=sleep)
+            def refresh(names: list[str]) -> dict[str, dict[str, Any] | None]:
+                return with_kernel_networks(client, worker.refresh(names), reader)
+
+            instances, problem = wait_for_global(spec, client, instances, refresh, clock=clock, sleep=sleep)
             if problem:
                 result["instances"] = facts(instances)
                 result["running"] = [n for n in spec.names if instance_state(instances.get(n)) == "Running"]
@@ -757,7 +786,7 @@ def wait_for_global(spec: FarmSpec, client: LxdClient, instances: dict[str, dict
                     refresh: Callable[[list[str]], dict[str, dict[str, Any] | None]],
                     clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
                     ) -> tuple[dict[str, dict[str, Any]], str | None]:
-    """Poll every POLL_INTERVAL s the instances still without a global IPv6 address (and with a NIC).
+    """Poll every POLL_INTERVAL s the instances still without a preferred global IPv6 address (and with a NIC).
 
     Returns the instances last seen and None, or a message saying what is missing: an instance that stopped
     (with the tail of its log) or, at the timeout, the instances without a global address.

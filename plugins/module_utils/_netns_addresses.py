@@ -12,6 +12,11 @@ worker thread, which then switches back), and dump its links and addresses over 
 `read_networks` returns, per instance, the same map as the ``network`` of LXD's instance state (interface
 name -> hwaddr, type, state, mtu, addresses with family, address, netmask and scope), or None for an
 instance it could not read; the caller then asks LXD. Nothing here raises to the caller.
+
+One thing the kernel tells and LXD's state does not: whether an address is deprecated (flag
+IFA_F_DEPRECATED, or a preferred lifetime of 0), as the addresses of a prefix the router stopped preferring
+are after a renumbering. Such an address carries ``deprecated: true`` in its entry; the other entries are
+exactly LXD's.
 """
 
 from __future__ import annotations
@@ -40,6 +45,9 @@ IFLA_IFNAME = 3
 IFLA_MTU = 4
 IFA_ADDRESS = 1
 IFA_LOCAL = 2
+IFA_CACHEINFO = 6
+IFA_FLAGS = 8
+IFA_F_DEPRECATED = 0x20
 IFF_UP = 0x1
 IFF_BROADCAST = 0x2
 IFF_LOOPBACK = 0x8
@@ -54,6 +62,7 @@ _NLMSGHDR = struct.Struct("=IHHII")  # length, type, flags, sequence, port id
 _IFINFOMSG = struct.Struct("=BxHiII")  # family, (pad), type, index, flags, change
 _IFADDRMSG = struct.Struct("=BBBBI")  # family, prefix length, flags, scope, index
 _RTATTR = struct.Struct("=HH")  # length, type
+_IFA_CACHEINFO = struct.Struct("=IIII")  # preferred lifetime, valid lifetime, created, updated
 
 Network = dict[str, dict[str, Any]]
 
@@ -141,13 +150,27 @@ def parse_links(dump: bytes) -> dict[int, dict[str, Any]]:
     return links
 
 
-def parse_addresses(dump: bytes) -> list[tuple[int, dict[str, str]]]:
-    """[(ifindex, {family, address, netmask, scope})] from an RTM_GETADDR dump, in the kernel's order."""
+def is_deprecated(header_flags: int, attrs: dict[int, bytes]) -> bool:
+    """Whether an address's preferred lifetime is over: IFA_F_DEPRECATED in its flags (the 32-bit IFA_FLAGS
+    attribute when present, else the header's 8 bits), or a preferred lifetime of 0 in IFA_CACHEINFO."""
+    flags = header_flags
+    raw_flags = attrs.get(IFA_FLAGS, b"")
+    if len(raw_flags) >= 4:
+        flags = struct.unpack("=I", raw_flags[:4])[0]
+    if flags & IFA_F_DEPRECATED:
+        return True
+    cacheinfo = attrs.get(IFA_CACHEINFO, b"")
+    return len(cacheinfo) >= _IFA_CACHEINFO.size and _IFA_CACHEINFO.unpack_from(cacheinfo)[0] == 0
+
+
+def parse_addresses(dump: bytes) -> list[tuple[int, dict[str, Any]]]:
+    """[(ifindex, {family, address, netmask, scope[, deprecated]})] from an RTM_GETADDR dump, in the kernel's
+    order; ``deprecated: true`` only on the IPv6 addresses whose preferred lifetime is over."""
     result = []
     for kind, payload in messages(dump):
         if kind != RTM_NEWADDR or len(payload) < _IFADDRMSG.size:
             continue
-        family, prefixlen, _flags, _scope, index = _IFADDRMSG.unpack_from(payload)
+        family, prefixlen, header_flags, _scope, index = _IFADDRMSG.unpack_from(payload)
         attrs = attributes(payload[_IFADDRMSG.size:])
         if family == socket.AF_INET:
             raw = attrs.get(IFA_LOCAL) or attrs.get(IFA_ADDRESS)
@@ -161,8 +184,11 @@ def parse_addresses(dump: bytes) -> list[tuple[int, dict[str, str]]]:
             address, name = socket.inet_ntop(socket.AF_INET6, raw), "inet6"
         else:
             continue
-        result.append((index, {"family": name, "address": address, "netmask": str(prefixlen),
-                               "scope": address_scope(address)}))
+        entry: dict[str, Any] = {"family": name, "address": address, "netmask": str(prefixlen),
+                                 "scope": address_scope(address)}
+        if name == "inet6" and is_deprecated(header_flags, attrs):
+            entry["deprecated"] = True
+        result.append((index, entry))
     return result
 
 

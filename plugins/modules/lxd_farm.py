@@ -14,8 +14,13 @@ description:
   - The set is either listed (O(names)) or numbered (O(name_prefix) and O(count), for example C(w2) .. C(w10)).
   - One recursive API call reads every instance with its state; only what differs is changed, in parallel
     (O(workers) at a time). A second run with the same options changes nothing and makes no write call.
-  - After starting, the module waits until every started instance that has a network device shows a global
-    IPv6 address (learnt by SLAAC from a router advertisement), polling LXD every 0.2 s.
+  - After starting, the module waits until every started instance that has a network device shows a preferred
+    (not deprecated) global IPv6 address (learnt by SLAAC from a router advertisement), polling every 0.2 s.
+  - When LXD is local (its unix socket) and the task runs as root, the addresses are read from the kernel, in
+    each container's network namespace; the kernel tells deprecated addresses (preferred lifetime over, as
+    after a renumbering, when the router advertises the old prefix with a preferred lifetime of 0) from the
+    others, and they are returned apart, under C(ipv6.deprecated). See RV(instances[].ipv6.deprecated) for
+    remote LXD.
   - Everything that can be checked before a change is checked first (instance names, O(count), the image and
     the profiles). A bad value fails the task with a message naming it, and nothing is created.
 author:
@@ -96,8 +101,10 @@ options:
     default: 10
   wait_for_ipv6:
     description:
-      - Wait until every started instance that has a network device has a global IPv6 address.
-      - The task fails when one has only ULA or link-local addresses after O(wait_timeout) seconds.
+      - Wait until every started instance that has a network device has a preferred global IPv6 address.
+      - A deprecated address does not count, so a run right after a prefix change waits for the address in the
+        new prefix instead of returning the old one (on a local LXD; see RV(instances[].ipv6.deprecated)).
+      - The task fails when one has only ULA, link-local or deprecated addresses after O(wait_timeout) seconds.
     type: bool
     default: true
   wait_timeout:
@@ -224,14 +231,16 @@ instances:
       type: str
       sample: 00:16:3e:97:4e:c9
     ipv6:
-      description: The IPv6 addresses by scope; within a scope the stable EUI-64 address comes first.
+      description:
+        - The IPv6 addresses by scope; within a list the stable EUI-64 address comes first.
+        - V(global) and V(ula) hold only the addresses in use; deprecated ones are in V(deprecated).
       type: dict
       contains:
         global:
           description: Global addresses.
           type: list
           elements: str
-          sample: [2001:db8:ebbd:2080:216:3eff:fe97:4ec9]
+          sample: [2001:db8:ebbd:2081:216:3eff:fe97:4ec9]
         ula:
           description: Unique local addresses (fc00::/7).
           type: list
@@ -242,15 +251,28 @@ instances:
           type: list
           elements: str
           sample: [fe80::216:3eff:fe97:4ec9]
+        deprecated:
+          description:
+            - Global and unique local addresses whose preferred lifetime is over (the kernel's flag
+              C(IFA_F_DEPRECATED)), such as the addresses of the old prefix after a renumbering until their
+              valid lifetime ends. They are in neither V(global) nor V(ula), and never the RV(instances[].address).
+            - Only when the addresses are read from the kernel (LXD local, the task run as root). LXD's own
+              instance state API has no such flag, so for a remote LXD (or without root) this list is empty and
+              deprecated addresses are listed under V(global) or V(ula) like the others.
+          type: list
+          elements: str
+          sample: [2001:db8:ebbd:2080:216:3eff:fe97:4ec9]
     ipv4:
       description: IPv4 addresses.
       type: list
       elements: str
       sample: []
     address:
-      description: The best global IPv6 address (the EUI-64 one when present), null when there is none.
+      description:
+        - The best global IPv6 address (the EUI-64 one when present), null when there is none; never a
+          deprecated address.
       type: str
-      sample: 2001:db8:ebbd:2080:216:3eff:fe97:4ec9
+      sample: 2001:db8:ebbd:2081:216:3eff:fe97:4ec9
     created:
       description: Whether this task created the instance.
       type: bool
@@ -328,7 +350,7 @@ running:
   elements: str
   sample: [w2, w4]
 without_global:
-  description: When the wait for addresses timed out, the instances still without a global IPv6 address.
+  description: When the wait for addresses timed out, the instances still without a preferred global IPv6 address.
   returned: failure
   type: list
   elements: str

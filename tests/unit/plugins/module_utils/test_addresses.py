@@ -116,6 +116,7 @@ def test_instance_addresses_sorts_by_scope_eui64_first() -> None:
         "global": [SEED_ADDRESS, "2001:db8:ebbd:2080:1234:5678:9abc:def0"],
         "ula": ["fd6a:c19d:b07:2080:216:3eff:fe97:4ec9"],
         "link_local": ["fe80::216:3eff:fe97:4ec9"],
+        "deprecated": [],
         "ipv4": ["192.0.2.10"],
         "mac": SEED_MAC,
         "interface": "eth0",
@@ -123,10 +124,39 @@ def test_instance_addresses_sorts_by_scope_eui64_first() -> None:
     assert best_address(result) == SEED_ADDRESS
 
 
+NEW_ADDRESS = "2001:db8:ebbd:2081:216:3eff:fe97:4ec9"
+
+
+@pytest.mark.parametrize("entries, expected, best", [
+    # After a renumbering: the old prefix deprecated, the new one and the ULA in use.
+    ([{**inet6(SEED_ADDRESS), "deprecated": True}, inet6(NEW_ADDRESS), inet6("fd6a:c19d:b07:2080:216:3eff:fe97:4ec9")],
+     {"global": [NEW_ADDRESS], "ula": ["fd6a:c19d:b07:2080:216:3eff:fe97:4ec9"], "deprecated": [SEED_ADDRESS]},
+     NEW_ADDRESS),
+    # The new prefix not seen yet: the deprecated address is never the best one, the ULA is.
+    ([{**inet6(SEED_ADDRESS), "deprecated": True}, inet6("fd6a:c19d:b07:2080:216:3eff:fe97:4ec9")],
+     {"global": [], "ula": ["fd6a:c19d:b07:2080:216:3eff:fe97:4ec9"], "deprecated": [SEED_ADDRESS]},
+     "fd6a:c19d:b07:2080:216:3eff:fe97:4ec9"),
+    # A deprecated ULA, and a privacy address before the EUI-64 one: EUI-64 first there too.
+    ([{**inet6("fd6a:c19d:b07:2080::77"), "deprecated": True},
+      {**inet6("fd6a:c19d:b07:2080:216:3eff:fe97:4ec9"), "deprecated": True}, inet6(NEW_ADDRESS)],
+     {"global": [NEW_ADDRESS], "ula": [],
+      "deprecated": ["fd6a:c19d:b07:2080:216:3eff:fe97:4ec9", "fd6a:c19d:b07:2080::77"]},
+     NEW_ADDRESS),
+    # "deprecated": false is an address in use.
+    ([{**inet6(SEED_ADDRESS), "deprecated": False}], {"global": [SEED_ADDRESS], "ula": [], "deprecated": []},
+     SEED_ADDRESS),
+])
+def test_instance_addresses_puts_deprecated_addresses_apart(
+        entries: list[dict[str, Any]], expected: dict[str, list[str]], best: str) -> None:
+    result = instance_addresses({"eth0": {"type": "broadcast", "hwaddr": SEED_MAC, "addresses": entries}})
+    assert {k: result[k] for k in expected} == expected
+    assert best_address(result) == best
+
+
 @pytest.mark.parametrize("network", [None, {}])
 def test_instance_addresses_of_a_stopped_instance(network: dict[str, Any] | None) -> None:
     result = instance_addresses(network)
-    assert result["global"] == result["ula"] == result["link_local"] == result["ipv4"] == []
+    assert result["global"] == result["ula"] == result["link_local"] == result["deprecated"] == result["ipv4"] == []
     assert result["mac"] is None
     assert best_address(result) is None
 

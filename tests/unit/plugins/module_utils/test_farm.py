@@ -254,7 +254,7 @@ def test_instance_facts_running() -> None:
         "name": "w2", "state": "Running", "status": "Running", "mac": mac,
         "ipv6": {"global": ["2001:db8:ebbd:2080:216:3eff:fe97:4ec9"],
                  "ula": ["fd6a:c19d:b07:2080:216:3eff:fe97:4ec9"],
-                 "link_local": ["fe80::216:3eff:fe97:4ec9"]},
+                 "link_local": ["fe80::216:3eff:fe97:4ec9"], "deprecated": []},
         "ipv4": [], "address": "2001:db8:ebbd:2080:216:3eff:fe97:4ec9", "created": True, "changed": True,
         "location": "none",
     }
@@ -264,7 +264,7 @@ def test_instance_facts_stopped_takes_the_mac_from_lxd_config() -> None:
     facts = instance_facts("w2", instance("w2", "Stopped", mac="00:16:3e:12:34:56"))
     assert facts["state"] == "Stopped"
     assert facts["mac"] == "00:16:3e:12:34:56"
-    assert facts["address"] is None and facts["ipv6"] == {"global": [], "ula": [], "link_local": []}
+    assert facts["address"] is None and facts["ipv6"] == {"global": [], "ula": [], "link_local": [], "deprecated": []}
 
 
 def test_instance_facts_absent() -> None:
@@ -405,11 +405,13 @@ class FakeClock:
         self.now += seconds
 
 
-def farm(fake: FakeLxd, check_mode: bool = False, **params: Any) -> dict[str, Any]:
+def farm(fake: FakeLxd, check_mode: bool = False, reader: Any = None, **params: Any) -> dict[str, Any]:
     params.setdefault("image", "tiny")
     params.setdefault("profiles", ["default", "extbridge"])
     clock = FakeClock()
-    return run_farm(spec(**params), fake, lambda: fake, check_mode=check_mode, clock=clock, sleep=clock.sleep)
+    extra = {"reader": reader} if reader is not None else {}
+    return run_farm(spec(**params), fake, lambda: fake, check_mode=check_mode, clock=clock, sleep=clock.sleep,
+                    **extra)
 
 
 def test_create_then_rerun_makes_no_write() -> None:
@@ -749,3 +751,99 @@ def test_module_never_returns_the_secret(capsys: pytest.CaptureFixture[str], mon
     assert result["changed"] is True
     text = json.dumps(result)
     assert SECRET not in text and _farm.derive_secret(SECRET, "w1") not in text
+
+
+# --------------------------------------------------------------------------------------------------
+# Renumbering: the router advertises a new global prefix and the old one with a preferred lifetime of 0
+
+
+NEW_GLOBAL = "2001:db8:ebbd:2081::/64"
+
+
+def inet6(address: str, deprecated: bool = False) -> dict[str, Any]:
+    entry: dict[str, Any] = {"family": "inet6", "address": address, "netmask": "64", "scope": "global"}
+    if deprecated:
+        entry["deprecated"] = True
+    return entry
+
+
+class RenumberingKernel:
+    """A stand-in for read_networks during a renumbering: the old prefix's address is deprecated from the first
+    read on; the new prefix's address shows from read ``late + 1`` of each instance on (SLAAC takes time)."""
+
+    def __init__(self, macs: dict[str, str], late: int) -> None:
+        self.macs = macs
+        self.late = late
+        self.reads: dict[str, int] = {}
+
+    def __call__(self, names: list[str], project: str | None) -> dict[str, Any]:
+        result = {}
+        for name in names:
+            self.reads[name] = self.reads.get(name, 0) + 1
+            mac = self.macs[name]
+            addresses = [inet6(eui64(mac, ULA)), inet6(eui64(mac, GLOBAL), deprecated=True)]
+            if self.reads[name] > self.late:
+                addresses.insert(0, inet6(eui64(mac, NEW_GLOBAL)))
+            addresses.append({"family": "inet6", "address": eui64(mac, "fe80::/64"), "netmask": "64", "scope": "link"})
+            result[name] = {"eth0": {"type": "broadcast", "hwaddr": mac, "addresses": addresses}}
+        return result
+
+
+def renumbered_farm(local: bool) -> tuple[FakeLxd, RenumberingKernel]:
+    """Three running instances that LXD still shows with the old global prefix (its state has no flag)."""
+    macs = {f"w{i}": f"00:16:3e:00:00:0{i}" for i in (1, 2, 3)}
+    instances = {n: instance(n, profiles=["default", "extbridge"], mac=m) for n, m in macs.items()}
+    fake = LocalFakeLxd(instances) if local else FakeLxd(instances)
+    return fake, RenumberingKernel(macs, late=2)
+
+
+def test_after_a_renumbering_the_run_waits_for_the_new_prefix_and_reports_the_old_apart() -> None:
+    fake, kernel = renumbered_farm(local=True)
+    result = farm(fake, reader=kernel)
+    assert result["changed"] is False and fake.writes == []
+    for item in result["instances"]:
+        mac = item["mac"]
+        assert item["address"] == eui64(mac, NEW_GLOBAL)
+        assert item["ipv6"]["global"] == [eui64(mac, NEW_GLOBAL)]
+        assert item["ipv6"]["ula"] == [eui64(mac, ULA)]
+        assert item["ipv6"]["deprecated"] == [eui64(mac, GLOBAL)]
+    # Read once from the kernel to plan, where only the deprecated address showed; then polled (LXD, and the
+    # kernel over it) until the third kernel read showed the new address. LXD alone would have ended the wait
+    # at once with the old address.
+    assert kernel.reads == {"w1": 3, "w2": 3, "w3": 3}
+    assert fake.calls.count(("GET", "instances/w1")) == 2
+    assert ("GET", "instances/w1/state") not in fake.calls
+
+
+def test_a_deprecated_global_address_alone_is_waited_for_and_named_at_the_timeout() -> None:
+    fake, kernel = renumbered_farm(local=True)
+    kernel.late = 10 ** 6  # the router deprecated the old prefix and advertises no new one
+    with pytest.raises(FarmError) as info:
+        farm(fake, reader=kernel, wait_timeout=2)
+    message = str(info.value)
+    assert message.startswith("no global IPv6 prefix was seen within 2 s on w1 (fd6a:c19d:b07:2080:")
+    assert f"{eui64('00:16:3e:00:00:01', GLOBAL)} deprecated" in message
+    assert "with a preferred lifetime above 0?" in message
+    assert info.value.result["without_global"] == ["w1", "w2", "w3"]
+    assert [i["address"] for i in info.value.result["instances"]] == [None, None, None]
+
+
+def test_a_remote_lxd_cannot_tell_a_deprecated_address() -> None:
+    # LXD's state API has no flag: the old address is reported as global and the wait ends at once (documented).
+    fake, kernel = renumbered_farm(local=False)
+    fake.conn = type("Conn", (), {"url": "https://lxd.example.net:8443", "project": None})()  # type: ignore[attr-defined]
+    result = farm(fake, reader=kernel)
+    assert kernel.reads == {}
+    assert [i["address"] for i in result["instances"]] == [eui64(f"00:16:3e:00:00:0{i}", GLOBAL) for i in (1, 2, 3)]
+    assert all(i["ipv6"]["deprecated"] == [] for i in result["instances"])
+
+
+def test_instances_started_by_the_run_are_read_from_the_kernel_too() -> None:
+    fake = LocalFakeLxd({"w1": instance("w1", "Stopped", profiles=["default", "extbridge"], mac="00:16:3e:00:00:01")})
+    kernel = RenumberingKernel({"w1": "00:16:3e:00:00:01"}, late=0)
+    result = farm(fake, reader=kernel, count=1)
+    assert result["started"] == ["w1"]
+    item = result["instances"][0]
+    assert item["address"] == eui64("00:16:3e:00:00:01", NEW_GLOBAL)
+    assert item["ipv6"]["deprecated"] == [eui64("00:16:3e:00:00:01", GLOBAL)]
+    assert kernel.reads == {"w1": 1}

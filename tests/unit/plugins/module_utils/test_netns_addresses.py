@@ -218,3 +218,63 @@ def test_read_networks_gives_none_when_it_cannot_read(tmp_path: Path, monkeypatc
     proc = fake_proc(tmp_path, {41: ("0::/lxc.payload.w1\n", "w1")})
     # w1's process is found, but its namespace cannot be entered here: None, like w2 that has no process.
     assert netns.read_networks(["w1", "w2"], None, str(proc)) == {"w1": None, "w2": None}
+
+
+# Captured on the lab host from a namespace renumbered by hand: eth0-like pfr-a (MAC 00:16:3e:62:ac:0b) with the
+# old prefix's address deprecated (preferred_lft 0, valid_lft 7200), the new prefix's and the ULA; the ifindex 3.
+RENUMBERED_ADDR_DUMP = bytes.fromhex(
+    "5000000014000200020000009a6600000a4080fd0200000014000100fe80000000000000b08580fffecb82fa14000600ffff"
+    "ffffffffffff8a1820008a182000080008008000000005000b00030000004800000014000200020000009a6600000a408200"
+    "0300000014000100fd6ac19d0b07208002163efffe62ac0b14000600ffffffffffffffff8b1820008b182000080008008200"
+    "00004800000014000200020000009a6600000a400200030000001400010020010db8ebbd208102163efffe62ac0b14000600"
+    "3f3800007f5101008b1820008b18200008000800020000004800000014000200020000009a6600000a402200030000001400"
+    "010020010db8ebbd208002163efffe62ac0b14000600000000001f1c00008b1820008b182000080008002200000050000000"
+    "14000200020000009a6600000a40c0fd0300000014000100fe8000000000000002163efffe62ac0b14000600ffffffffffff"
+    "ffff8a1820008a18200008000800c000000005000b00030000001400000003000200020000009a66000000000000"
+)
+
+
+def test_a_deprecated_address_is_marked_and_sorted_apart() -> None:
+    entries = {e["address"]: e for _index, e in netns.parse_addresses(RENUMBERED_ADDR_DUMP)}
+    old, new = eui64(MAC, "2001:db8:ebbd:2080::/64"), eui64(MAC, "2001:db8:ebbd:2081::/64")
+    assert entries[old] == {"family": "inet6", "address": old, "netmask": "64", "scope": "global", "deprecated": True}
+    assert [a for a, e in entries.items() if e.get("deprecated")] == [old]
+    network = {"eth0": {"type": "broadcast", "hwaddr": MAC,
+                        "addresses": [e for index, e in netns.parse_addresses(RENUMBERED_ADDR_DUMP) if index == 3]}}
+    addrs = instance_addresses(network)
+    assert addrs["global"] == [new]
+    assert addrs["ula"] == [eui64(MAC, "fd6a:c19d:b07:2080::/64")]
+    assert addrs["deprecated"] == [old]
+    assert addrs["link_local"] == [eui64(MAC, "fe80::/64")]
+
+
+def test_the_captured_dump_of_a_fresh_container_has_no_deprecated_address() -> None:
+    assert not any("deprecated" in e for _index, e in netns.parse_addresses(ADDR_DUMP))
+
+
+def flagged(family: int, header_flags: int, *attrs: bytes) -> bytes:
+    raw = socket.inet_pton(family, "2001:db8::5" if family == socket.AF_INET6 else "10.0.0.5")
+    payload = netns._IFADDRMSG.pack(family, 64, header_flags, 0, 2) + rtattr(netns.IFA_ADDRESS, raw) + b"".join(attrs)
+    return message(netns.RTM_NEWADDR, payload)
+
+
+def cacheinfo(preferred: int, valid: int) -> bytes:
+    return rtattr(netns.IFA_CACHEINFO, netns._IFA_CACHEINFO.pack(preferred, valid, 0, 0))
+
+
+@pytest.mark.parametrize("dump, deprecated", [
+    (flagged(socket.AF_INET6, 0), False),
+    (flagged(socket.AF_INET6, netns.IFA_F_DEPRECATED), True),  # the header's 8 bits
+    (flagged(socket.AF_INET6, 0, rtattr(netns.IFA_FLAGS, (netns.IFA_F_DEPRECATED | 0x100).to_bytes(4, "little"))),
+     True),
+    # IFA_FLAGS, when present, is the whole truth (the header's copy is only the low 8 bits)
+    (flagged(socket.AF_INET6, 0, rtattr(netns.IFA_FLAGS, (0x100).to_bytes(4, "little"))), False),
+    (flagged(socket.AF_INET6, 0, cacheinfo(0, 7200)), True),
+    (flagged(socket.AF_INET6, 0, cacheinfo(14400, 86400)), False),
+    (flagged(socket.AF_INET6, 0x80, cacheinfo(0xFFFFFFFF, 0xFFFFFFFF)), False),  # permanent
+    (flagged(socket.AF_INET, netns.IFA_F_DEPRECATED, cacheinfo(0, 10)), False),  # only IPv6 addresses are marked
+])
+def test_deprecated_from_flags_or_preferred_lifetime(dump: bytes, deprecated: bool) -> None:
+    [(_index, entry)] = netns.parse_addresses(dump)
+    assert entry.get("deprecated", False) is deprecated
+    assert set(entry) <= {"family", "address", "netmask", "scope", "deprecated"}
