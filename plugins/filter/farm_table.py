@@ -13,9 +13,10 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm_table import F
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm_table import farm_table as _farm_table
 
 
-def farm_table(instances: Any, answers: Any = None) -> str:
+def farm_table(instances: Any, answers: Any = None, records: Any = None, zone: str = "",
+               answer_header: str = "HTTP ANSWER") -> str:
     try:
-        return _farm_table(instances, answers)
+        return _farm_table(instances, answers, records, zone, answer_header)
     except FarmTableError as exc:
         raise AnsibleFilterError(f"farm_table: {exc}") from exc
 

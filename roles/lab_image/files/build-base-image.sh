@@ -51,7 +51,8 @@ debootstrap --variant="$VARIANT" --include="$INCLUDE" "$SUITE" "$rootfs" "$mirro
     exit 1
 }
 
-# Every ethernet link comes up and takes its addresses from router advertisements (SLAAC, EUI-64).
+# Every ethernet link comes up and takes its addresses from router advertisements (SLAAC, EUI-64), and the name
+# servers (RDNSS) and search domains (DNSSL) they carry, handed to systemd-resolved when it is installed.
 cat >"$rootfs/etc/systemd/network/80-palmfarm-lan.network" <<'NETWORK'
 [Match]
 Name=eth* en*
@@ -62,8 +63,15 @@ IPv6AcceptRA=yes
 
 [IPv6AcceptRA]
 Token=eui64
+UseDNS=yes
+UseDomains=yes
 NETWORK
 chroot "$rootfs" systemctl enable systemd-networkd.service >/dev/null 2>&1
+if [ -x "$rootfs/lib/systemd/systemd-resolved" ]; then
+    chroot "$rootfs" systemctl enable systemd-resolved.service >/dev/null 2>&1
+    # The stub listener on 127.0.0.53, with the servers and domains of every link behind it.
+    ln -sfn ../run/systemd/resolve/stub-resolv.conf "$rootfs/etc/resolv.conf"
+fi
 # Routers and name servers are configured and started by the roles that need them; unconfigured they only
 # fail (bird has no router id, radvd no configuration).
 for unit in bird.service radvd.service knot.service; do
