@@ -14,6 +14,10 @@ description:
     O(prefer). With O(connection=lxd) the host is reached through the LXD connection plugin instead.
   - Each host joins the group of its status, C(lxd_running), C(lxd_stopped), C(lxd_frozen) or C(lxd_error).
     More groups come from O(keyed_groups) and O(groups).
+  - On an LXD cluster the one API call lists the instances of every member, and each host also joins the group
+    of its member, C(lxd_member_) followed by the member name with characters other than letters and digits as
+    C(_) (C(lxd_member_pi_2) for member C(pi-2)). An instance on a member that is offline is listed too, with
+    C(lxd_status=error), its member, and no address.
   - "Every host gets these variables: C(lxd_name), C(lxd_status) (lower case, for example V(running)),
     C(lxd_type) (V(container) or V(virtual-machine)), C(lxd_profiles), C(lxd_project), C(lxd_location)
     (the cluster member, null outside a cluster), C(lxd_mac) (of the first network interface, known also
@@ -113,6 +117,19 @@ cache: true
 cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/palmfarm-lxd-inventory
 cache_timeout: 3600
+
+---
+# cluster.lxd.yml: every member of a cluster over HTTPS (the cluster certificate pinned), with a group per
+# member (built in: lxd_member_pi1, lxd_member_pi2...) and one per farm
+plugin: palmfarm.ipv6.lxd
+url: https://pi1.home.example:8443
+client_cert: ~/.config/lxc/client.crt
+client_key: ~/.config/lxc/client.key
+server_cert: ~/.config/lxc/servercerts/pi-cluster.crt
+states: [running]
+keyed_groups:
+  - key: lxd_config['user.palmfarm.farm'] | default('none')
+    prefix: farm
 
 ---
 # remote.lxd.yml: a remote LXD over HTTPS, one project, ULA addresses before global ones

@@ -187,7 +187,7 @@ class LxdClient:
             return (f"the certificate of LXD at {where} does not match server_cert {conn.server_cert} "
                     f"({reason_of(text)}): the server has another certificate, or something else answers there; "
                     f"copy the server's own /var/lib/lxd/server.crt (/var/snap/lxd/common/lxd/server.crt with "
-                    f"the snap) to server_cert")
+                    f"the snap; on a cluster, its cluster.crt there) to server_cert")
         if "certificate verify failed" in text.lower():
             return (f"the certificate of LXD at {where} is not signed by a CA this host trusts "
                     f"({reason_of(text)}); LXD's own certificate is self-signed: pin it by setting server_cert "
@@ -238,7 +238,8 @@ class LxdClient:
         response = self._send(method, path, f"LXD refused {method.upper()} {path}", json_body=body, params=params)
         data = response.json() if response.content else {}
         if data.get("type") == "async":
-            op_id = str(data.get("operation", "")).rstrip("/").rsplit("/", maxsplit=1)[-1]
+            # "/1.0/operations/<id>", with "?project=..." when the request named a project (pylxd always does)
+            op_id = re.sub(r"\?.*$", "", str(data.get("operation", ""))).rstrip("/").rsplit("/", maxsplit=1)[-1]
             if not wait:
                 return op_id
             return self.wait_operation(op_id, timeout=timeout)

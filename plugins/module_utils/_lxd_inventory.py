@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) palmfarm.ipv6 contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""From LXD's instance list to inventory hosts: filters, host variables and status groups.
+"""From LXD's instance list to inventory hosts: filters, host variables, status groups and, on a cluster, member
+groups.
 
 The input is the metadata of ``GET /1.0/instances?recursion=2`` (every instance with its state). The
 output is plain data that the palmfarm.ipv6.lxd inventory plugin hands to Ansible's inventory.
@@ -18,6 +19,7 @@ STATES = ("running", "stopped", "frozen", "error")
 CONNECTIONS = ("ssh", "lxd")
 LXD_CONNECTION_PLUGIN = "community.general.lxd"
 STATUS_GROUP_PREFIX = "lxd_"
+MEMBER_GROUP_PREFIX = "lxd_member_"
 
 
 class InventoryError(ValueError):
@@ -90,6 +92,13 @@ def status_group(status: str) -> str:
     """The group an instance in this status belongs to: lxd_running, lxd_stopped, ..."""
     safe = "".join(c if c.isalnum() else "_" for c in status.lower())
     return f"{STATUS_GROUP_PREFIX}{safe}"
+
+
+def member_group(location: str) -> str:
+    """The group of the instances on one cluster member: lxd_member_<name>, other characters than letters and
+    digits as _ (pi-1 gives lxd_member_pi_1)."""
+    safe = "".join(c if c.isalnum() else "_" for c in location)
+    return f"{MEMBER_GROUP_PREFIX}{safe}"
 
 
 def wanted(instance: dict[str, Any], options: InventoryOptions) -> bool:
@@ -166,6 +175,8 @@ def inventory_hosts(instances: Any, options: InventoryOptions) -> list[Inventory
         if not wanted(instance, options):
             continue
         variables = host_variables(instance, options)
-        hosts.append(InventoryHost(name=variables["lxd_name"], groups=[status_group(variables["lxd_status"])],
-                                   variables=variables))
+        groups = [status_group(variables["lxd_status"])]
+        if variables["lxd_location"]:
+            groups.append(member_group(variables["lxd_location"]))
+        hosts.append(InventoryHost(name=variables["lxd_name"], groups=groups, variables=variables))
     return sorted(hosts, key=lambda host: host.name)

@@ -21,6 +21,9 @@ description:
     after a renumbering, when the router advertises the old prefix with a preferred lifetime of 0) from the
     others, and they are returned apart, under C(ipv6.deprecated). See RV(instances[].ipv6.deprecated) for
     remote LXD.
+  - On an LXD cluster, O(placement) says which members the instances run on, and each returned instance
+    carries its member (RV(instances[].location)). A run after a member comes back restores the spread
+    (O(rebalance)) without touching the instances already on the right member.
   - Everything that can be checked before a change is checked first (instance names, O(count), the image and
     the profiles). A bad value fails the task with a message naming it, and nothing is created.
 author:
@@ -136,6 +139,40 @@ options:
         again gets a new address.
       - Not allowed with O(addr_gen_mode=eui64).
     type: str
+  placement:
+    description:
+      - On an LXD cluster, where the instances run. When omitted (and O(target) too), LXD places each new
+        instance itself and existing ones stay where they are.
+      - V(spread) spreads them evenly over the online members; V(single) puts them all on one member,
+        O(target) or, without it, the member most of the farm is on already (LXD's choice for a new farm); a
+        list of member names spreads them over exactly those members.
+      - Spreading is deterministic and sticky. Each member's share is the number of instances divided by the
+        number of members, the members holding the most already taking the remainder (ties in the order of
+        C(lxc cluster list)). Instances within their member's share are never touched; new ones go to the
+        least-loaded member.
+      - Instances on a member that is offline are returned with RV(instances[].state=unreachable) and their
+        member in RV(offline); nothing is done to them and they are not recreated elsewhere (LXD keeps their
+        name on that member until it is back, or removed from the cluster with C(lxc cluster remove --force),
+        after which the next run creates them anew). New instances go to the online members meanwhile.
+      - Needs LXD to be a cluster; fails otherwise, before any change.
+    type: raw
+  target:
+    description:
+      - The member that O(placement=single) puts the instances on. Giving O(target) alone means
+        O(placement=single).
+    type: str
+  rebalance:
+    description:
+      - What to do with instances on the wrong member (a member not in the O(placement) list, or one holding
+        more than its share, for example after new instances went to the other members while one was offline).
+      - V(none) leaves them and lists them in RV(misplaced); V(move) stops each, moves it to the member it
+        belongs on (keeping its MAC, so its EUI-64 address) and starts it again (LXD 5.0 cannot move a running
+        container between members); V(recreate) deletes it and creates it anew there from O(image) (a new MAC,
+        so a new address, but no copy of its disk).
+      - Needs O(placement) or O(target).
+    type: str
+    choices: [none, move, recreate]
+    default: none
 notes:
   - An instance that fails to start fails the task with the last lines of its C(lxc.log); the result says which
     instances did start.
@@ -198,6 +235,24 @@ EXAMPLES = r"""
     addr_gen_mode: stable-privacy
     stable_secret: "{{ vault_farm_stable_secret }}"
 
+- name: Six replicas spread over the members of an LXD cluster, reached over HTTPS with its certificate pinned
+  palmfarm.ipv6.lxd_farm:
+    url: https://pi1.home.example:8443
+    client_cert: ~/.config/lxc/client.crt
+    client_key: ~/.config/lxc/client.key
+    server_cert: ~/.config/lxc/servercerts/pi-cluster.crt
+    name_prefix: w
+    count: 6
+    image: web_image
+    profiles: [default, extbridge]
+    placement: spread
+    rebalance: move
+  register: farm
+
+- name: Where each replica runs
+  ansible.builtin.debug:
+    msg: "{{ farm.placement }}"
+
 - name: Remove the farm
   palmfarm.ipv6.lxd_farm:
     name_prefix: w
@@ -219,7 +274,9 @@ instances:
       type: str
       sample: w2
     state:
-      description: V(Running), V(Stopped) or V(absent) (or another LXD status such as V(Frozen)).
+      description:
+        - V(Running), V(Stopped) or V(absent) (or another LXD status such as V(Frozen)).
+        - V(unreachable) for an instance on a cluster member that is offline (see RV(offline)).
       type: str
       sample: Running
     status:
@@ -280,7 +337,9 @@ instances:
       description: Whether this task changed the instance.
       type: bool
     location:
-      description: The cluster member the instance is on (V(none) outside a cluster).
+      description:
+        - The cluster member the instance is on (V(none) outside a cluster). In check mode with O(placement),
+          the member it would be on.
       type: str
       sample: none
 created:
@@ -337,6 +396,37 @@ diff:
   sample:
     before: {w2: Running, w3: absent, w2.profiles: [default]}
     after: {w2: Running, w3: Running, w2.profiles: [default, extbridge]}
+moved:
+  description: With O(rebalance=move), the instances moved to another member (or that would be).
+  returned: always
+  type: list
+  elements: str
+  sample: [w6]
+recreated:
+  description: With O(rebalance=recreate), the instances recreated on another member (or that would be).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+misplaced:
+  description:
+    - With O(placement) and O(rebalance=none), the instances on the wrong member, with the member each is on
+      and the one it belongs on. Empty without O(placement).
+  returned: always
+  type: dict
+  sample: {w6: {location: pi1, belongs_on: pi2}}
+offline:
+  description:
+    - With O(placement), the instances on a cluster member that is offline, with that member. They are also in
+      RV(instances) with RV(instances[].state=unreachable). Empty without O(placement).
+  returned: always
+  type: dict
+  sample: {w2: pi2, w4: pi2}
+placement:
+  description: With O(placement), the instances of the farm by member. Empty without O(placement).
+  returned: always
+  type: dict
+  sample: {pi1: [w1, w3, w5], pi2: [w2, w4, w6]}
 failed_instances:
   description: On failure, the instances whose change failed.
   returned: failure
@@ -360,6 +450,10 @@ without_global:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm import build_spec, run_farm
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm_cluster import (
+    cluster_placement,
+    run_cluster_farm,
+)
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdError
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_module import (
     client_from_params,
@@ -387,6 +481,9 @@ def main() -> None:
         wait_timeout=dict(type="int", default=60),
         addr_gen_mode=dict(type="str", choices=["eui64", "stable-privacy"], default="eui64"),
         stable_secret=dict(type="str", no_log=True),
+        placement=dict(type="raw"),
+        target=dict(type="str"),
+        rebalance=dict(type="str", choices=["none", "move", "recreate"], default="none"),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
@@ -397,11 +494,19 @@ def main() -> None:
     )
     try:
         spec = build_spec(module.params)
+        placement = cluster_placement(module.params)
         pylxd_error = missing_pylxd(module.params)
         if pylxd_error:
             module.fail_json(msg=missing_required_lib("pylxd"), exception=pylxd_error)
-        result = run_farm(spec, client_from_params(module.params), lambda: client_from_params(module.params),
-                          check_mode=module.check_mode)
+        client = client_from_params(module.params)
+        if placement is None:
+            result = run_farm(spec, client, lambda: client_from_params(module.params), check_mode=module.check_mode)
+            result.update(moved=[], recreated=[], misplaced={}, offline={}, placement={})
+        else:
+            result = run_cluster_farm(spec, placement, client, lambda: client_from_params(module.params),
+                                      check_mode=module.check_mode)
+            for name, member in result["offline"].items():
+                module.warn(f"{name} is on cluster member {member}, which is offline: it was left as it is")
     except LxdError as exc:
         module.fail_json(msg=str(exc), **getattr(exc, "result", {}))
     module.exit_json(**result)

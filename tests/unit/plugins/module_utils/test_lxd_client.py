@@ -360,3 +360,35 @@ def test_a_socket_without_a_daemon_says_how_to_start_lxd(tmp_path: Path) -> None
         sock.bind(path)  # the file stays after close, as when LXD died
     with pytest.raises(LxdError, match=rf"^cannot reach LXD at unix:{path}: .*Connection refused.*; start LXD first"):
         _lxd_client.LxdClient(LxdConnection(url=f"unix:{path}"))
+
+
+class FakeResponse:
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.body = body
+        self.status_code = 200
+        self.content = b"{}"
+
+    def json(self) -> dict[str, Any]:
+        return self.body
+
+
+@pytest.mark.parametrize("operation", [
+    "/1.0/operations/5f1c0e9a",
+    "/1.0/operations/5f1c0e9a?project=default",  # LXD names the project when the request did (pylxd always does)
+])
+def test_request_waits_for_the_operation_by_its_id(operation: str) -> None:
+    sent: list[str] = []
+
+    class Transport:
+        def send(self, method: str, path: str, **kwargs: Any) -> FakeResponse:
+            sent.append(path)
+            if path == "instances":
+                return FakeResponse({"type": "async", "operation": operation})
+            return FakeResponse({"type": "sync", "metadata": {"status_code": 200, "metadata": {"done": True}}})
+
+    client = _lxd_client.LxdClient.__new__(_lxd_client.LxdClient)
+    client.conn = LxdConnection(url="https://lxd.example.net:8443")
+    client._transport = Transport()
+    client._failure_types = (OSError,)
+    assert client.request("POST", "instances", {"name": "w1"}) == {"done": True}
+    assert sent == ["instances", "operations/5f1c0e9a/wait"]

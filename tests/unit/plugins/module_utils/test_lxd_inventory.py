@@ -19,6 +19,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_inventory impor
     host_variables,
     inventory_hosts,
     inventory_options,
+    member_group,
     status_group,
 )
 
@@ -383,7 +384,7 @@ def test_every_host_is_in_its_status_group() -> None:
         "itinv-b": ["lxd_stopped"],
         "itinv-c": ["lxd_running"],
         "itinv-d": ["lxd_frozen"],
-        "vm1": ["lxd_running"],
+        "vm1": ["lxd_running", "lxd_member_lab2"],  # on cluster member lab2
     }
 
 
@@ -471,3 +472,33 @@ def test_inventory_options_rejects(kwargs: dict[str, Any], message: str) -> None
 def test_inventory_hosts_rejects_unexpected_answers(answer: Any, message: str) -> None:
     with pytest.raises(InventoryError, match=message):
         inventory_hosts(answer, InventoryOptions())
+
+
+@pytest.mark.parametrize("location, group", [
+    ("pfc-m1", "lxd_member_pfc_m1"),
+    ("pi2", "lxd_member_pi2"),
+    ("rack.1", "lxd_member_rack_1"),
+])
+def test_member_group(location: str, group: str) -> None:
+    assert member_group(location) == group
+
+
+def test_cluster_lists_every_member_with_its_group_and_an_offline_one_without_address() -> None:
+    """GET instances?recursion=2 on a cluster whose member m2 is offline: LXD lists m2's instances in status Error,
+    without state."""
+    on_m1 = running()
+    on_m1.update(name="w1", location="m1")
+    on_m2 = running()
+    on_m2.update(name="w2", location="m2", status="Error", status_code=400, state=None)
+    hosts = {host.name: host for host in inventory_hosts([on_m2, on_m1], InventoryOptions())}
+    assert hosts["w1"].groups == ["lxd_running", "lxd_member_m1"]
+    assert hosts["w1"].variables["lxd_location"] == "m1"
+    assert hosts["w1"].variables["ansible_host"].startswith("2001:db8:")
+    assert hosts["w2"].groups == ["lxd_error", "lxd_member_m2"]
+    assert hosts["w2"].variables["lxd_location"] == "m2"
+    assert hosts["w2"].variables["lxd_address"] is None and "ansible_host" not in hosts["w2"].variables
+
+
+def test_outside_a_cluster_no_member_group() -> None:
+    hosts = inventory_hosts([running()], InventoryOptions())
+    assert hosts[0].groups == ["lxd_running"]
