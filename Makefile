@@ -6,11 +6,13 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 LAB := ansible-playbook -i inventory/lab
 
-.PHONY: help bootstrap lab lab-down demo test units sanity lint ee integration molecule bench-farm
+.PHONY: help bootstrap lab lab-down demo site status test units sanity lint ee docs docs-check integration molecule \
+	status-check runner-check release-check bench-farm bench-cluster
 
 help:
 	@echo "make demo      build the embedded lab and run the farm on it"
 	@echo "make test      unit, sanity, lint, execution environment, the demo, integration (real LXD) and molecule tests"
+	@echo "make status    the farm table and a picture of the network (SVG), on demand"
 	@echo "make lab-down  remove everything the lab made"
 
 bootstrap:
@@ -25,6 +27,12 @@ lab-down: bootstrap
 demo: lab
 	$(LAB) playbooks/demo.yml
 
+site: lab
+	$(LAB) playbooks/site.yml
+
+status: bootstrap
+	$(LAB) playbooks/status.yml
+
 units: bootstrap
 	pytest -q tests/unit
 
@@ -37,20 +45,43 @@ lint: bootstrap
 ee: bootstrap
 	bash scripts/ee_check.sh
 
+docs: bootstrap
+	python scripts/build_docs.py
+
+docs-check: bootstrap
+	python scripts/build_docs.py --check
+
 integration: lab
 	bash scripts/integration.sh
 
 molecule: lab
 	bash scripts/molecule.sh
 
+# After the demo: the lab with site.yml applied.
+status-check: lab
+	bash tests/status_check.sh
+
+runner-check: lab
+	bash scripts/runner_check.sh site.yml
+
+release-check: lab
+	bash scripts/release_check.sh
+
 test: bootstrap
 	$(MAKE) units
 	$(MAKE) sanity
 	$(MAKE) lint
 	$(MAKE) ee
+	$(MAKE) docs-check
 	$(MAKE) demo
+	$(MAKE) status-check
+	$(MAKE) runner-check
+	$(MAKE) release-check
 	$(MAKE) integration
 	$(MAKE) molecule
 
 bench-farm: lab
 	bench/farm
+
+bench-cluster: lab
+	bench/cluster

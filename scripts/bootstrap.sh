@@ -23,10 +23,11 @@ say() { printf 'bootstrap: %s\n' "$*"; }
 # generate` into a scratch root), libnm0 and gir1.2-nm-1.0 with python3-gi (NetworkManager's keyfile reader)
 # to validate bridge_iface's files offline. ifupdown and network-manager themselves would take over this
 # host's network: scripts/fetch_net_tools.sh unpacks them beside, never installs them; nginx-light for the
-# farm_gateway tests (its own configuration; the package's service is not started).
+# farm_gateway tests (its own configuration; the package's service is not started); graphviz (dot) for the
+# network picture of status.yml; knot-dnssecutils for kzonecheck, Knot's zone checker.
 packages=(shellcheck debootstrap busybox-static radvd nftables iproute2 curl rsync git xz-utils ca-certificates procps
           bird2 bind9-utils knot knot-dnsutils bind9 bind9-dnsutils netplan.io libnm0 gir1.2-nm-1.0 python3-gi
-          nginx-light)
+          nginx-light graphviz knot-dnssecutils)
 # An LXD that is already there (the snap on Ubuntu, a hand-installed one) is used as it is: never install
 # a second one beside it.
 if command -v lxd >/dev/null 2>&1 || [ -S /var/snap/lxd/common/lxd/unix.socket ]; then

@@ -21,23 +21,29 @@ copy="$(bash "$root/scripts/collection_copy.sh" "$work/src")"
 tarball="$(ls "$work"/build/palmfarm-ipv6-*.tar.gz)"
 echo "ee_check: built $(basename "$tarball")"
 
-cat >"$work/execution-environment.yml" <<DEF
----
-version: 3
-images:
-  base_image:
-    name: quay.io/ansible/awx-ee:latest
-dependencies:
-  galaxy:
-    collections:
-      - name: collections/$(basename "$tarball")
-        type: file
-  python: []
-  system: []
-additional_build_files:
-  - src: $tarball
-    dest: collections
-DEF
+# The EE definition a user writes: this collection's tarball, and the collections it uses at run time from
+# requirements.yml (community.general for the lxd connection, ansible.posix), which an image built from the
+# tarball alone would lack.
+"$venv_bin/python" - "$root/requirements.yml" "$(basename "$tarball")" >"$work/execution-environment.yml" <<'PY'
+import json
+import sys
+
+import yaml
+
+with open(sys.argv[1], encoding="utf-8") as handle:
+    needed = yaml.safe_load(handle)["collections"]
+definition = {
+    "version": 3,
+    "images": {"base_image": {"name": "quay.io/ansible/awx-ee:latest"}},
+    "dependencies": {
+        "galaxy": {"collections": [{"name": f"collections/{sys.argv[2]}", "type": "file"}] + needed},
+        "python": [],
+        "system": [],
+    },
+    "additional_build_files": [{"src": f"build/{sys.argv[2]}", "dest": "collections"}],
+}
+print(json.dumps(definition, indent=2))
+PY
 "$venv_bin/ansible-builder" create -f "$work/execution-environment.yml" --context "$work/context" \
     --output-filename Containerfile >/dev/null
 for want in "$work/context/Containerfile" "$work/context/_build/collections/$(basename "$tarball")"; do
@@ -45,6 +51,10 @@ for want in "$work/context/Containerfile" "$work/context/_build/collections/$(ba
 done
 grep -q "ansible-galaxy collection install" "$work/context/Containerfile" \
     || { echo "ee_check: the Containerfile does not install collections" >&2; exit 1; }
+for want in community.general ansible.posix; do
+    grep -q -- "$want" "$work/context/_build/requirements.yml" \
+        || { echo "ee_check: the build context's requirements.yml misses $want" >&2; exit 1; }
+done
 echo "ee_check: ansible-builder create made $work/context"
 
 # What the image build would gather from the collection itself.
