@@ -24,7 +24,7 @@ from ._zone import (
     ZoneError,
     plan,
     ptr_name,
-    ptr_records,
+    published_ptr_records,
     reverse_zone_name,
     wanted_names,
     zone_name,
@@ -95,6 +95,7 @@ class NsRequest:
     max_delete_percent: float = 50
     force: bool = False
     state: str = "present"
+    scopes: list[str] | None = None
 
 
 @dataclass
@@ -509,7 +510,7 @@ def nsupdate_publish(req: NsRequest, check_mode: bool, client: Client | None = N
     _check(req)
     zone = zone_name(req.zone)
     reverse = reverse_zone_name(req.reverse_zone) if req.ptr and req.reverse_zone else None
-    wanted, warnings = wanted_names(req.records, zone, req.name_prefix, req.state)
+    wanted, warnings = wanted_names(req.records, zone, req.name_prefix, req.state, req.scopes)
     client = client or Client(req.server)
     for attempt in range(RETRIES):
         try:
@@ -520,7 +521,7 @@ def nsupdate_publish(req: NsRequest, check_mode: bool, client: Client | None = N
                     f"the managed names of zone {zone} ({OWNERSHIP_NAME} TXT) kept changing during {RETRIES} "
                     "attempts: other runs update the zone at the same time; run the task again") from None
             continue
-        outcome.warnings = warnings
+        outcome.warnings = warnings + outcome.warnings
         return outcome
     raise AssertionError("unreachable")
 
@@ -534,12 +535,15 @@ def _publish_once(req: NsRequest, client: Client, zone: str, reverse: str | None
     current = client.rrsets(zone, owned | set(wanted), "AAAA", transferred)
     fwd = plan_forward(owned, current, wanted, req.ttl, req.prune, req.max_delete_percent, req.force, req.state)
     before, after = forward_views(current, owned_rrset, fwd, req.ttl)
+    warnings: list[str] = []
     updates = [ZoneUpdate(zone, render(before, zone), render(after, zone),
                           forward_update(zone, fwd, req.ttl, client.key), serial_before, serial_before)]
     if reverse:
         reverse_serial = client.serial(reverse)
         old = {n: rr[1] for n, rr in current.items()}
-        wanted_ptr = ptr_records({n: v for n, v in fwd.result.items() if v}, zone, reverse)
+        wanted_ptr, warning = published_ptr_records({n: v for n, v in fwd.result.items() if v}, zone, reverse)
+        if warning:
+            warnings.append(warning)
         owners = ptr_owners(old, zone, reverse) | set(wanted_ptr)
         rev_transferred = client.transfer(reverse) if owners else None
         current_ptr = client.rrsets(reverse, owners, "PTR", rev_transferred)
@@ -566,4 +570,4 @@ def _publish_once(req: NsRequest, client: Client, zone: str, reverse: str | None
             sent.append(update.zone)
             update.serial_after = client.serial(update.zone)
     return NsOutcome(changed=any(u.changed for u in updates), updates=updates, added=fwd.add, removed=fwd.remove,
-                     updated=fwd.change, records=dict(fwd.result))
+                     updated=fwd.change, records=dict(fwd.result), warnings=warnings)

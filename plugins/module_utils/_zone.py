@@ -19,6 +19,8 @@ from typing import Any, Iterable
 from ._addresses import AddressError, eui64, normalize_mac
 
 SERIAL_FORMATS = ("date", "increment", "unixtime")
+# The address scopes of an lxd_farm instance that can be published (its ipv6.global, ipv6.ula).
+SCOPES = ("global", "ula")
 SERIAL_MODULO = 2 ** 32
 HEADER = "; Managed by palmfarm.ipv6.dns_aaaa: this file is rewritten on every change, do not edit it."
 _LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -329,19 +331,22 @@ class RecordSet:
     warnings: list[str] = field(default_factory=list)
 
 
-def record_set(records: Iterable[Any], zone: str, name_prefix: str = "") -> RecordSet:
+def record_set(records: Iterable[Any], zone: str, name_prefix: str = "",
+               scopes: Iterable[str] | None = None) -> RecordSet:
     """Check and normalise the module's ``records``: {name, addresses} or {name, mac, prefix} (EUI-64), or
     an instance returned by lxd_farm ({name, address, mac, ipv6}). With both addresses and mac and prefix,
     the addresses win and a differing EUI-64 prediction is a warning. ``name_prefix`` goes before every
-    name (V(lxc) makes C(w5) C(lxcw5))."""
+    name (V(lxc) makes C(w5) C(lxcw5)). ``scopes`` chooses the addresses of an instance (see
+    given_addresses)."""
     result = RecordSet()
     wanted: dict[str, set[bytes]] = {}
     zone_name(zone)  # a bad zone fails here, with its own message, before any record
+    chosen = check_scopes(scopes)
     for item in records:
         if not isinstance(item, dict) or not item.get("name"):
             raise ZoneError(f"record {item!r} has no name; give {{name, addresses}} or {{name, mac, prefix}}")
         owner = owner_name(f"{name_prefix}{item['name']}", zone)
-        addresses = {_packed(a) for a in _given_addresses(item)}
+        addresses = {_packed(a) for a in given_addresses(item, chosen)}
         mac, prefix = item.get("mac"), item.get("prefix")
         if prefix and not mac:
             raise ZoneError(f"record {item['name']!r}: a prefix needs a mac to compute the EUI-64 address")
@@ -359,56 +364,168 @@ def record_set(records: Iterable[Any], zone: str, name_prefix: str = "") -> Reco
                     "the addresses given win"
                 )
         if not addresses:
-            raise ZoneError(f"record {item['name']!r} has no address; give addresses, or mac and prefix")
+            raise ZoneError(_no_address(item, chosen))
         wanted.setdefault(owner, set()).update(addresses)
     result.names = {owner: [_text(a) for a in sorted(addrs)] for owner, addrs in wanted.items()}
     return result
 
 
-def wanted_names(records: Iterable[Any], zone: str, name_prefix: str, state: str
-                 ) -> tuple[dict[str, list[str]], list[str]]:
+def _no_address(item: dict[str, Any], scopes: tuple[str, ...] | None) -> str:
+    ipv6 = item.get("ipv6")
+    if not isinstance(ipv6, dict) or item.get("addresses") is not None:
+        return f"record {item['name']!r} has no address; give addresses, or mac and prefix"
+    chosen = ", ".join(scopes) if scopes else "its address, else ipv6.global"
+    deprecated = ipv6.get("deprecated") or []
+    hint = f"; its deprecated addresses ({', '.join(map(str, deprecated))}) are never published" if deprecated else ""
+    return (f"record {item['name']!r} has no address to publish (scopes: {chosen}){hint}; wait until the instance "
+            "has one (lxd_farm wait_for_ipv6=true), or publish another scope (scopes: [global, ula])")
+
+
+def wanted_names(records: Iterable[Any], zone: str, name_prefix: str, state: str,
+                 scopes: Iterable[str] | None = None) -> tuple[dict[str, list[str]], list[str]]:
     """{owner name: addresses} the records ask for, and warnings; with state=absent every named record maps to []."""
     if state == "absent":
         return {owner_name(f"{name_prefix}{item['name']}", zone): []
                 for item in records if isinstance(item, dict) and item.get("name")}, []
-    wanted = record_set(records, zone, name_prefix)
+    wanted = record_set(records, zone, name_prefix, scopes)
     return wanted.names, wanted.warnings
 
 
-def _given_addresses(item: dict[str, Any]) -> list[Any]:
-    """``addresses`` (a list or one address); else, for an instance returned by lxd_farm, its best
-    ``address`` or else its ``ipv6.global`` addresses."""
+def check_scopes(scopes: Iterable[str] | None) -> tuple[str, ...] | None:
+    """``scopes`` as a tuple without repeats (None: the default choice), each one of SCOPES."""
+    if scopes is None:
+        return None
+    chosen = tuple(dict.fromkeys(str(s) for s in scopes))
+    for scope in chosen:
+        if scope not in SCOPES:
+            raise ZoneError(f"scope {scope!r} is unknown; give scopes from {', '.join(SCOPES)}")
+    if not chosen:
+        raise ZoneError("scopes is empty; give global, ula or both, or leave it out to publish each instance's "
+                        "address")
+    return chosen
+
+
+def given_addresses(item: dict[str, Any], scopes: tuple[str, ...] | None = None) -> list[Any]:
+    """The addresses an item publishes: its ``addresses`` (a list or one address); else, for an instance
+    returned by lxd_farm, with ``scopes`` None its best ``address`` or else its ``ipv6.global`` addresses,
+    with ``scopes`` its addresses of those scopes (``ipv6.global``, ``ipv6.ula``) in that order. Addresses
+    lxd_farm lists in ``ipv6.deprecated`` (their preferred lifetime ended, after a prefix change) are never
+    published."""
     raw = item.get("addresses")
+    ipv6 = item.get("ipv6")
+    if not isinstance(ipv6, dict):
+        ipv6 = {}
+    deprecated = ipv6.get("deprecated") or []
+    if isinstance(deprecated, str):
+        deprecated = [deprecated]
+    if raw is None and scopes is not None and ipv6:
+        raw = [a for scope in scopes for a in (ipv6.get(scope) or [])]
     if raw is None and item.get("address"):
         raw = item["address"]
-    if raw is None and isinstance(item.get("ipv6"), dict):
-        raw = item["ipv6"].get("global")
+        if deprecated and _is_in(raw, deprecated):
+            raw = None
+    if raw is None and ipv6:
+        raw = ipv6.get("global")
     if isinstance(raw, str):
         raw = [raw]
-    return list(raw or [])
+    addresses = list(raw or [])
+    if deprecated and addresses:
+        addresses = [a for a in addresses if not _is_in(a, deprecated)]
+    return addresses
+
+
+def _is_in(address: Any, addresses: Iterable[Any]) -> bool:
+    """Whether ``address`` is one of ``addresses``, compared as addresses (their texts may differ)."""
+    try:
+        packed = _packed(address)
+    except ZoneError:
+        return False
+    for other in addresses:
+        try:
+            if _packed(other) == packed:
+                return True
+        except ZoneError:
+            continue
+    return False
 
 
 def ptr_records(names: dict[str, list[str]], zone: str, reverse_zone: str) -> dict[str, list[str]]:
-    """PTR owner (relative to ``reverse_zone``) -> [target FQDN] for the AAAA records ``names``."""
+    """PTR owner (relative to ``reverse_zone``) -> [target FQDN] for the AAAA records ``names``; an address
+    outside ``reverse_zone`` is an error (split_ptr_records leaves it out instead)."""
+    records, outside = split_ptr_records(names, zone, reverse_zone)
+    if outside:
+        raise ZoneError(f"address {outside[0][0]} is outside the reverse zone {reverse_zone_name(reverse_zone)}")
+    return records
+
+
+def split_ptr_records(names: dict[str, list[str]], zone: str, reverse_zone: str
+                      ) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """PTR owner (relative to ``reverse_zone``) -> [target FQDN] for the addresses of the AAAA records
+    ``names`` that lie in ``reverse_zone``, and the (address, owner) pairs of those that do not."""
     origin = zone_name(zone)
-    reverse_origin = reverse_zone_name(reverse_zone)
+    suffix = "." + reverse_zone_name(reverse_zone)
     result: dict[str, set[str]] = {}
+    outside: list[tuple[str, str]] = []
     for owner, addresses in names.items():
         target = origin if owner == "@" else f"{owner}.{origin}"
         for address in addresses:
-            result.setdefault(_ptr_owner(_packed(address), reverse_origin), set()).add(target)
-    return {owner: sorted(targets) for owner, targets in result.items()}
+            absolute = _ptr_owner(_packed(address), None)
+            if absolute.endswith(suffix):
+                result.setdefault(absolute[: -len(suffix)], set()).add(target)
+            else:
+                outside.append((address, owner))
+    return {owner: sorted(targets) for owner, targets in result.items()}, outside
+
+
+def published_ptr_records(names: dict[str, list[str]], zone: str, reverse_zone: str
+                          ) -> tuple[dict[str, list[str]], str | None]:
+    """The PTR records of ``names`` that lie in ``reverse_zone`` (as split_ptr_records), and one warning
+    listing the addresses left out because they lie outside it (ULA addresses beside a global reverse zone,
+    say). When every address lies outside, the reverse zone is the wrong one: that is an error."""
+    records, outside = split_ptr_records(names, zone, reverse_zone)
+    if not outside:
+        return records, None
+    origin = reverse_zone_name(reverse_zone)
+    if not records:
+        address, owner = outside[0]
+        raise ZoneError(
+            f"ptr=true: none of the {len(outside)} published addresses lies in the reverse zone {origin} (address "
+            f"{address} of {owner} is outside the reverse zone); give the reverse zone of the published prefix, "
+            "e.g. reverse_zone: 2001:db8:ebbd:2080::/64, or set ptr=false")
+    shown = 10
+    listed = ", ".join(f"{address} ({owner})" for address, owner in outside[:shown])
+    more = f" and {len(outside) - shown} more" if len(outside) > shown else ""
+    plural = "es" if len(outside) != 1 else ""
+    return records, (
+        f"ptr=true: {len(outside)} address{plural} outside the reverse zone {origin} got no PTR record: "
+        f"{listed}{more}. Their AAAA records are published; publish their PTR records with a task whose "
+        "reverse_zone covers them, or leave their scope out (scopes)")
 
 
 def _sort_key(owner: str) -> tuple[int, list[str]]:
-    return (0 if owner == "@" else 1, list(reversed(owner.split("."))))
+    return (0 if owner == "@" else 1, owner.split(".")[::-1])
+
+
+def _sorted(values: list[str]) -> list[str]:
+    """``values`` sorted; a list of one (nearly every name has one address) as it is."""
+    return list(values) if len(values) < 2 else sorted(values)
+
+
+def _sorted_owners(owners: Iterable[str]) -> list[str]:
+    """Owner names in hierarchical order (the apex first, then by their labels from the right). Nibble PTR
+    owners of one reverse zone all have single-character labels and the same length: their reversed text
+    sorts the same way, and far faster."""
+    names = list(owners)
+    if names and "@" not in names and all(len(n) == len(names[0]) and n.count(".") * 2 + 1 == len(n) for n in names):
+        return sorted(names, key=lambda n: n[::-1])
+    return sorted(names, key=_sort_key)
 
 
 def render_include(names: dict[str, list[str]], rtype: str, ttl: int, zone: str) -> str:
     """The include file for ``names`` (owner -> values): a header, then one aligned line per record,
     sorted by owner (hierarchically) and value."""
     lines = [HEADER, f"; Zone {zone_name(zone)} {rtype} records, {sum(len(v) for v in names.values())} in all."]
-    owners = sorted(names, key=_sort_key)
+    owners = _sorted_owners(names)
     width = max((len(o) for o in owners), default=1)
     for owner in owners:
         for value in names[owner]:
@@ -467,9 +584,10 @@ def plan(current: dict[str, list[str]], wanted: dict[str, list[str]], prune: boo
     else:
         remove = sorted(n for n in current if n not in wanted) if prune else []
         add = sorted(n for n in wanted if n not in current)
-        change = sorted(n for n in wanted if n in current and sorted(current[n]) != sorted(wanted[n]))
+        change = sorted(n for n in wanted if n in current and current[n] != wanted[n]
+                        and sorted(current[n]) != sorted(wanted[n]))
         result = {} if prune else {n: list(v) for n, v in current.items()}
-        result.update({n: sorted(v) for n, v in wanted.items()})
+        result.update({n: _sorted(v) for n, v in wanted.items()})
     if current and remove and not force:
         share = 100.0 * len(remove) / len(current)
         if share > max_delete_percent:

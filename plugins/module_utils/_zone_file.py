@@ -25,7 +25,7 @@ from ._zone import (
     next_serial,
     parse_include,
     plan,
-    ptr_records,
+    published_ptr_records,
     render_include,
     replace_serial,
     reverse_zone_name,
@@ -97,6 +97,7 @@ class Request:
     validate: bool = True
     state: str = "present"
     include_directories: list[str] | None = None
+    scopes: list[str] | None = None
 
 
 @dataclass
@@ -301,7 +302,7 @@ def publish(req: Request, check_mode: bool, backup: Callable[[str], str] | None 
         reverse = reverse_zone_name(req.reverse_zone)
         if not os.path.isabs(req.reverse_zone_file):
             raise ZoneError(f"reverse_zone_file {req.reverse_zone_file!r} is not an absolute path")
-    wanted, warnings = wanted_names(req.records, zone, req.name_prefix, req.state)
+    wanted, warnings = wanted_names(req.records, zone, req.name_prefix, req.state, req.scopes)
     zone_files = [req.zone_file] + ([req.reverse_zone_file] if reverse and req.reverse_zone_file else [])
     with locked(zone_files):
         include_before = _read(req.include_file, "include file", missing_ok=True)
@@ -313,10 +314,13 @@ def publish(req: Request, check_mode: bool, backup: Callable[[str], str] | None 
                               base_dirs=include_base_dirs(req.zone_file, req.include_directories))]
         if reverse and req.reverse_zone_file:
             reverse_include = req.reverse_include_file or req.include_file + ".ptr"
+            ptr, warning = published_ptr_records(step.result, zone, reverse)
+            if warning:
+                warnings.append(warning)
             changes.append(ZoneChange(
                 reverse, req.reverse_zone_file, reverse_include, _read(req.reverse_zone_file, "reverse zone file"),
                 _read(reverse_include, "include file", missing_ok=True),
-                render_include(ptr_records(step.result, zone, reverse), "PTR", req.ttl, reverse),
+                render_include(ptr, "PTR", req.ttl, reverse),
                 req.serial_format, base_dirs=include_base_dirs(req.reverse_zone_file, req.include_directories)))
         todo = [c for c in changes if c.changed]
         if req.validate:

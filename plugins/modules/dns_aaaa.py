@@ -62,15 +62,46 @@ options:
         either C(addresses) (a list, or one address), or C(mac) and C(prefix) (a /64), whose address is then
         the modified EUI-64 SLAAC address.
       - The C(instances) list returned by M(palmfarm.ipv6.lxd_farm) can be given as it is, items with C(name),
-        C(address), C(mac) and C(ipv6); their C(address), else their C(ipv6.global) addresses, are published.
-        With O(state=present) the instances it deleted (C(state=absent)) are left out; O(prune) removes them.
+        C(address), C(mac) and C(ipv6); their C(address), else their C(ipv6.global) addresses, are published,
+        or with O(scopes) their addresses of those scopes. Addresses listed in their C(ipv6.deprecated) are
+        never published. With O(state=present) the instances it deleted (C(state=absent)) are left out;
+        O(prune) removes them.
       - When an item has both addresses and C(mac) (with C(prefix), or without it as an instance of
         M(palmfarm.ipv6.lxd_farm), whose /64 is then the one of its address), the addresses win, and the task
         warns when the EUI-64 address is not among them (hosts with stable-privacy addresses, RFC 7217).
       - With O(state=absent) only the C(name) of each item is used.
+      - Mutually exclusive with O(records_file). For thousands of records, O(records_file) is much faster, as
+        Ansible carries every item of O(records) into the task and back.
     type: list
     elements: dict
     default: []
+  records_file:
+    description:
+      - Path, on the host that runs the task, of a file holding the list O(records) would hold, the same items
+        (lxd_farm's instances too), for example written by M(ansible.builtin.copy) with its C(content) set to
+        C({{ farm.instances | to_json }}).
+      - The file is read as JSON, and as YAML (with the Python library PyYAML, when installed) when it is not
+        JSON. JSON is much faster to read.
+      - The task fails, and writes nothing, when the file is missing or unreadable, does not hold a list, or
+        has an item that is not a mapping with a C(name); the message names the file and the item.
+      - O(name_prefix), O(scopes) and O(state) apply to its items as to those of O(records).
+      - Mutually exclusive with O(records).
+    type: path
+  scopes:
+    description:
+      - Which addresses of an instance returned by M(palmfarm.ipv6.lxd_farm) (an item with C(ipv6) and no
+        C(addresses)) are published, all its C(ipv6.global) addresses (V(global)), all its C(ipv6.ula)
+        addresses (V(ula)), or both.
+      - Without O(scopes), its C(address) (the best one, the stable EUI-64 global address when it has one)
+        is published, else its C(ipv6.global) addresses.
+      - Whatever the choice, the addresses in its C(ipv6.deprecated) (whose preferred lifetime has ended,
+        after a prefix change) are never published. After a renumbering, one run with O(scopes=[global, ula])
+        and O(prune=true) publishes the new global addresses and the ULA ones, drops the old ones, and moves
+        each zone's serial once.
+      - Items with C(addresses), or with C(mac) and C(prefix), are published as they are.
+    type: list
+    elements: str
+    choices: [global, ula]
   name_prefix:
     description:
       - Put before every name of O(records); V(lxc) publishes the instance C(w5) as C(lxcw5).
@@ -90,7 +121,11 @@ options:
     description:
       - The reverse zone, as an C(ip6.arpa) name or as the prefix it covers (for example
         C(2001:db8:ebbd:2080::/64)); the prefix length must be a multiple of 4.
-      - Required with O(ptr=true). Every published address must lie in it.
+      - Required with O(ptr=true).
+      - A published address outside it gets no PTR record (its AAAA record is published), and the task warns
+        once, listing them, for example the ULA addresses of O(scopes=[global, ula]) beside a reverse zone
+        of the global prefix. Publish those with a second task whose O(reverse_zone) covers them. When no
+        published address lies in it, the reverse zone is the wrong one and the task fails.
     type: str
   reverse_zone_file:
     description:
@@ -230,6 +265,34 @@ EXAMPLES = r"""
     serial_format: increment
     backup: true
 
+- name: Thousands of names - write the records to a file on the DNS server, in one piece
+  ansible.builtin.copy:
+    content: "{{ farm.instances | to_json }}"
+    dest: /var/lib/palmfarm-dns/farm.records.json
+    mode: "0600"
+
+- name: Publish them from that file (much faster than passing them as records)
+  palmfarm.ipv6.dns_aaaa:
+    zone: lab.example.net
+    zone_file: /etc/bind/db.lab.example.net
+    include_file: /etc/bind/db.lab.example.net.farm
+    records_file: /var/lib/palmfarm-dns/farm.records.json
+    name_prefix: lxc
+    ptr: true
+    reverse_zone: 2001:db8:ebbd:2080::/64
+    reverse_zone_file: /etc/bind/db.2001.db8.ebbd.2080
+    prune: true
+
+- name: After a renumbering, publish the new global and the ULA addresses, never the deprecated ones
+  palmfarm.ipv6.dns_aaaa:
+    zone: lab.example.net
+    zone_file: /etc/bind/db.lab.example.net
+    include_file: /etc/bind/db.lab.example.net.farm
+    records: "{{ farm.instances }}"
+    name_prefix: lxc
+    scopes: [global, ula]
+    prune: true
+
 - name: Withdraw a name
   palmfarm.ipv6.dns_aaaa:
     zone: lab.example.net
@@ -295,7 +358,7 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm_records import farm_records
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm_records import farm_records, load_records_file
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone import ZoneError
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone_file import Request, publish
 
@@ -320,7 +383,8 @@ def run_file(module: AnsibleModule, records: list) -> dict:
     p = module.params
     request = Request(records=records, **{k: p[k] for k in (
         "zone", "zone_file", "include_file", "ttl", "name_prefix", "ptr", "reverse_zone", "reverse_zone_file",
-        "reverse_include_file", "prune", "max_delete_percent", "force", "serial_format", "validate", "state")})
+        "reverse_include_file", "prune", "max_delete_percent", "force", "serial_format", "validate", "state",
+        "scopes")})
     outcome = publish(request, module.check_mode, module.backup_local if p["backup"] else None)
     serial = {c.zone_file: {"before": c.serial_before, "after": c.serial_after} for c in outcome.changes}
     result = outcome_result(module, outcome, serial)
@@ -350,7 +414,8 @@ def run_nsupdate(module: AnsibleModule, records: list) -> dict:
     server = Server(p["server"], p["port"], p["tsig_key_name"], p["tsig_key_secret"], p["tsig_algorithm"],
                     p["timeout"])
     request = NsRequest(server=server, records=records, **{k: p[k] for k in (
-        "zone", "ttl", "name_prefix", "ptr", "reverse_zone", "prune", "max_delete_percent", "force", "state")})
+        "zone", "ttl", "name_prefix", "ptr", "reverse_zone", "prune", "max_delete_percent", "force", "state",
+        "scopes")})
     outcome = nsupdate_publish(request, module.check_mode)
     result = outcome_result(module, outcome,
                             {u.zone: {"before": u.serial_before, "after": u.serial_after} for u in outcome.updates})
@@ -366,6 +431,8 @@ def main() -> None:
             "zone_file": {"type": "path"},
             "include_file": {"type": "path"},
             "records": {"type": "list", "elements": "dict", "default": []},
+            "records_file": {"type": "path"},
+            "scopes": {"type": "list", "elements": "str", "choices": ["global", "ula"]},
             "name_prefix": {"type": "str", "default": ""},
             "ttl": {"type": "int", "default": 3600},
             "ptr": {"type": "bool", "default": False},
@@ -393,11 +460,13 @@ def main() -> None:
             ("ptr", True, ("reverse_zone",)),
         ],
         required_together=[("tsig_key_name", "tsig_key_secret")],
+        mutually_exclusive=[("records", "records_file")],
         supports_check_mode=True,
     )
     p = module.params
     try:
-        records, warnings = farm_records(p["records"], p["state"])
+        given = load_records_file(p["records_file"]) if p["records_file"] else p["records"]
+        records, warnings = farm_records(given, p["state"], p["scopes"])
         for warning in warnings:
             module.warn(warning)
         if p["method"] == "nsupdate":

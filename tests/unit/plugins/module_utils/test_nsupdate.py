@@ -465,3 +465,17 @@ def test_a_refused_reverse_update_says_the_forward_one_was_applied() -> None:
                                             rf"zone {ZONE} was applied; run the task again once this is fixed\)"):
         nsupdate_publish(request(RECORDS), False, client)
     assert client.sent == [ZONE]
+
+
+def test_scopes_publish_ula_addresses_whose_ptr_is_left_out_with_a_warning() -> None:
+    client = FakeClient(zones())
+    ula = "fd6a:c19d:b07:2080:216:3eff:fe97:4ec9"
+    instance = {"name": "w5", "state": "Running", "mac": "00:16:3e:97:4e:c9", "address": A1,
+                "ipv6": {"global": [A1, B1], "ula": [ula], "deprecated": [B1]}}
+    outcome = nsupdate_publish(request([instance], scopes=["global", "ula"]), False, client)
+    assert client.zones[ZONE]["w5"]["AAAA"] == (3600, sorted([A1, ula]))
+    assert client.zones[REVERSE][PTR_A1]["PTR"] == (3600, ["w5.lab.example.net."])
+    assert len(outcome.warnings) == 1 and f"1 address outside the reverse zone {REVERSE}" in outcome.warnings[0]
+    assert f"{ula} (w5)" in outcome.warnings[0]
+    again = nsupdate_publish(request([instance], scopes=["global", "ula"]), False, client)
+    assert not again.changed and len(again.warnings) == 1

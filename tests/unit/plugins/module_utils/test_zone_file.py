@@ -18,6 +18,8 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone import (
     ZoneError,
     _entries,
     _packed,
+    _sort_key,
+    _sorted_owners,
     _text,
     ensure_include,
     find_include,
@@ -214,3 +216,17 @@ def test_zone_name_cache_keeps_errors() -> None:
         _zone.zone_name(".")
     with pytest.raises(ZoneError, match="not a zone name"):
         _zone.zone_name(".")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from("0123456789abcdef"), min_size=4, max_size=4), max_size=30),
+       st.lists(st.text("abc0-.", min_size=1, max_size=6).filter(lambda t: "." not in (t[0], t[-1]) and ".." not in t),
+                max_size=10))
+def test_sorted_owners_is_the_hierarchical_order(nibbles: list[list[str]], names: list[str]) -> None:
+    """The fast order of nibble owners (their reversed text) is the hierarchical order, and any other set of
+    names is sorted the slow way."""
+    ptr_owners = list(dict.fromkeys(".".join(n) for n in nibbles))
+    assert _sorted_owners(ptr_owners) == sorted(ptr_owners, key=_sort_key)
+    mixed = list(dict.fromkeys(ptr_owners + names + ["@"]))
+    assert _sorted_owners(mixed) == sorted(mixed, key=_sort_key)
+    assert _sorted_owners(list(dict.fromkeys(names))) == sorted(dict.fromkeys(names), key=_sort_key)
