@@ -585,7 +585,7 @@ def check_profiles(client: LxdClient, profiles: list[str]) -> None:
                         f"palmfarm.ipv6.lxd_profile, or fix the profiles option)")
 
 
-class _Worker:
+class FarmWorker:
     """Carries out steps and refreshes instances on a bounded pool of threads, each with its own client
     (requests sessions are not shared between threads). The pool is made on first use."""
 
@@ -598,7 +598,7 @@ class _Worker:
         self.local = threading.local()
         self.pool: ThreadPoolExecutor | None = None
 
-    def __enter__(self) -> _Worker:
+    def __enter__(self) -> FarmWorker:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -723,7 +723,7 @@ def run_farm(spec: FarmSpec, client: LxdClient, factory: Callable[[], LxdClient]
     if any(s.create or (s.update and "profiles" in s.changes) for s in changing):
         check_profiles(client, spec.profiles)
 
-    with _Worker(factory, spec, source, instances) as worker:
+    with FarmWorker(factory, spec, source, instances) as worker:
         if check_mode:
             done = {s.name: s.actions for s in changing}
             outcome: dict[str, dict[str, Any]] = {}

@@ -16,14 +16,13 @@ state ``unreachable`` and their member, never dropped and never recreated elsewh
 from __future__ import annotations
 
 import dataclasses
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from ._farm import (
     STOP_TIMEOUT,
     FarmError,
     FarmSpec,
+    FarmWorker,
     check_profiles,
     create_body,
     instance_facts,
@@ -89,23 +88,8 @@ def _stop(client: LxdClient, name: str, instance: dict[str, Any]) -> None:
             client.request("PUT", f"instances/{name}/state", {"action": "stop", "force": True})
 
 
-class _ClusterWorker:
-    """The cluster-only writes, on a bounded pool of threads with a client each."""
-
-    def __init__(self, factory: Callable[[], LxdClient], spec: FarmSpec, source: dict[str, str],
-                 instances: dict[str, dict[str, Any]]) -> None:
-        self.factory = factory
-        self.spec = spec
-        self.source = source
-        self.instances = instances
-        self.local = threading.local()
-
-    def client(self) -> LxdClient:
-        """This thread's client (a requests session is not shared between threads)."""
-        client = getattr(self.local, "client", None)
-        if client is None:
-            client = self.local.client = self.factory()
-        return client
+class _ClusterWorker(FarmWorker):
+    """The cluster-only writes, on the farm's bounded pool of threads with a client each."""
 
     def create(self, client: LxdClient, name: str, member: str | None) -> None:
         body = create_body(name, self.spec, self.source, wanted_secret(name, self.spec, None))
@@ -129,10 +113,7 @@ class _ClusterWorker:
         return name, None
 
     def run(self, jobs: list[tuple[str, str, str | None]]) -> dict[str, str | None]:
-        if not jobs:
-            return {}
-        with ThreadPoolExecutor(max_workers=max(1, min(self.spec.workers, len(jobs)))) as pool:
-            return dict(pool.map(self.one, jobs))
+        return dict(self.map(self.one, jobs)) if jobs else {}
 
 
 def cluster_jobs(placement: Placement) -> list[tuple[str, str, str | None]]:
@@ -194,17 +175,17 @@ def run_cluster_farm(spec: FarmSpec, placement_spec: PlacementSpec, client: LxdC
     errors: dict[str, str | None] = {}
     done: dict[str, str] = {}
     if not check_mode and jobs:
-        worker = _ClusterWorker(factory, spec, source, instances)
-        if placement.follow_first:
-            first = [j for j in jobs if j[0] == "create"][0]
-            errors.update(worker.run([first]))
-            if errors.get(first[1]) is None:
-                anchor = (client.get(f"instances/{first[1]}") or {}).get("location")
-                jobs = [(a, n, anchor if a == "create" else m) for a, n, m in jobs if n != first[1]]
-                done[first[1]] = "create"
-            else:
-                jobs = [j for j in jobs if j[0] != "create"]
-        errors.update(worker.run(jobs))
+        with _ClusterWorker(factory, spec, source, instances) as worker:
+            if placement.follow_first:
+                first = [j for j in jobs if j[0] == "create"][0]
+                errors.update(worker.run([first]))
+                if errors.get(first[1]) is None:
+                    anchor = (client.get(f"instances/{first[1]}") or {}).get("location")
+                    jobs = [(a, n, anchor if a == "create" else m) for a, n, m in jobs if n != first[1]]
+                    done[first[1]] = "create"
+                else:
+                    jobs = [j for j in jobs if j[0] != "create"]
+            errors.update(worker.run(jobs))
         for action, name, _member in jobs:
             if errors.get(name) is None:
                 done[name] = action
