@@ -135,8 +135,8 @@ def test_unknown_member_is_offline():
 
 @pytest.mark.parametrize(("names", "members", "locations", "spec", "message"), [
     (W[:1], [], {}, PlacementSpec(SPREAD), "this LXD is not a cluster"),
-    (W[:1], TWO, {}, PlacementSpec(MEMBERS, members=("m1", "pi9")), "pi9 is not a member of the cluster; its "
-                                                                   "members are m1, m2"),
+    (W[:1], TWO, {}, PlacementSpec(MEMBERS, members=("m1", "pi9")),
+     "pi9 is not a member of the cluster; its members are m1, m2"),
     (W[:1], TWO, {}, PlacementSpec(SINGLE, target="pi9"), "pi9 is not a member"),
     (W[:1], M2_DOWN, {}, PlacementSpec(SINGLE, target="m2"), "member m2 is offline"),
     (W[:1], M2_DOWN, {}, PlacementSpec(MEMBERS, members=("m2",)), "no member to place on is online"),
@@ -181,7 +181,7 @@ def test_spread_properties(case):
     # Offline ones stay where they are, and nothing goes to an offline member.
     assert all(locations[n] == m and m not in online for n, m in result.offline.items())
     assert all(m in online for m in result.new.values())
-    assert all(to in online for _, to in result.misplaced.values())
+    assert all(pair[1] in online for pair in result.misplaced.values())
     # Deterministic.
     assert place(names, members, locations, spec) == result
     if rebalance != "none":
@@ -190,8 +190,8 @@ def test_spread_properties(case):
         sizes = [len(layout.get(m, [])) for m in online]
         assert max(sizes) - min(sizes) <= 1
         after = dict(locations)
-        for name, (_, to) in result.misplaced.items():
-            after[name] = to
+        for name, pair in result.misplaced.items():
+            after[name] = pair[1]
         after.update({n: m for n, m in result.new.items() if m is not None})
         again = place(names, members, after, spec)
         assert again.new == {} and again.misplaced == {}
