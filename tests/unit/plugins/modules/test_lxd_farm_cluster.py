@@ -4,29 +4,15 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.palmfarm.ipv6.plugins.modules import lxd_farm
 from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd_cluster import FakeCluster
 
+# The module's main() run with a fake LXD, shared with the farm's own module tests.
+from ansible_collections.palmfarm.ipv6.tests.unit.plugins.module_utils.test_farm import run_module
+
 FARM = {"name_prefix": "w", "count": 4, "image": "tiny", "profiles": ["default", "pfc-ext"]}
-
-
-def run_module(args: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-               fake: FakeCluster | None = None) -> dict[str, Any]:
-    def connect(params: dict[str, Any]) -> FakeCluster:
-        if fake is None:
-            raise AssertionError("the module contacted LXD although the input is invalid")
-        return fake
-
-    monkeypatch.setattr(lxd_farm, "client_from_params", connect)
-    with patch_module_args(args), pytest.raises(SystemExit):
-        lxd_farm.main()
-    return json.loads(capsys.readouterr().out)
 
 
 @pytest.mark.parametrize(("args", "message"), [
