@@ -30,10 +30,14 @@ packages=(shellcheck debootstrap busybox-static radvd nftables iproute2 curl rsy
           nginx-light graphviz knot-dnssecutils)
 # An LXD that is already there (the snap on Ubuntu, a hand-installed one) is used as it is: never install
 # a second one beside it.
-if command -v lxd >/dev/null 2>&1 || [ -S /var/snap/lxd/common/lxd/unix.socket ]; then
-    say "LXD is already installed ($(command -v lxd || echo snap)): using it"
+if [ -S /var/snap/lxd/common/lxd/unix.socket ]; then
+    say "LXD is already installed (snap): using it"
+elif command -v lxd >/dev/null 2>&1 && ! dpkg-query -W lxd >/dev/null 2>&1; then
+    say "LXD is already installed ($(command -v lxd)): using it"
 else
-    packages+=(lxd lxd-client)
+    # dnsmasq-base is only a Recommends of Debian's lxd (installed here without Recommends), but LXD needs
+    # it for any managed network: without it `lxc network create` fails to check dnsmasq's version.
+    packages+=(lxd lxd-client dnsmasq-base)
 fi
 
 missing=()

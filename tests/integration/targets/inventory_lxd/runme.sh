@@ -35,6 +35,18 @@ trap finish EXIT
 lxc info >/dev/null || { echo "inventory_lxd: LXD does not answer; start the lab first" >&2; exit 1; }
 remove_test_objects  # leftovers of an interrupted run
 
+# The tiny image this target launches: made here, by the shared setup role (needs/target/setup_tiny_image).
+cat > "$work/setup.yml" <<'YAML'
+- name: The tiny image
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - setup_tiny_image
+YAML
+ANSIBLE_ROLES_PATH="$here/.." ansible-playbook -i localhost, -c local \
+    -e "ansible_python_interpreter=$python" "$work/setup.yml" >"$work/setup.out" 2>&1 \
+    || { cat "$work/setup.out" >&2; echo "inventory_lxd: the tiny image could not be made" >&2; exit 1; }
+
 # The lab creates the extbridge profile; wait for it rather than racing it.
 for _ in $(seq 300); do
     lxc profile show extbridge >/dev/null 2>&1 && break
