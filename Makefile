@@ -6,7 +6,8 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 LAB := ansible-playbook -i inventory/lab
 
-.PHONY: help bootstrap lab lab-down demo site status test units sanity lint ee docs docs-check integration molecule \
+.PHONY: help bootstrap lab lab-down demo site status test units sanity newest lint ee docs docs-check integration molecule \
+	isolation \
 	status-check runner-check release-check bench-farm bench-cluster
 
 help:
@@ -39,6 +40,10 @@ units: bootstrap
 sanity: bootstrap
 	bash scripts/sanity.sh
 
+# Units and sanity again on the newest supported ansible-core (.venv-newest); everything else runs on the oldest.
+newest: bootstrap
+	bash scripts/newest.sh
+
 lint: bootstrap
 	bash scripts/lint.sh
 
@@ -57,6 +62,10 @@ integration: lab
 molecule: lab
 	bash scripts/molecule.sh
 
+# Every integration target and molecule scenario alone, in a shuffled order, on a machine with only the lab.
+isolation: lab
+	bash scripts/isolation.sh
+
 # After the demo: the lab with site.yml applied.
 status-check: lab
 	bash tests/status_check.sh
@@ -70,6 +79,7 @@ release-check: lab
 test: bootstrap
 	$(MAKE) units
 	$(MAKE) sanity
+	$(MAKE) newest
 	$(MAKE) lint
 	$(MAKE) ee
 	$(MAKE) docs-check

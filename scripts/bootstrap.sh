@@ -107,6 +107,23 @@ ensure_venv() {
 ensure_venv "$ROOT/.venv" requirements-test.txt
 ensure_venv "$ROOT/.venv-lint" requirements-lint.txt
 
+# The newest supported ansible-core needs Python 3.12 or later: Debian 13's python3, or pyenv's 3.13/3.12
+# (called by path: pyenv's shim for a version that is not the selected one only says "command not found").
+NEWEST_PYTHON=
+for candidate in python3.13 python3.12 python3 \
+    "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.13*/bin/python3 "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.12*/bin/python3; do
+    if command -v "$candidate" >/dev/null 2>&1 \
+        && "$candidate" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then
+        NEWEST_PYTHON=$candidate
+        break
+    fi
+done
+if [ -n "$NEWEST_PYTHON" ]; then
+    PYTHON=$NEWEST_PYTHON ensure_venv "$ROOT/.venv-newest" requirements-newest.txt
+else
+    say "no Python 3.12 or later here: .venv-newest (ansible-core 2.21) is not made, and 'make newest' says so"
+fi
+
 # --- the collection, importable as palmfarm.ipv6 ---------------------------------------------------
 link=.cache/collections/ansible_collections/palmfarm/ipv6
 if [ "$(readlink "$link" 2>/dev/null || true)" = "$ROOT" ]; then

@@ -13,9 +13,9 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv_bin="$root/.venv/bin"
-python_version="${INTEGRATION_PYTHON:-3.11}"
+python_version="${INTEGRATION_PYTHON:-$("$venv_bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')}"
 work="${PALMFARM_TEST_DIR:-${TMPDIR:-/tmp}/palmfarm-ipv6-test}/integration"
-# ansible-test finds `python3.11` on PATH: it must be the virtualenv's, which has pylxd.
+# ansible-test finds `python3.X` on PATH: it must be the virtualenv's, which has pylxd.
 export PATH="$venv_bin:$PATH"
 # ansible-test writes its own configuration; the repository's ansible.cfg is for the lab playbooks.
 unset ANSIBLE_CONFIG

@@ -11,9 +11,11 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-venv_bin="$root/.venv/bin"
-python_version="${SANITY_PYTHON:-3.11}"
-work="${PALMFARM_TEST_DIR:-${TMPDIR:-/tmp}/palmfarm-ipv6-test}/sanity"
+# PALMFARM_VENV: the virtualenv whose ansible-core runs the tests (.venv, the oldest supported core, unless told).
+venv="${PALMFARM_VENV:-$root/.venv}"
+venv_bin="$venv/bin"
+python_version="${SANITY_PYTHON:-$("$venv_bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')}"
+work="${PALMFARM_TEST_DIR:-${TMPDIR:-/tmp}/palmfarm-ipv6-test}/sanity-$(basename "$venv")"
 export PATH="$venv_bin:$PATH"
 
 if [[ ! -x "$venv_bin/ansible-test" ]]; then

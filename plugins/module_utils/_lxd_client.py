@@ -6,6 +6,10 @@
 It speaks the raw API (JSON in, JSON out), so the callers can diff exactly
 what LXD stores, and it turns every failure into one
 domain exception, `LxdError`, whose message says what went wrong and what to do.
+
+Incus, the community's continuation of LXD, speaks the same API: the client finds either server's socket,
+tells them apart by ``GET /1.0`` (``environment.server``), and `Server` names the one it talks to, its
+version, its command-line client (``lxc`` or ``incus``) and its paths, for results and messages.
 """
 
 from __future__ import annotations
@@ -17,20 +21,65 @@ import http.client
 import os
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 from ._lxd_unix_http import UnixHttp
 
+# The usual places of the local sockets, in the order they are tried after the environment's
+# ($LXD_DIR, $INCUS_DIR, $INCUS_SOCKET): LXD's snap, Debian's lxd, then Incus.
 SOCKET_CANDIDATES = (
     "/var/snap/lxd/common/lxd/unix.socket",
     "/var/lib/lxd/unix.socket",
+    "/var/lib/incus/unix.socket",
 )
 
 START_HINT = (
-    "start LXD first (with systemd: 'systemctl start snap.lxd.daemon' or 'systemctl start lxd'; "
-    "without it: 'lxd --group lxd --logfile /var/log/lxd.log &' then 'lxd waitready'), "
-    "or point the url option at a running LXD"
+    "start LXD or Incus first (with systemd: 'systemctl start snap.lxd.daemon', 'systemctl start lxd' or "
+    "'systemctl start incus'; without it: 'lxd --group lxd --logfile /var/log/lxd.log &' then 'lxd waitready', "
+    "or '/usr/libexec/incus/incusd --group incus-admin &' then 'incus admin waitready'), "
+    "or point the url option at a running server"
 )
+
+
+@dataclass(frozen=True)
+class Server:
+    """The server behind a connection, as its ``GET /1.0`` names it."""
+
+    name: str  # "lxd" or "incus"
+    version: str
+
+    @property
+    def label(self) -> str:
+        return "Incus" if self.name == "incus" else "LXD"
+
+    @property
+    def cli(self) -> str:
+        """The command-line client that manages it, for messages: ``incus`` or ``lxc``."""
+        return "incus" if self.name == "incus" else "lxc"
+
+    @property
+    def state_dir(self) -> str:
+        """Where Debian's package keeps its state (server.crt, unix.socket); the LXD snap's is elsewhere."""
+        return "/var/lib/incus" if self.name == "incus" else "/var/lib/lxd"
+
+    def as_result(self) -> dict[str, str]:
+        """What module results say of the server: ``{"name": "incus", "version": "6.0.4", "cli": "incus"}``."""
+        return {"name": self.name, "version": self.version, "cli": self.cli}
+
+
+def identify_server(info: Any, where: str) -> Server:
+    """The `Server` described by a ``GET /1.0`` answer, or LxdError when it is neither LXD nor Incus."""
+    if not isinstance(info, dict) or "api_extensions" not in info:
+        raise LxdError(f"{where} answers, but not as LXD or Incus do (GET /1.0 gave {str(info)[:120]!r}); "
+                       f"point url at LXD's or Incus's unix.socket or https address")
+    env = info.get("environment") or {}
+    name = str(env.get("server") or "").lower()
+    if not name and info.get("api_version") == "1.0":
+        name = "lxd"  # LXD releases older than the environment.server field
+    if name not in ("lxd", "incus"):
+        raise LxdError(f"{where} answers the LXD API as {name!r}, which is neither LXD nor Incus; "
+                       f"point url at LXD's or Incus's unix.socket or https address")
+    return Server(name=name, version=str(env.get("server_version") or "unknown"))
 
 
 class LxdError(Exception):
@@ -58,23 +107,32 @@ class LxdConnection:
     timeout: float = 30.0
 
 
-def find_socket(url: str | None, environ: dict[str, str] | None = None) -> str:
-    """Return the unix socket path to use, or raise LxdError saying how to start LXD."""
+def socket_candidates(environ: Mapping[str, str]) -> list[str]:
+    """The sockets to try, in order: those the environment names, then the usual places."""
+    named = []
+    for variable in ("LXD_DIR", "INCUS_DIR"):
+        if environ.get(variable):
+            named.append(os.path.join(environ[variable], "unix.socket"))
+    if environ.get("INCUS_SOCKET"):
+        named.append(environ["INCUS_SOCKET"])
+    return named + [path for path in SOCKET_CANDIDATES if path not in named]
+
+
+def find_socket(url: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """Return the unix socket path to use, or raise LxdError saying how to start LXD or Incus."""
     env = os.environ if environ is None else environ
     if url:
         path = url[len("unix:"):] if url.startswith("unix:") else url
         if path.startswith("/"):
             path = "/" + path.lstrip("/")  # unix:///var/lib/lxd/unix.socket
         if not os.path.exists(path):
-            raise LxdError(f"no LXD socket at {path}: {START_HINT}")
+            raise LxdError(f"no LXD or Incus socket at {path}: {START_HINT}")
         return path
-    candidates = list(SOCKET_CANDIDATES)
-    if env.get("LXD_DIR"):
-        candidates.insert(0, os.path.join(env["LXD_DIR"], "unix.socket"))
+    candidates = socket_candidates(env)
     for path in candidates:
         if os.path.exists(path):
             return path
-    raise LxdError(f"no LXD socket found (looked at {', '.join(candidates)}): {START_HINT}")
+    raise LxdError(f"no LXD or Incus socket found (looked at {', '.join(candidates)}): {START_HINT}")
 
 
 def is_remote(url: str | None) -> bool:
@@ -164,6 +222,7 @@ class LxdClient:
         if problem:
             raise LxdError(problem)
         self._host_info: dict[str, Any] | None = None
+        self._server: Server | None = None
         if is_remote(conn.url):
             # pylint: disable-next=import-outside-toplevel
             from ._lxd_https import HttpsTransport, TransportFailure
@@ -179,6 +238,8 @@ class LxdClient:
                 self._transport.probe()
             except OSError as exc:
                 raise LxdError(self._connection_failure(str(exc))) from exc
+        # Which server answers, before anything is asked of it: a socket of something else fails here.
+        _ = self.server_info
 
     def _connection_failure(self, text: str) -> str:
         conn = self.conn
@@ -197,15 +258,37 @@ class LxdClient:
             return (f"cannot use client_cert {conn.client_cert} with client_key {conn.client_key} "
                     f"({reason_of(text)}): both must be PEM files, the key belonging to the certificate")
         if not is_remote(conn.url):  # a socket file is there, but no daemon behind it
-            return f"cannot reach LXD at {where}: {reason_of(text) or 'connection failed'}; {START_HINT}"
+            return f"cannot reach LXD or Incus at {where}: {reason_of(text) or 'connection failed'}; {START_HINT}"
         return (f"cannot reach LXD at {where}: {reason_of(text) or 'connection failed'}; check the address, "
                 f"and that LXD listens there ('lxc config set core.https_address [::]:8443' on the server)")
 
     @property
     def server_info(self) -> dict[str, Any]:
+        """The answer to ``GET /1.0``, read once."""
         if self._host_info is None:
-            self._host_info = dict(self.get("") or {})
+            where = self.conn.url or self._transport_where()
+            try:
+                # Without the project: the server is the same for every project, and a missing project is
+                # reported later, by the first request that names it, with the server's own command.
+                response = self._send("GET", "", "GET /1.0 failed", params={"project": None})
+                info = (response.json() if response.content else {}).get("metadata")
+            except (LxdNotFound, ValueError, AttributeError) as exc:
+                raise LxdError(f"{where} answers, but not as LXD or Incus do (GET /1.0: {exc}); point url at "
+                               f"LXD's or Incus's unix.socket or https address") from exc
+            self._server = identify_server(info, where)
+            self._host_info = dict(info)
         return self._host_info
+
+    @property
+    def server(self) -> Server:
+        """Which server this is (LXD or Incus) and its version."""
+        if self._server is None:
+            _ = self.server_info
+        assert self._server is not None
+        return self._server
+
+    def _transport_where(self) -> str:
+        return str(getattr(self._transport, "path", "") or "the local socket")
 
     def has_extension(self, name: str) -> bool:
         return name in self.server_info.get("api_extensions", [])
@@ -222,8 +305,9 @@ class LxdClient:
         if response.status_code == 404:
             text = error_text(response)
             if self.conn.project and re.search(r"project.*not found", text, re.I):
-                raise LxdError(f"LXD has no project {self.conn.project!r} ({text}): create it with 'lxc project "
-                               f"create {self.conn.project}', or leave the project option out")
+                server = self._server or Server("lxd", "unknown")
+                raise LxdError(f"{server.label} has no project {self.conn.project!r} ({text}): create it with "
+                               f"'{server.cli} project create {self.conn.project}', or leave the project option out")
             raise LxdNotFound(f"{path}: {text}")
         if response.status_code >= 400:
             raise LxdError(f"{what}: {error_text(response)}")

@@ -171,7 +171,7 @@ expect_failure() {  # expect_failure NAME TEXT: reading NAME.lxd.yml fails and s
     }
 }
 printf 'plugin: palmfarm.ipv6.lxd\nurl: unix:%s/no-lxd.socket\n' "$work" > "$work/unreachable.lxd.yml"
-expect_failure unreachable "cannot list LXD instances: no LXD socket at $work/no-lxd.socket"
+expect_failure unreachable "cannot list LXD instances: no LXD or Incus socket at $work/no-lxd.socket"
 printf 'plugin: palmfarm.ipv6.lxd\nproject: itinv-no-such-project\n' > "$work/noproject.lxd.yml"
 expect_failure noproject "LXD has no project 'itinv-no-such-project'"
 printf 'plugin: palmfarm.ipv6.lxd\nstates: [runing]\n' > "$work/badstate.lxd.yml"

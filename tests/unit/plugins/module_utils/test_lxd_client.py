@@ -7,6 +7,7 @@ over HTTPS, is tested by the lxd_profile and lxd_remote integration targets."""
 
 from __future__ import annotations
 
+import re
 import ssl
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,10 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import (
     SOCKET_CANDIDATES,
     LxdConnection,
     LxdError,
+    Server,
     connection_problem,
     find_socket,
+    identify_server,
     is_remote,
     names_from_urls,
     pem_fingerprint,
@@ -50,7 +53,8 @@ def no_default_sockets(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Point the built-in socket candidates into an empty temp dir, whatever this machine runs."""
     snap = tmp_path / "snap" / "unix.socket"
     deb = tmp_path / "deb" / "unix.socket"
-    monkeypatch.setattr(_lxd_client, "SOCKET_CANDIDATES", (str(snap), str(deb)))
+    incus = tmp_path / "incus" / "unix.socket"
+    monkeypatch.setattr(_lxd_client, "SOCKET_CANDIDATES", (str(snap), str(deb), str(incus)))
     return tmp_path
 
 
@@ -62,37 +66,77 @@ def touch(path: Path) -> str:
 
 # ---- find_socket -------------------------------------------------------------------------------------------------
 
-def test_the_candidates_are_the_snap_then_the_distribution() -> None:
-    assert SOCKET_CANDIDATES == ("/var/snap/lxd/common/lxd/unix.socket", "/var/lib/lxd/unix.socket")
+def test_the_candidates_are_the_snap_then_the_distribution_then_incus() -> None:
+    assert SOCKET_CANDIDATES == ("/var/snap/lxd/common/lxd/unix.socket", "/var/lib/lxd/unix.socket",
+                                 "/var/lib/incus/unix.socket")
 
 
-@pytest.mark.parametrize("present, env_dir, expected", [
-    (["deb"], False, "deb"),
-    (["snap", "deb"], False, "snap"),
-    (["snap", "deb", "env"], True, "env"),
-    (["deb"], True, "deb"),  # $LXD_DIR set but without a socket: the next candidate
+@pytest.mark.parametrize("present, environ, expected", [
+    (["deb"], {}, "deb"),
+    (["incus"], {}, "incus"),
+    (["snap", "deb"], {}, "snap"),
+    (["deb", "incus"], {}, "deb"),
+    (["snap", "deb", "env"], {"LXD_DIR": "env"}, "env"),
+    (["deb"], {"LXD_DIR": "env"}, "deb"),  # $LXD_DIR set but without a socket: the next candidate
+    (["deb", "incus-env"], {"INCUS_DIR": "incus-env"}, "incus-env"),
+    (["deb", "own"], {"INCUS_SOCKET": "own"}, "own"),
+    (["env", "incus-env"], {"LXD_DIR": "env", "INCUS_DIR": "incus-env"}, "env"),
 ])
-def test_find_socket_takes_the_first_that_exists(no_default_sockets: Path, present: list[str], env_dir: bool,
-                                                 expected: str) -> None:
-    paths = {name: no_default_sockets / name / "unix.socket" for name in ("snap", "deb", "env")}
+def test_find_socket_takes_the_first_that_exists(no_default_sockets: Path, present: list[str],
+                                                 environ: dict[str, str], expected: str) -> None:
+    paths = {name: no_default_sockets / name / "unix.socket"
+             for name in ("snap", "deb", "incus", "env", "incus-env", "own")}
     for name in present:
         touch(paths[name])
-    environ = {"LXD_DIR": str(no_default_sockets / "env")} if env_dir else {}
-    assert find_socket(None, environ) == str(paths[expected])
+    env = {}
+    for variable, name in environ.items():
+        env[variable] = str(paths[name] if variable == "INCUS_SOCKET" else paths[name].parent)
+    assert find_socket(None, env) == str(paths[expected])
 
 
 def test_find_socket_ignores_an_empty_lxd_dir(no_default_sockets: Path) -> None:
     deb = touch(no_default_sockets / "deb" / "unix.socket")
-    assert find_socket(None, {"LXD_DIR": ""}) == deb
+    assert find_socket(None, {"LXD_DIR": "", "INCUS_DIR": ""}) == deb
 
 
 def test_find_socket_without_any_says_where_it_looked_and_how_to_start(no_default_sockets: Path) -> None:
     with pytest.raises(LxdError) as err:
         find_socket(None, {"LXD_DIR": str(no_default_sockets / "env")})
     text = str(err.value)
-    looked = ", ".join(str(no_default_sockets / name / "unix.socket") for name in ("env", "snap", "deb"))
-    assert text.startswith(f"no LXD socket found (looked at {looked}): start LXD first")
-    assert "lxd waitready" in text and "systemctl start" in text
+    looked = ", ".join(str(no_default_sockets / name / "unix.socket") for name in ("env", "snap", "deb", "incus"))
+    assert text.startswith(f"no LXD or Incus socket found (looked at {looked}): start LXD or Incus first")
+    assert "lxd waitready" in text and "systemctl start" in text and "incus admin waitready" in text
+
+
+# ---- identify_server --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("environment, expected", [
+    ({"server": "lxd", "server_version": "5.0.2"}, Server("lxd", "5.0.2")),
+    ({"server": "lxd", "server_version": "5.21.3"}, Server("lxd", "5.21.3")),
+    ({"server": "incus", "server_version": "6.0.4"}, Server("incus", "6.0.4")),
+    ({"server_version": "4.0.9"}, Server("lxd", "4.0.9")),  # before environment.server
+])
+def test_identify_server_reads_environment_server(environment: dict[str, str], expected: Server) -> None:
+    info = {"api_extensions": ["projects"], "api_version": "1.0", "environment": environment}
+    assert identify_server(info, "unix:/x") == expected
+
+
+def test_the_server_names_its_command_and_paths() -> None:
+    incus, lxd = Server("incus", "6.0.4"), Server("lxd", "5.0.2")
+    assert (incus.label, incus.cli, incus.state_dir) == ("Incus", "incus", "/var/lib/incus")
+    assert (lxd.label, lxd.cli, lxd.state_dir) == ("LXD", "lxc", "/var/lib/lxd")
+    assert incus.as_result() == {"name": "incus", "version": "6.0.4", "cli": "incus"}
+
+
+@pytest.mark.parametrize("info, text", [
+    ({"api_extensions": [], "environment": {"server": "docker"}}, "answers the LXD API as 'docker'"),
+    ({"status": "ok"}, "answers, but not as LXD or Incus do"),
+    ("<html>", "answers, but not as LXD or Incus do"),
+])
+def test_identify_server_refuses_anything_else(info: Any, text: str) -> None:
+    with pytest.raises(LxdError, match=re.escape(text)) as err:
+        identify_server(info, "unix:/run/other.socket")
+    assert "unix:/run/other.socket" in str(err.value) and "point url at" in str(err.value)
 
 
 @pytest.mark.parametrize("form", ["unix:{path}", "unix://{path}", "{path}"])
@@ -103,7 +147,7 @@ def test_find_socket_takes_the_url_as_given(tmp_path: Path, form: str) -> None:
 
 def test_find_socket_with_a_url_looks_nowhere_else(no_default_sockets: Path) -> None:
     touch(no_default_sockets / "deb" / "unix.socket")
-    with pytest.raises(LxdError, match=r"^no LXD socket at /nonexistent/unix\.socket: start LXD first"):
+    with pytest.raises(LxdError, match=r"^no LXD or Incus socket at /nonexistent/unix\.socket: start LXD or Incus"):
         find_socket("unix:/nonexistent/unix.socket", {})
 
 
@@ -358,7 +402,7 @@ def test_a_socket_without_a_daemon_says_how_to_start_lxd(tmp_path: Path) -> None
     path = str(tmp_path / "unix.socket")
     with socket.socket(socket.AF_UNIX) as sock:
         sock.bind(path)  # the file stays after close, as when LXD died
-    with pytest.raises(LxdError, match=rf"^cannot reach LXD at unix:{path}: .*Connection refused.*; start LXD first"):
+    with pytest.raises(LxdError, match=rf"^cannot reach LXD or Incus at unix:{path}: .*Connection refused.*; start LXD or Incus first"):
         _lxd_client.LxdClient(LxdConnection(url=f"unix:{path}"))
 
 

@@ -20,6 +20,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import (
     LxdConnection,
     LxdError,
     LxdNotFound,
+    Server,
 )
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_unix_http import UnixHttp, request_url
 
@@ -38,6 +39,8 @@ def test_request_url(path: str, params: dict[str, Any] | None, expected: str) ->
 class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
     seen: list[dict[str, Any]]
+    # What GET /1.0 says of the server, as LXD 5.0 and Incus 6.0 say it.
+    environment: dict[str, str] = {"server": "lxd", "server_version": "5.0.2"}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -77,7 +80,8 @@ class _Handler(BaseHTTPRequestHandler):
                             "type": self.headers.get("Content-Type")})
         path = self.path.split("?")[0]
         if path == "/1.0":
-            self._reply(200, {"type": "sync", "metadata": {"api_extensions": ["projects"]}})
+            self._reply(200, {"type": "sync", "metadata": {"api_extensions": ["projects"], "api_version": "1.0",
+                                                           "environment": server.environment}})
         elif path == "/1.0/profiles/p":
             self._reply(200, {"type": "sync", "metadata": {"name": "p", "query": self.path}})
         elif path == "/1.0/instances" and self.command == "POST":
@@ -113,6 +117,41 @@ def test_get_returns_the_metadata(lxd: tuple[str, _Server]) -> None:
     assert client.get("profiles/p")["name"] == "p"
     assert client.has_extension("projects")
     assert not client.has_extension("clustering")
+
+
+@pytest.mark.parametrize("environment, server", [
+    ({"server": "lxd", "server_version": "5.0.2"}, Server("lxd", "5.0.2")),
+    ({"server": "incus", "server_version": "6.0.4"}, Server("incus", "6.0.4")),
+])
+def test_the_client_knows_its_server_before_the_first_request(lxd: tuple[str, _Server], environment: dict[str, str],
+                                                              server: Server) -> None:
+    lxd[1].environment = environment
+    client = LxdClient(LxdConnection(url=f"unix:{lxd[0]}", project="farm"))
+    assert client.server == server
+    # Asked once, without the project: the server is the same for every project.
+    assert [seen["path"] for seen in lxd[1].seen] == ["/1.0"]
+
+
+def test_a_socket_of_something_else_is_refused_before_any_request(tmp_path: Path) -> None:
+    class Other(_Handler):
+        def _handle(self) -> None:
+            self._body()
+            server: _Server = self.server  # type: ignore[assignment]
+            server.seen.append({"path": self.path})
+            self._reply(404, {"error": "no such page"})
+        do_GET = _handle
+
+    path = str(tmp_path / "other.socket")
+    server = _Server(path, Other)
+    server.seen = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(LxdError, match=rf"^unix:{path} answers, but not as LXD or Incus do .*point url at"):
+            LxdClient(LxdConnection(url=f"unix:{path}"))
+        assert [seen["path"] for seen in server.seen] == ["/1.0"]
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_the_project_is_sent_with_every_request(lxd: tuple[str, _Server]) -> None:
@@ -163,7 +202,7 @@ def test_a_daemon_that_dies_later_says_how_to_start_lxd(lxd: tuple[str, _Server]
     lxd[1].shutdown()
     lxd[1].server_close()
     Path(lxd[0]).unlink()
-    with pytest.raises(LxdError, match=r"^cannot reach LXD at unix:.*start LXD first.*\(at GET profiles/p\)$"):
+    with pytest.raises(LxdError, match=r"^cannot reach LXD or Incus at unix:.*start LXD or Incus first.*\(at GET profiles/p\)$"):
         client.get("profiles/p")
 
 
@@ -177,6 +216,9 @@ def test_the_transport_keeps_no_connection_open(lxd: tuple[str, _Server]) -> Non
 def test_a_missing_project_says_how_to_make_it(tmp_path: Path) -> None:
     class NoProject(_Handler):
         def _handle(self) -> None:
+            if self.path == "/1.0":
+                super()._handle()
+                return
             self._body()
             self._reply(404, {"type": "error", "error": 'Failed loading project "p9": Project not found'})
         do_GET = _handle
