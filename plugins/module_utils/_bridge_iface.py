@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 import time
 from typing import Any, Callable
@@ -91,7 +90,9 @@ def run_confirm(name: str, check_mode: bool) -> dict[str, Any]:
     }
 
 
-def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callable[[str], None]) -> dict[str, Any]:
+def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callable[[str], None],
+        run_command: Callable[..., Any]) -> dict[str, Any]:
+    """The whole task; `run_command` (the module's) runs the persistent backend's apply commands."""
     name = params["name"]
     state = params["state"]
     problem = options.ifname_problem(name)
@@ -190,7 +191,7 @@ def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callabl
             kernel.apply(steps)
         else:
             for command in persist.apply_commands(backend, spec, state=state):
-                _run_command(command, warn)
+                _apply_command(command, warn, run_command)
     except (BridgeError, OSError) as exc:
         if timeout > 0:
             done = rollback.fire(directory)
@@ -220,11 +221,12 @@ def _runtime_differs(spec: BridgeSpec, current: dict[str, kernel.LinkState], sta
     return not exists or any(current[p].master != spec.name for p in spec.ports)
 
 
-def _run_command(command: list[str], warn: Callable[[str], None]) -> None:
-    proc = subprocess.run(command, capture_output=True, text=True, check=False)
-    if proc.returncode == 0:
+def _apply_command(command: list[str], warn: Callable[[str], None], run_command: Callable[..., Any]) -> None:
+    """Run one apply command; a failure raises BridgeError, except a harmless ifdown."""
+    rc, _out, err = run_command(command)
+    if rc == 0:
         return
-    message = f"'{' '.join(command)}' failed (exit {proc.returncode}): {proc.stderr.strip()}"
+    message = f"'{' '.join(command)}' failed (exit {rc}): {err.strip()}"
     if command[0] == "ifdown":  # an interface ifupdown never brought up: harmless
         warn(message)
         return

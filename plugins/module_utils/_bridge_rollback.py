@@ -213,7 +213,8 @@ def arm(
     with open(os.path.join(directory, "revert.log"), "ab") as log:
         # A new session: no controlling terminal, not in the connection's process group, so SIGHUP from a
         # dying SSH session does not reach it; stdout/stderr go to the log, so Ansible does not wait for it.
-        subprocess.Popen(  # pylint: disable=consider-using-with
+        # AnsibleModule.run_command waits for its child; the revert must outlive the task, hence Popen.
+        subprocess.Popen(  # pylint: disable=consider-using-with,ansible-bad-function
             command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd="/", env=env,
             start_new_session=True, close_fds=True,
         )

@@ -221,8 +221,7 @@ class LxdClient:
         problem = connection_problem(conn)
         if problem:
             raise LxdError(problem)
-        self._host_info: dict[str, Any] | None = None
-        self._server: Server | None = None
+        self._identity: tuple[dict[str, Any], Server] | None = None
         if is_remote(conn.url):
             # pylint: disable-next=import-outside-toplevel
             from ._lxd_https import HttpsTransport, TransportFailure
@@ -239,7 +238,7 @@ class LxdClient:
             except OSError as exc:
                 raise LxdError(self._connection_failure(str(exc))) from exc
         # Which server answers, before anything is asked of it: a socket of something else fails here.
-        _ = self.server_info
+        self._identify()
 
     def _connection_failure(self, text: str) -> str:
         conn = self.conn
@@ -262,10 +261,9 @@ class LxdClient:
         return (f"cannot reach LXD at {where}: {reason_of(text) or 'connection failed'}; check the address, "
                 f"and that LXD listens there ('lxc config set core.https_address [::]:8443' on the server)")
 
-    @property
-    def server_info(self) -> dict[str, Any]:
-        """The answer to ``GET /1.0``, read once."""
-        if self._host_info is None:
+    def _identify(self) -> tuple[dict[str, Any], Server]:
+        """``GET /1.0``, read once: the server's description, and which server it is (LxdError if neither)."""
+        if self._identity is None:
             where = self.conn.url or self._transport_where()
             try:
                 # Without the project: the server is the same for every project, and a missing project is
@@ -275,17 +273,19 @@ class LxdClient:
             except (LxdNotFound, ValueError, AttributeError) as exc:
                 raise LxdError(f"{where} answers, but not as LXD or Incus do (GET /1.0: {exc}); point url at "
                                f"LXD's or Incus's unix.socket or https address") from exc
-            self._server = identify_server(info, where)
-            self._host_info = dict(info)
-        return self._host_info
+            server = identify_server(info, where)  # refuses anything but LXD's or Incus's answer
+            self._identity = (dict(info), server)
+        return self._identity
+
+    @property
+    def server_info(self) -> dict[str, Any]:
+        """The answer to ``GET /1.0``."""
+        return self._identify()[0]
 
     @property
     def server(self) -> Server:
         """Which server this is (LXD or Incus) and its version."""
-        if self._server is None:
-            _ = self.server_info
-        assert self._server is not None
-        return self._server
+        return self._identify()[1]
 
     def _transport_where(self) -> str:
         return str(getattr(self._transport, "path", "") or "the local socket")
@@ -305,7 +305,7 @@ class LxdClient:
         if response.status_code == 404:
             text = error_text(response)
             if self.conn.project and re.search(r"project.*not found", text, re.I):
-                server = self._server or Server("lxd", "unknown")
+                server = self._identity[1] if self._identity else Server("lxd", "unknown")
                 raise LxdError(f"{server.label} has no project {self.conn.project!r} ({text}): create it with "
                                f"'{server.cli} project create {self.conn.project}', or leave the project option out")
             raise LxdNotFound(f"{path}: {text}")

@@ -11,7 +11,6 @@ import fcntl
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -173,7 +172,11 @@ def checker() -> str:
                     "install one or set validate=false")
 
 
-def check_zone(zone: str, path: str, cwd: str | None = None) -> str | None:
+# How a program is run: AnsibleModule.run_command's shape, run_command(argv, cwd=...) -> (rc, stdout, stderr).
+RunCommand = Callable[..., "tuple[int, str, str]"]
+
+
+def check_zone(zone: str, path: str, run_command: RunCommand, cwd: str | None = None) -> str | None:
     """None when the zone file at ``path`` loads, else the checker's complaint. Relative $INCLUDE paths are
     read from ``cwd`` (named-checkzone reads them from its working directory)."""
     program = checker()
@@ -181,12 +184,12 @@ def check_zone(zone: str, path: str, cwd: str | None = None) -> str | None:
         argv = [program, "-o", zone, path]
     else:
         argv = [program, "-q", zone, path]
-    run = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=cwd)
-    if run.returncode == 0:
+    rc, out, err = run_command(argv, cwd=cwd)
+    if rc == 0:
         return None
     if program.endswith("named-checkzone"):
-        run = subprocess.run([program, zone, path], capture_output=True, text=True, check=False, cwd=cwd)
-    return " ".join((run.stdout + run.stderr).split()) or f"{program} exited with {run.returncode}"
+        rc, out, err = run_command([program, zone, path], cwd=cwd)
+    return " ".join((out + err).split()) or f"{program} exited with {rc}"
 
 
 def _write_temp(directory: str, text: str, like: str | None) -> str:
@@ -232,7 +235,7 @@ def _include_cwd(change: ZoneChange) -> str:
     return zone_dir
 
 
-def _check_after(change: ZoneChange) -> str | None:
+def _check_after(change: ZoneChange, run_command: RunCommand) -> str | None:
     """Load the would-be zone (with the new include) from temporary files beside the zone file: None when it
     loads, else the checker's complaint."""
     directory = os.path.dirname(os.path.abspath(change.zone_file))
@@ -244,14 +247,14 @@ def _check_after(change: ZoneChange) -> str | None:
         candidate = change.zone_after[:token.start] + f'"{include_temp}"' + change.zone_after[token.end:]
         zone_temp = _write_temp(directory, candidate, None)
         try:
-            return check_zone(change.zone, zone_temp, _include_cwd(change))
+            return check_zone(change.zone, zone_temp, run_command, _include_cwd(change))
         finally:
             os.unlink(zone_temp)
     finally:
         os.unlink(include_temp)
 
 
-def _validate(changes: list[ZoneChange]) -> None:
+def _validate(changes: list[ZoneChange], run_command: RunCommand) -> None:
     """Load every would-be zone (the zones at once, one checker each) before anything is renamed. When one
     does not load, load the zone as it is now: a zone that does not load now is the user's to fix, and the
     message says so; otherwise the change is what breaks it. (A zone that loads after the change is not
@@ -259,11 +262,11 @@ def _validate(changes: list[ZoneChange]) -> None:
     if not changes:
         return
     with ThreadPoolExecutor(max_workers=len(changes)) as pool:
-        problems = list(pool.map(_check_after, changes))
+        problems = list(pool.map(lambda change: _check_after(change, run_command), changes))
     for change, problem in zip(changes, problems):
         if not problem:
             continue
-        before = check_zone(change.zone, change.zone_file, _include_cwd(change))
+        before = check_zone(change.zone, change.zone_file, run_command, _include_cwd(change))
         if before:
             raise ZoneError(f"zone file {change.zone_file} does not validate before the change, so it was not "
                             f"touched; fix it first: {before}")
@@ -285,8 +288,10 @@ def _commit(change: ZoneChange, backup: Callable[[str], str] | None) -> list[str
     return [b for b in backups if b]
 
 
-def publish(req: Request, check_mode: bool, backup: Callable[[str], str] | None = None) -> Outcome:
-    """Plan, check, and (unless ``check_mode``) write the AAAA (and PTR) records of ``req``."""
+def publish(req: Request, check_mode: bool, run_command: RunCommand,
+            backup: Callable[[str], str] | None = None) -> Outcome:
+    """Plan, check, and (unless ``check_mode``) write the AAAA (and PTR) records of ``req``. The zone checker
+    runs through ``run_command`` (the module's ``run_command``)."""
     zone = zone_name(req.zone)
     if req.ttl < 0 or req.ttl > 2 ** 31 - 1:
         raise ZoneError(f"ttl {req.ttl} is out of range; give seconds from 0 to 2147483647")
@@ -324,7 +329,7 @@ def publish(req: Request, check_mode: bool, backup: Callable[[str], str] | None 
                 req.serial_format, base_dirs=include_base_dirs(req.reverse_zone_file, req.include_directories)))
         todo = [c for c in changes if c.changed]
         if req.validate:
-            _validate(todo)
+            _validate(todo, run_command)
         backups: list[str] = []
         if not check_mode:
             for change in todo:

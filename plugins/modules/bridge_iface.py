@@ -267,7 +267,7 @@ ARGUMENT_SPEC = {
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     try:
-        module.exit_json(**run(dict(module.params), module.check_mode, module._diff, module.warn))
+        module.exit_json(**run(dict(module.params), module.check_mode, module._diff, module.warn, module.run_command))
     except BridgeError as exc:
         module.fail_json(msg=str(exc), bridge=module.params["name"])
 

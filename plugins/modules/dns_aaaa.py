@@ -385,7 +385,7 @@ def run_file(module: AnsibleModule, records: list) -> dict:
         "zone", "zone_file", "include_file", "ttl", "name_prefix", "ptr", "reverse_zone", "reverse_zone_file",
         "reverse_include_file", "prune", "max_delete_percent", "force", "serial_format", "validate", "state",
         "scopes")})
-    outcome = publish(request, module.check_mode, module.backup_local if p["backup"] else None)
+    outcome = publish(request, module.check_mode, module.run_command, module.backup_local if p["backup"] else None)
     serial = {c.zone_file: {"before": c.serial_before, "after": c.serial_after} for c in outcome.changes}
     result = outcome_result(module, outcome, serial)
     if outcome.backups:

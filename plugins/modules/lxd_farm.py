@@ -380,6 +380,23 @@ updated:
   type: list
   elements: str
   sample: []
+server:
+  description: The server that was managed, as its C(GET /1.0) names it.
+  returned: success
+  type: dict
+  contains:
+    name:
+      description: V(lxd) or V(incus).
+      type: str
+      sample: incus
+    version:
+      description: The server's version.
+      type: str
+      sample: 6.0.4
+    cli:
+      description: Its command-line client, V(lxc) or V(incus).
+      type: str
+      sample: incus
 actions:
   description: What was done (or would be done) per instance changed, in order.
   returned: always
@@ -509,7 +526,7 @@ def main() -> None:
                 module.warn(f"{name} is on cluster member {member}, which is offline: it was left as it is")
     except LxdError as exc:
         module.fail_json(msg=str(exc), **getattr(exc, "result", {}))
-    module.exit_json(**result)
+    module.exit_json(server=client.server.as_result(), **result)
 
 
 if __name__ == "__main__":

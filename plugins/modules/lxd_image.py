@@ -206,6 +206,23 @@ image:
       description: Whether LXD updates it from its source.
       type: bool
       sample: false
+server:
+  description: The server that was managed, as its C(GET /1.0) names it.
+  returned: success
+  type: dict
+  contains:
+    name:
+      description: V(lxd) or V(incus).
+      type: str
+      sample: incus
+    version:
+      description: The server's version.
+      type: str
+      sample: 6.0.4
+    cli:
+      description: Its command-line client, V(lxc) or V(incus).
+      type: str
+      sample: incus
 actions:
   description:
     - What was done (or would be done in check mode), in order; empty when nothing changed.
@@ -283,10 +300,11 @@ def main() -> None:
         pylxd_error = missing_pylxd(module.params)
         if pylxd_error:
             module.fail_json(msg=missing_required_lib("pylxd"), exception=pylxd_error)
-        plan = apply_image(client_from_params(module.params), request, check_mode=module.check_mode)
+        client = client_from_params(module.params)
+        plan = apply_image(client, request, check_mode=module.check_mode)
     except LxdError as exc:
         module.fail_json(msg=str(exc))
-    result = dict(changed=plan.changed, actions=plan.actions, image=plan.image)
+    result = dict(changed=plan.changed, actions=plan.actions, image=plan.image, server=client.server.as_result())
     if module._diff:
         result["diff"] = dict(before=plan.before, after=plan.after)
     module.exit_json(**result)

@@ -142,6 +142,23 @@ old_state:
   returned: success
   type: str
   sample: absent
+server:
+  description: The server that was managed, as its C(GET /1.0) names it.
+  returned: success
+  type: dict
+  contains:
+    name:
+      description: V(lxd) or V(incus).
+      type: str
+      sample: incus
+    version:
+      description: The server's version.
+      type: str
+      sample: 6.0.4
+    cli:
+      description: Its command-line client, V(lxc) or V(incus).
+      type: str
+      sample: incus
 actions:
   description:
     - What was done (or would be done in check mode), in order; empty when nothing changed.
@@ -180,10 +197,12 @@ def main() -> None:
         pylxd_error = missing_pylxd(module.params)
         if pylxd_error:
             module.fail_json(msg=missing_required_lib("pylxd"), exception=pylxd_error)
-        plan, profile = apply_profile(client_from_params(module.params), request, check_mode=module.check_mode)
+        client = client_from_params(module.params)
+        plan, profile = apply_profile(client, request, check_mode=module.check_mode)
     except LxdError as exc:
         module.fail_json(msg=str(exc))
-    result = dict(changed=plan.changed, actions=plan.actions, old_state=plan.old_state, profile=profile)
+    result = dict(changed=plan.changed, actions=plan.actions, old_state=plan.old_state, profile=profile,
+                  server=client.server.as_result())
     if module._diff:
         result["diff"] = dict(before=plan.before, after=plan.after)
     module.exit_json(**result)

@@ -10,7 +10,7 @@ import threading
 from typing import Any
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._addresses import eui64
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdError, LxdNotFound
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdError, LxdNotFound, Server
 
 GLOBAL = "2001:db8:ebbd:2080::/64"
 BRIDGE = {"type": "nic", "nictype": "bridged", "parent": "br0", "name": "eth0"}
@@ -32,6 +32,9 @@ def instance(name: str, member: str, status: str = "Running", mac: str = "00:16:
 
 class FakeCluster:
     """The LXD API of a cluster, with the calls run_cluster_farm and run_farm make; calls are recorded."""
+
+    # What GET /1.0 would have said: the modules name the server in their results.
+    server = Server("lxd", "5.0.2")
 
     def __init__(self, members: dict[str, str], instances: dict[str, dict[str, Any]] | None = None,
                  clustered: bool = True, fail_move: tuple[str, ...] = ()) -> None:

@@ -7,9 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import Server
+
 
 class FakeClient:
     """Records the calls apply_profile makes; holds profiles by name like LXD would."""
+
+    # What GET /1.0 would have said: the modules name the server in their results.
+    server = Server("lxd", "5.0.2")
 
     def __init__(self, profiles: dict[str, dict[str, Any]]) -> None:
         self.profiles = profiles

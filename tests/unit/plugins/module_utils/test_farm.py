@@ -30,7 +30,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm import (
     update_body,
     without_global,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdError, LxdNotFound
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdError, LxdNotFound, Server
 from ansible_collections.palmfarm.ipv6.plugins.modules import lxd_farm
 
 GLOBAL = "2001:db8:ebbd:2080::/64"
@@ -293,6 +293,9 @@ def test_without_global_skips_instances_without_nic_and_stopped_ones() -> None:
 
 class FakeLxd:
     """A stand-in for the LXD API with the calls run_farm makes; every call is recorded."""
+
+    # What GET /1.0 would have said: the modules name the server in their results.
+    server = Server("lxd", "5.0.2")
 
     def __init__(self, instances: dict[str, dict[str, Any]] | None = None, aliases: tuple[str, ...] = ("tiny",),
                  fail_start: tuple[str, ...] = (), global_prefix: bool = True, slaac_reads: int = 0) -> None:

@@ -32,7 +32,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._image import (
     remote_matches,
     tarball_fingerprint,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdConnection, LxdNotFound
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdConnection, LxdNotFound, Server
 
 FP_A = "a" * 64
 FP_B = "b" * 64
@@ -322,6 +322,9 @@ def test_plan_absent() -> None:
 
 class FakeClient:
     """Answers GETs from a dict of path -> metadata and records every other call."""
+
+    # What GET /1.0 would have said: the modules name the server in their results.
+    server = Server("lxd", "5.0.2")
 
     def __init__(self, answers: dict[str, Any]) -> None:
         self.answers = answers

@@ -402,7 +402,8 @@ def test_a_socket_without_a_daemon_says_how_to_start_lxd(tmp_path: Path) -> None
     path = str(tmp_path / "unix.socket")
     with socket.socket(socket.AF_UNIX) as sock:
         sock.bind(path)  # the file stays after close, as when LXD died
-    with pytest.raises(LxdError, match=rf"^cannot reach LXD or Incus at unix:{path}: .*Connection refused.*; start LXD or Incus first"):
+    expected = rf"^cannot reach LXD or Incus at unix:{path}: .*Connection refused.*; start LXD or Incus first"
+    with pytest.raises(LxdError, match=expected):
         _lxd_client.LxdClient(LxdConnection(url=f"unix:{path}"))
 
 

@@ -202,7 +202,8 @@ def test_a_daemon_that_dies_later_says_how_to_start_lxd(lxd: tuple[str, _Server]
     lxd[1].shutdown()
     lxd[1].server_close()
     Path(lxd[0]).unlink()
-    with pytest.raises(LxdError, match=r"^cannot reach LXD or Incus at unix:.*start LXD or Incus first.*\(at GET profiles/p\)$"):
+    expected = r"^cannot reach LXD or Incus at unix:.*start LXD or Incus first.*\(at GET profiles/p\)$"
+    with pytest.raises(LxdError, match=expected):
         client.get("profiles/p")
 
 

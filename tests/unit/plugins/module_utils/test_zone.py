@@ -35,6 +35,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone import (
     zone_name,
 )
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone_file import Request, publish
+from ansible_collections.palmfarm.ipv6.tests.unit.plugins.run_command import run_command
 
 ZONE_TEXT = (Path(__file__).resolve().parents[3] / "integration" / "targets" / "dns_aaaa" / "files"
              / "lab.example.net.zone").read_text()
@@ -310,16 +311,16 @@ def _request(tmp_path: Path, records: list, **kwargs) -> Request:
 
 def test_publish_then_nothing_to_do(tmp_path: Path) -> None:
     req = _request(tmp_path, [{"name": "lxcw5", "addresses": [A1]}], serial_format="increment")
-    check = publish(req, check_mode=True)
+    check = publish(req, check_mode=True, run_command=run_command)
     assert check.changed and not (tmp_path / "lab.inc").exists()
     assert (tmp_path / "lab.zone").read_text() == ZONE_TEXT
-    first = publish(req, check_mode=False)
+    first = publish(req, check_mode=False, run_command=run_command)
     assert first.changed and first.added == ["lxcw5"]
     zone_after = (tmp_path / "lab.zone").read_text()
     assert zone_after == ZONE_TEXT.replace("2024010501", "2024010502") + \
         f'$INCLUDE "{tmp_path}/lab.inc" lab.example.net.\n'
     stats = [os.stat(tmp_path / name).st_mtime_ns for name in ("lab.zone", "lab.inc")]
-    again = publish(req, check_mode=False)
+    again = publish(req, check_mode=False, run_command=run_command)
     assert not again.changed
     assert [os.stat(tmp_path / name).st_mtime_ns for name in ("lab.zone", "lab.inc")] == stats
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lab.inc", "lab.zone", "lab.zone.lock"]
@@ -333,7 +334,8 @@ def test_publish_backup(tmp_path: Path) -> None:
         return path + ".bak"
 
     req = _request(tmp_path, [{"name": "lxcw5", "addresses": [A1]}])
-    assert publish(req, check_mode=False, backup=backup).backups == [str(tmp_path / "lab.zone") + ".bak"]
+    outcome = publish(req, check_mode=False, run_command=run_command, backup=backup)
+    assert outcome.backups == [str(tmp_path / "lab.zone") + ".bak"]
     assert made == [str(tmp_path / "lab.zone")]
 
 
@@ -342,7 +344,7 @@ def test_publish_refuses_a_zone_that_does_not_load(tmp_path: Path) -> None:
     broken = ZONE_TEXT + "www IN AAAA 2001:db8::80\n"  # CNAME and other data
     (tmp_path / "lab.zone").write_text(broken)
     with pytest.raises(ZoneError, match="does not validate before the change, so it was not touched"):
-        publish(_request(tmp_path, [{"name": "lxcw5", "addresses": [A1]}]), check_mode=False)
+        publish(_request(tmp_path, [{"name": "lxcw5", "addresses": [A1]}]), check_mode=False, run_command=run_command)
     assert (tmp_path / "lab.zone").read_text() == broken
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lab.zone", "lab.zone.lock"]
 
@@ -351,7 +353,7 @@ def test_publish_refuses_a_zone_that_does_not_load(tmp_path: Path) -> None:
 def test_publish_refuses_a_result_that_does_not_load(tmp_path: Path) -> None:
     # www is a CNAME in the zone file: an AAAA record for it would break the zone.
     with pytest.raises(ZoneError, match="would not validate after the change, so nothing was written"):
-        publish(_request(tmp_path, [{"name": "www", "addresses": [A1]}]), check_mode=False)
+        publish(_request(tmp_path, [{"name": "www", "addresses": [A1]}]), check_mode=False, run_command=run_command)
     assert (tmp_path / "lab.zone").read_text() == ZONE_TEXT
     assert not (tmp_path / "lab.inc").exists()
 
@@ -361,6 +363,7 @@ def test_concurrent_runs_lose_nothing(tmp_path: Path) -> None:
     _request(tmp_path, [])
     with ThreadPoolExecutor(max_workers=6) as pool:
         list(pool.map(lambda n: publish(_request(tmp_path, [{"name": n, "addresses": [A1]}], validate=False,
-                                                 serial_format="increment"), check_mode=False), names))
+                                                 serial_format="increment"), check_mode=False,
+                                        run_command=run_command), names))
     assert sorted(parse_include((tmp_path / "lab.inc").read_text())[0]) == sorted(names)
     assert find_serial((tmp_path / "lab.zone").read_text()).text == str(2024010501 + len(names))

@@ -35,6 +35,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone_file import (
     named_directory,
     publish,
 )
+from ansible_collections.palmfarm.ipv6.tests.unit.plugins.run_command import run_command
 
 ZONE = "lab.example.net"
 ZONE_TEXT = (Path(__file__).resolve().parents[3] / "integration" / "targets" / "dns_aaaa" / "files"
@@ -110,10 +111,10 @@ def test_publish_keeps_a_relative_include(tmp_path: Path, relative: str) -> None
     (tmp_path / "sub").mkdir()
     req = Request(zone=ZONE, zone_file=str(tmp_path / "lab.zone"), include_file=str(tmp_path / "lab.inc"),
                   records=[{"name": "lxcw5", "addresses": [A1]}], serial_format="increment", validate=False)
-    outcome = publish(req, check_mode=False)
+    outcome = publish(req, check_mode=False, run_command=run_command)
     assert outcome.changed
     assert (tmp_path / "lab.zone").read_text() == zone_text.replace("2024010501", "2024010502")
-    assert not publish(req, check_mode=False).changed
+    assert not publish(req, check_mode=False, run_command=run_command).changed
 
 
 @pytest.mark.skipif(not HAS_CHECKER, reason="needs named-checkzone (bind9-utils) or kzonecheck (knot)")
@@ -126,10 +127,10 @@ def test_publish_validates_with_a_relative_include(tmp_path: Path) -> None:
     req = Request(zone=ZONE, zone_file=str(tmp_path / "lab.zone"), include_file=str(tmp_path / "lab.inc"),
                   records=[{"name": "www", "addresses": [A1]}])
     with pytest.raises(ZoneError, match="would not validate after the change"):
-        publish(req, check_mode=False)
+        publish(req, check_mode=False, run_command=run_command)
     assert (tmp_path / "lab.zone").read_text() == zone_text
     req.records = [{"name": "lxcw5", "addresses": [A1]}]
-    assert publish(req, check_mode=False).changed
+    assert publish(req, check_mode=False, run_command=run_command).changed
     assert "lxcw5" in (tmp_path / "lab.inc").read_text()
 
 

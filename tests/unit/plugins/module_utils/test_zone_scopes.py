@@ -20,6 +20,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone import (
     split_ptr_records,
 )
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone_file import Request, publish
+from ansible_collections.palmfarm.ipv6.tests.unit.plugins.run_command import run_command
 
 ZONE = "lab.example.net"
 ZONE_TEXT = (Path(__file__).resolve().parents[3] / "integration" / "targets" / "dns_aaaa" / "files"
@@ -140,14 +141,14 @@ def test_a_renumbering_in_one_run(tmp_path: Path) -> None:
     (tmp_path / "reverse.zone").write_text(REVERSE_TEXT.replace("0.8.0.2.d.b.b.e.8.b.d.0.1.0.0.2.ip6.arpa.",
                                                                 "d.b.b.e.8.b.d.0.1.0.0.2.ip6.arpa."))
     before = [instance("w5", OLD, [OLD], [ULA]), instance("w6", "2001:db8:ebbd:2080::6", ["2001:db8:ebbd:2080::6"])]
-    first = publish(_zones(tmp_path, before, scopes=["global", "ula"]), check_mode=False)
+    first = publish(_zones(tmp_path, before, scopes=["global", "ula"]), check_mode=False, run_command=run_command)
     assert first.records == {"w5": [OLD, ULA], "w6": ["2001:db8:ebbd:2080::6"]}
     assert len(first.warnings) == 1 and f"{ULA} (w5)" in first.warnings[0]
     serials = [c.serial_after for c in first.changes]
     after = [instance("w5", NEW, [NEW, OLD], [ULA], deprecated=[OLD]),
              instance("w6", "2001:db8:ebbd:2081::6", ["2001:db8:ebbd:2081::6", "2001:db8:ebbd:2080::6"],
                       deprecated=["2001:db8:ebbd:2080::6"])]
-    second = publish(_zones(tmp_path, after, scopes=["global", "ula"]), check_mode=False)
+    second = publish(_zones(tmp_path, after, scopes=["global", "ula"]), check_mode=False, run_command=run_command)
     assert second.changed and second.updated == ["w5", "w6"]
     assert second.records == {"w5": [NEW, ULA], "w6": ["2001:db8:ebbd:2081::6"]}
     assert [c.serial_after for c in second.changes] == [s + 1 for s in serials]
@@ -156,5 +157,5 @@ def test_a_renumbering_in_one_run(tmp_path: Path) -> None:
     ptr = (tmp_path / "lab.inc.ptr").read_text()
     assert "9.c.e.4.7.9.e.f.f.f.e.3.6.1.2.0.1.8.0" in ptr and "9.c.e.4.7.9.e.f.f.f.e.3.6.1.2.0.0.8.0" not in ptr
     assert "lxc" not in include
-    third = publish(_zones(tmp_path, after, scopes=["global", "ula"]), check_mode=False)
+    third = publish(_zones(tmp_path, after, scopes=["global", "ula"]), check_mode=False, run_command=run_command)
     assert not third.changed
