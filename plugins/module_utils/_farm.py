@@ -562,8 +562,8 @@ def with_kernel_networks(client: LxdClient, instances: dict[str, dict[str, Any] 
 def resolve_image(client: LxdClient, image: str | None) -> dict[str, str]:
     """The create source for an alias or a fingerprint; FarmError naming the existing aliases if unknown."""
     if not image:
-        raise FarmError("image is required to create instances; give an image alias or fingerprint "
-                        "(see 'lxc image list')")
+        raise FarmError(f"image is required to create instances; give an image alias or fingerprint "
+                        f"(see '{client.server.cli} image list')")
     if client.get_or_none(f"images/aliases/{image}") is not None:
         return {"type": "image", "alias": image}
     if _HEX_RE.match(image.lower()):
@@ -571,7 +571,8 @@ def resolve_image(client: LxdClient, image: str | None) -> dict[str, str]:
         if found is not None:
             return {"type": "image", "fingerprint": found.get("fingerprint", image.lower())}
     aliases = sorted(a.get("name", "") for a in client.get("images/aliases", params={"recursion": "1"}) or [])
-    raise FarmError(f"image {image!r} is neither an image alias nor a fingerprint on this LXD; existing aliases: "
+    raise FarmError(f"image {image!r} is neither an image alias nor a fingerprint on this {client.server.label}; "
+                    f"existing aliases: "
                     f"{', '.join(aliases) if aliases else 'none'} (import or publish the image first, "
                     f"or fix the image option)")
 

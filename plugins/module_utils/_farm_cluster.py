@@ -148,22 +148,23 @@ def run_cluster_farm(spec: FarmSpec, placement_spec: PlacementSpec, client: LxdC
     try:
         if spec.state == "absent":
             if not members:
-                raise PlacementError("this LXD is not a cluster (GET /1.0/cluster/members lists no member); leave "
-                                     "placement, target and rebalance out")
+                raise PlacementError(f"this {client.server.label} is not a cluster (GET /1.0/cluster/members lists "
+                                     f"no member); leave placement, target and rebalance out")
             up = {m.name for m in members if m.online}
             placement = Placement(offline={n: locations[n] for n in spec.names
                                            if n in locations and locations[n] not in up})
         else:
-            placement = place(spec.names, members, locations, placement_spec)
+            placement = place(spec.names, members, locations, placement_spec, client.server)
     except PlacementError as exc:
         raise FarmError(str(exc)) from exc
     online = {m.name for m in members if m.online}
     if spec.prune:
         stuck = [n for n in prune_candidates(spec, instances) if locations.get(n) not in online]
         if stuck:
+            server = client.server
             raise FarmError(f"prune would delete {', '.join(stuck)} on offline member(s) "
-                            f"{', '.join(sorted({locations[n] for n in stuck}))}, which LXD cannot do now; bring "
-                            f"the member back (lxc cluster list), or run without prune")
+                            f"{', '.join(sorted({locations[n] for n in stuck}))}, which {server.label} cannot do "
+                            f"now; bring the member back ({server.cli} cluster list), or run without prune")
 
     jobs = cluster_jobs(placement)
     needs_image = any(job[0] in ("create", "recreate") for job in jobs)

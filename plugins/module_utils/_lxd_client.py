@@ -33,6 +33,10 @@ SOCKET_CANDIDATES = (
     "/var/lib/incus/unix.socket",
 )
 
+# Where the server's own certificate is, for pinning it with server_cert.
+SERVER_CRT = ("/var/lib/lxd/server.crt (/var/snap/lxd/common/lxd/server.crt with the snap, "
+              "/var/lib/incus/server.crt with Incus)")
+
 START_HINT = (
     "start LXD or Incus first (with systemd: 'systemctl start snap.lxd.daemon', 'systemctl start lxd' or "
     "'systemctl start incus'; without it: 'lxd --group lxd --logfile /var/log/lxd.log &' then 'lxd waitready', "
@@ -246,13 +250,11 @@ class LxdClient:
         if "fingerprints did not match" in text.lower():
             return (f"the certificate of LXD at {where} does not match server_cert {conn.server_cert} "
                     f"({reason_of(text)}): the server has another certificate, or something else answers there; "
-                    f"copy the server's own /var/lib/lxd/server.crt (/var/snap/lxd/common/lxd/server.crt with "
-                    f"the snap; on a cluster, its cluster.crt there) to server_cert")
+                    f"copy the server's own {SERVER_CRT} to server_cert (on a cluster, its cluster.crt there)")
         if "certificate verify failed" in text.lower():
             return (f"the certificate of LXD at {where} is not signed by a CA this host trusts "
                     f"({reason_of(text)}); LXD's own certificate is self-signed: pin it by setting server_cert "
-                    f"to a copy of the server's /var/lib/lxd/server.crt (/var/snap/lxd/common/lxd/server.crt "
-                    f"with the snap)")
+                    f"to a copy of the server's {SERVER_CRT}")
         if re.search(r"PEM|private key|key values mismatch|\[SSL\]", text) and conn.client_cert:
             return (f"cannot use client_cert {conn.client_cert} with client_key {conn.client_key} "
                     f"({reason_of(text)}): both must be PEM files, the key belonging to the certificate")

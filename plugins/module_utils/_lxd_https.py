@@ -13,7 +13,7 @@ import inspect
 import os
 from typing import Any
 
-from ._lxd_client import LxdConnection, LxdError, error_text, pem_fingerprint
+from ._lxd_client import SERVER_CRT, LxdConnection, LxdError, error_text, pem_fingerprint
 from ._lxd_dep import import_pylxd
 
 pylxd, pylxd_exceptions, PYLXD_IMPORT_ERROR = import_pylxd()
@@ -63,8 +63,7 @@ def https_session(conn: LxdConnection) -> Any:
                 fingerprint = pem_fingerprint(handle.read())
         except (OSError, ValueError) as exc:
             raise LxdError(f"server_cert {conn.server_cert} is not a readable PEM certificate ({exc}); "
-                           f"copy the server's /var/lib/lxd/server.crt "
-                           f"(/var/snap/lxd/common/lxd/server.crt with the snap)") from exc
+                           f"copy the server's {SERVER_CRT}") from exc
         session.verify = False
         session.mount("https://", _PinnedAdapter(fingerprint))
     return session
@@ -132,13 +131,15 @@ class HttpsTransport:
         if not conn.client_cert:
             raise LxdError(
                 f"LXD at {conn.url} needs a trusted client certificate: pass client_cert and client_key "
-                f"(and trust_token, from 'lxc config trust add' on the server, the first time)"
+                f"(and trust_token, from 'lxc config trust add' or 'incus config trust add' on the server, "
+                f"the first time)"
             )
         if not conn.trust_token:
             raise LxdError(
                 f"LXD at {conn.url} does not trust client_cert {conn.client_cert}: pass trust_token "
-                f"(run 'lxc config trust add --name NAME' on the server for one), or copy the certificate to the "
-                f"server and run 'lxc config trust add {os.path.basename(conn.client_cert)}' there"
+                f"(run 'lxc config trust add --name NAME', or 'incus config trust add NAME', on the server for one), "
+                f"or copy the certificate to the server and run 'lxc config trust add "
+                f"{os.path.basename(conn.client_cert)}' (Incus: 'incus config trust add-certificate') there"
             )
         try:
             self._client.authenticate(conn.trust_token)
@@ -146,12 +147,12 @@ class HttpsTransport:
             raise LxdError(
                 f"LXD at {conn.url} did not accept trust_token for client_cert {conn.client_cert}: "
                 f"{_exception_text(exc)}; a token works once and may expire: get a new one with "
-                f"'lxc config trust add --name NAME' on the server"
+                f"'lxc config trust add --name NAME' (Incus: 'incus config trust add NAME') on the server"
             ) from exc
         except Exception as exc:
             raise LxdError(f"trusting client_cert {conn.client_cert} at {conn.url} failed: {exc}") from exc
         if not self._client.trusted:
             raise LxdError(
                 f"LXD at {conn.url} took trust_token but still does not trust client_cert {conn.client_cert}; "
-                f"check 'lxc config trust list' on the server"
+                f"check 'lxc config trust list' (Incus: 'incus config trust list') on the server"
             )

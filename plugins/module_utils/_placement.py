@@ -24,6 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from ._lxd_client import Server
+
+# The server messages name when the caller does not say (the pure tests, LXD before Incus).
+LXD = Server("lxd", "unknown")
+
 SINGLE = "single"
 SPREAD = "spread"
 MEMBERS = "members"
@@ -108,8 +113,8 @@ def placement_spec(placement: Any, target: str | None = None, rebalance: str | N
     if isinstance(placement, (list, tuple)):
         members = [str(m) for m in placement]
         if not members:
-            raise PlacementError("placement is an empty list; name at least one member (lxc cluster list shows "
-                                 "them), or use placement: spread")
+            raise PlacementError("placement is an empty list; name at least one member ('lxc cluster list' or "
+                                 "'incus cluster list' shows them), or use placement: spread")
         dups = sorted({m for m in members if members.count(m) > 1})
         if dups:
             raise PlacementError(f"placement lists {', '.join(dups)} more than once; list each member once")
@@ -120,11 +125,11 @@ def placement_spec(placement: Any, target: str | None = None, rebalance: str | N
     raise PlacementError(f"placement is {placement!r}; write single, spread, or a list of members")
 
 
-def _check_members(spec: PlacementSpec, members: Sequence[Member]) -> None:
+def _check_members(spec: PlacementSpec, members: Sequence[Member], label: str) -> None:
     if not members:
-        raise PlacementError("this LXD is not a cluster (GET /1.0/cluster/members lists no member), so there is "
-                             "nothing to place on; leave placement, target and rebalance out, or point url at a "
-                             "cluster member")
+        raise PlacementError(f"this {label} is not a cluster (GET /1.0/cluster/members lists no member), so there "
+                             f"is nothing to place on; leave placement, target and rebalance out, or point url at a "
+                             f"cluster member")
     known = [m.name for m in members]
     wanted = list(spec.members) + ([spec.target] if spec.target else [])
     unknown = [m for m in wanted if m not in known]
@@ -151,12 +156,13 @@ def _least_loaded(allowed: list[str], load: dict[str, int], shares: dict[str, in
 
 
 def place(names: Sequence[str], members: Sequence[Member], locations: dict[str, str],
-          spec: PlacementSpec) -> Placement:
+          spec: PlacementSpec, server: Server = LXD) -> Placement:
     """Decide where each instance of the farm goes; see the module docstring for the rules.
 
     ``locations`` maps each existing instance (of the farm or not) to its member; only ``names`` are placed.
+    ``server`` (LXD or Incus) names the command in messages.
     """
-    _check_members(spec, members)
+    _check_members(spec, members, server.label)
     result = Placement()
     status = {m.name: m.online for m in members}
     order = [m.name for m in members]
@@ -181,7 +187,7 @@ def place(names: Sequence[str], members: Sequence[Member], locations: dict[str, 
         if anchor is not None and not status.get(anchor, False):
             if absent or any(locations[n] != anchor for n in reachable):
                 raise PlacementError(f"member {anchor} is offline, and placement: single puts every instance on it; "
-                                     f"bring {anchor} back (lxc cluster list), or choose another target")
+                                     f"bring {anchor} back ({server.cli} cluster list), or choose another target")
         for name in reachable:
             if locations[name] == anchor:
                 result.kept.append(name)
@@ -195,7 +201,7 @@ def place(names: Sequence[str], members: Sequence[Member], locations: dict[str, 
         if not allowed:
             listed = ", ".join(spec.members if spec.mode == MEMBERS else order)
             raise PlacementError(f"no member to place on is online ({listed} all offline); bring one back "
-                                 f"(lxc cluster list shows their state)")
+                                 f"({server.cli} cluster list shows their state)")
         on: dict[str, list[str]] = {m: [] for m in allowed}
         outside = []
         for name in reachable:

@@ -167,7 +167,7 @@ def _settings(profile: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def plan_profile(request: ProfileRequest, current: Mapping[str, Any] | None,
-                 renamed: Mapping[str, Any] | None = None) -> ProfilePlan:
+                 renamed: Mapping[str, Any] | None = None, cli: str = "lxc") -> ProfilePlan:
     """Decide what to do.
 
     ``current`` is the profile named ``request.name`` as LXD returns it (None when missing), ``renamed``
@@ -182,7 +182,7 @@ def plan_profile(request: ProfileRequest, current: Mapping[str, Any] | None,
         if users:
             raise ProfileError(
                 f"profile {name!r} is still used by {', '.join(users)}; remove it from them first "
-                f"(lxc profile remove INSTANCE {name}) or delete them, then delete the profile"
+                f"({cli} profile remove INSTANCE {name}) or delete them, then delete the profile"
             )
         return ProfilePlan(["delete"], "present", name, name, comparable(current), {}, {})
 
@@ -229,7 +229,7 @@ def apply_profile(client: LxdClient, request: ProfileRequest,
     """Read, plan and (unless check_mode) carry out the plan; return it with the profile as LXD stores it after."""
     current = client.get_or_none(profile_path(request.name))
     renamed = client.get_or_none(profile_path(str(request.new_name))) if request.renames else None
-    plan = plan_profile(request, current, renamed)
+    plan = plan_profile(request, current, renamed, client.server.cli)
     if check_mode or not plan.changed:
         return plan, plan.profile
     for method, path, body in plan.api_calls():

@@ -528,9 +528,12 @@ def test_image_by_alias_or_fingerprint(image: str, source: dict[str, str]) -> No
 
 def test_missing_image_when_creating() -> None:
     fake = FakeLxd()
-    with pytest.raises(FarmError, match="image is required to create instances"):
+    with pytest.raises(FarmError, match="image is required to create instances.*'lxc image list'"):
         farm(fake, image=None)
     assert fake.writes == []
+    fake.server = Server("incus", "6.0.4")
+    with pytest.raises(FarmError, match="'incus image list'"):
+        farm(fake, image=None)
 
 
 def test_unknown_profile_names_it_lists_existing_and_creates_nothing() -> None:

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import Server
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._placement import (
     MEMBERS,
     SINGLE,
@@ -144,6 +145,16 @@ def test_unknown_member_is_offline():
 def test_place_refused(names, members, locations, spec, message):
     with pytest.raises(PlacementError, match=message):
         place(names, members, locations, spec)
+
+
+@pytest.mark.parametrize(("members", "spec", "message"), [
+    ([], PlacementSpec(SPREAD), "this Incus is not a cluster"),
+    (M2_DOWN, PlacementSpec(SINGLE, target="m2"), r"bring m2 back \(incus cluster list\)"),
+    (M2_DOWN, PlacementSpec(MEMBERS, members=("m2",)), r"\(incus cluster list shows their state\)"),
+])
+def test_on_incus_the_messages_name_incus(members, spec, message):
+    with pytest.raises(PlacementError, match=message):
+        place(W[:1], members, {}, spec, Server("incus", "6.0.4"))
 
 
 member_sets = st.lists(st.booleans(), min_size=1, max_size=4).map(

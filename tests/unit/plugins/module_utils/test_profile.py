@@ -209,6 +209,8 @@ def test_plan_delete_in_use_lists_users() -> None:
     current = stored(used_by=["/1.0/instances/w1", "/1.0/instances/w2?project=farm"])
     with pytest.raises(ProfileError, match=r"profile 'p1' is still used by w1, w2 \(project farm\); remove it"):
         plan_profile(request(state="absent"), current)
+    with pytest.raises(ProfileError, match=r"\(incus profile remove INSTANCE p1\)"):
+        plan_profile(request(state="absent"), current, cli="incus")
 
 
 @pytest.mark.parametrize("urls, names", [
