@@ -43,7 +43,8 @@ cat > "$work/setup.yml" <<'YAML'
   roles:
     - setup_tiny_image
 YAML
-ANSIBLE_ROLES_PATH="$here/.." ansible-playbook -i localhost, -c local \
+env -u ANSIBLE_INVENTORY_ENABLED -u ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED ANSIBLE_ROLES_PATH="$here/.." \
+    ansible-playbook -i localhost, -c local \
     -e "ansible_python_interpreter=$python" "$work/setup.yml" >"$work/setup.out" 2>&1 \
     || { cat "$work/setup.out" >&2; echo "inventory_lxd: the tiny image could not be made" >&2; exit 1; }
 
