@@ -58,11 +58,15 @@ options:
       - V(ssh) sets C(ansible_host) to the address chosen by O(prefer) and leaves C(ansible_connection) to the
         play or configuration. A host without such an address (for example a stopped instance) gets no
         C(ansible_host).
-      - V(lxd) sets C(ansible_connection=community.general.lxd), C(ansible_host) to the instance name,
+      - V(lxd) reaches each host through the server, with the connection plugin that fits it. On LXD it sets
+        C(ansible_connection=community.general.lxd), C(ansible_host) to the instance name,
         C(ansible_lxd_remote) to O(lxc_remote) and C(ansible_lxd_project) to the instance's project, which is
-        what that connection plugin reads. It needs the C(lxc) command on the controller.
+        what that connection plugin reads; it needs the C(lxc) command on the controller. On Incus it sets
+        C(ansible_connection=community.general.incus), C(ansible_incus_remote) and C(ansible_incus_project)
+        instead, and needs the C(incus) command.
+      - V(incus) is another word for V(lxd).
     type: str
-    choices: [ssh, lxd]
+    choices: [ssh, lxd, incus]
     default: ssh
   prefer:
     description:
@@ -183,21 +187,24 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
         cache_key = self.get_cache_key(path)
         use_cache = bool(self.get_option("cache"))
-        instances = None
+        listing = None
         if use_cache and cache:
-            instances = self._cache.get(cache_key)
-        if instances is None:
-            instances = self._fetch_instances()
+            listing = self._cache.get(cache_key)
+            if not isinstance(listing, dict) or "instances" not in listing:  # stale, or of an older release
+                listing = None
+        if listing is None:
+            listing = self._fetch_instances()
             if use_cache:
-                self._cache[cache_key] = instances
+                self._cache[cache_key] = listing
 
         try:
-            hosts = inventory_hosts(instances, options)
+            hosts = inventory_hosts(listing["instances"], options, listing.get("server") or "lxd")
         except InventoryError as exc:
             raise AnsibleParserError(f"{path}: {exc}") from exc
         self._populate(hosts)
 
-    def _fetch_instances(self) -> list[dict[str, Any]]:
+    def _fetch_instances(self) -> dict[str, Any]:
+        """{"server": "lxd" or "incus", "instances": GET /1.0/instances?recursion=2}"""
         params = {name: self.get_option(name) for name in CONNECTION_OPTIONS}
         pylxd_error = missing_pylxd(params)
         if pylxd_error:
@@ -208,11 +215,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             # LXD answers an empty list for a project it does not have; say so instead of an empty inventory.
             project = params["project"]
             if not instances and project and client.get_or_none(f"projects/{project}") is None:
-                raise LxdError(f"LXD has no project {project!r}; fix the project option ('lxc project list' "
-                               f"shows the projects) or leave it out for the default project")
+                raise LxdError(f"{client.server.label} has no project {project!r}; fix the project option "
+                               f"('{client.server.cli} project list' shows the projects) or leave it out for the "
+                               f"default project")
         except LxdError as exc:
             raise AnsibleParserError(f"cannot list LXD instances: {exc}") from exc
-        return instances
+        return {"server": client.server.name, "instances": instances}
 
     def _populate(self, hosts: list[InventoryHost]) -> None:
         strict = self.get_option("strict")

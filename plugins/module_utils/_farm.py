@@ -776,6 +776,7 @@ def run_farm(spec: FarmSpec, client: LxdClient, factory: Callable[[], LxdClient]
             if problem:
                 result["instances"] = facts(instances)
                 result["running"] = [n for n in spec.names if instance_state(instances.get(n)) == "Running"]
+                result["failed_instances"] = [n for n in spec.names if n not in result["running"]]
                 result["without_global"] = without_global(spec.names, instances)
                 raise FarmError(problem, result)
 

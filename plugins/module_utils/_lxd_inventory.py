@@ -16,8 +16,13 @@ from typing import Any
 from ._addresses import SCOPES, best_address, instance_addresses
 
 STATES = ("running", "stopped", "frozen", "error")
-CONNECTIONS = ("ssh", "lxd")
-LXD_CONNECTION_PLUGIN = "community.general.lxd"
+# ssh, or through the server: `lxd` and `incus` both mean the latter, with the plugin that fits the server.
+CONNECTIONS = ("ssh", "lxd", "incus")
+# community.general's connection plugin for each server, and the variables it reads the remote and project from.
+CONNECTION_PLUGINS = {
+    "lxd": ("community.general.lxd", "ansible_lxd_remote", "ansible_lxd_project"),
+    "incus": ("community.general.incus", "ansible_incus_remote", "ansible_incus_project"),
+}
 STATUS_GROUP_PREFIX = "lxd_"
 MEMBER_GROUP_PREFIX = "lxd_member_"
 
@@ -130,8 +135,9 @@ def chosen_address(addresses: dict[str, Any], prefer: tuple[str, ...]) -> str | 
     return None
 
 
-def host_variables(instance: dict[str, Any], options: InventoryOptions) -> dict[str, Any]:
-    """The lxd_* variables of one instance, plus the connection variables the options ask for."""
+def host_variables(instance: dict[str, Any], options: InventoryOptions, server: str = "lxd") -> dict[str, Any]:
+    """The lxd_* variables of one instance, plus the connection variables the options ask for; ``server``
+    (lxd or incus) chooses the connection plugin when the hosts are reached through the server."""
     state = instance.get("state") or {}
     addresses = instance_addresses(state.get("network"))
     address = chosen_address(addresses, options.prefer)
@@ -152,18 +158,20 @@ def host_variables(instance: dict[str, Any], options: InventoryOptions) -> dict[
         "lxd_address": address,
         "lxd_config": {key: value for key, value in sorted(config.items()) if key.startswith("user.")},
     }
-    if options.connection == "lxd":
-        variables["ansible_connection"] = LXD_CONNECTION_PLUGIN
+    if options.connection != "ssh":
+        plugin, remote, project = CONNECTION_PLUGINS[server]
+        variables["ansible_connection"] = plugin
         variables["ansible_host"] = name
-        variables["ansible_lxd_remote"] = options.lxc_remote
-        variables["ansible_lxd_project"] = variables["lxd_project"]
+        variables[remote] = options.lxc_remote
+        variables[project] = variables["lxd_project"]
     elif address is not None:
         variables["ansible_host"] = address
     return variables
 
 
-def inventory_hosts(instances: Any, options: InventoryOptions) -> list[InventoryHost]:
-    """Hosts for the instances that pass the filters, sorted by name, each in its status group."""
+def inventory_hosts(instances: Any, options: InventoryOptions, server: str = "lxd") -> list[InventoryHost]:
+    """Hosts for the instances that pass the filters, sorted by name, each in its status group; ``server``
+    is the server that listed them (lxd or incus)."""
     if not isinstance(instances, list):
         raise InventoryError(f"LXD answered the instance list with {type(instances).__name__}, not a list; "
                              f"check that the url option points at an LXD server")
@@ -174,7 +182,7 @@ def inventory_hosts(instances: Any, options: InventoryOptions) -> list[Inventory
                                  f"answer GET /1.0/instances?recursion=2 with full objects (LXD 4.0 or later)")
         if not wanted(instance, options):
             continue
-        variables = host_variables(instance, options)
+        variables = host_variables(instance, options, server)
         groups = [status_group(variables["lxd_status"])]
         if variables["lxd_location"]:
             groups.append(member_group(variables["lxd_location"]))

@@ -445,7 +445,9 @@ placement:
   type: dict
   sample: {pi1: [w1, w3, w5], pi2: [w2, w4, w6]}
 failed_instances:
-  description: On failure, the instances whose change failed.
+  description:
+    - On failure, the instances whose change failed, and those that stopped again right after they started
+      (Incus reports such a start as done; LXD as failed).
   returned: failure
   type: list
   elements: str

@@ -50,9 +50,10 @@ def eui64(mac: str, prefix: str) -> str:
 
 
 class Checker:
-    def __init__(self, work: str, prefix: str) -> None:
+    def __init__(self, work: str, prefix: str, server: str) -> None:
         self.work = Path(work)
         self.prefix = prefix
+        self.server = server  # lxd or incus: the connection plugin and its variables follow it
         self.failures: list[str] = []
 
     def lxd(self, name: str) -> dict[str, Any]:
@@ -128,10 +129,10 @@ class Checker:
         for name, hostvars in inv.hostvars.items():
             connection = {key: value for key, value in hostvars.items() if key.startswith("ansible_")}
             self.expect(f"{name} connection variables", connection, {
-                "ansible_connection": "community.general.lxd",
+                "ansible_connection": f"community.general.{self.server}",
                 "ansible_host": name,
-                "ansible_lxd_remote": "local",
-                "ansible_lxd_project": "default",
+                f"ansible_{self.server}_remote": "local",
+                f"ansible_{self.server}_project": "default",
             })
         self.expect("itinv-a lxd_address", inv.hostvars["itinv-a"]["lxd_address"],
                     eui64(self.mac("itinv-a"), self.prefix))
@@ -140,7 +141,8 @@ class Checker:
         self.expect("hosts of project itinv-proj", set(inv.hostvars), {"itinv-p"})
         hostvars = inv.hostvars.get("itinv-p", {})
         self.expect("itinv-p lxd_project", hostvars.get("lxd_project"), "itinv-proj")
-        self.expect("itinv-p ansible_lxd_project", hostvars.get("ansible_lxd_project"), "itinv-proj")
+        self.expect(f"itinv-p ansible_{self.server}_project", hostvars.get(f"ansible_{self.server}_project"),
+                    "itinv-proj")
         self.expect("lxd_stopped", inv.members("lxd_stopped"), {"itinv-p"})
 
     def ula(self, inv: Inventory) -> None:
@@ -165,10 +167,11 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--work", required=True)
     parser.add_argument("--prefix", required=True)
+    parser.add_argument("--server", choices=["lxd", "incus"], default="lxd")
     parser.add_argument("case")
     parser.add_argument("answers", nargs="+")
     args = parser.parse_args()
-    checker = Checker(args.work, args.prefix)
+    checker = Checker(args.work, args.prefix, args.server)
     getattr(checker, args.case.replace("-", "_"))(*(Inventory(path) for path in args.answers))
     if checker.failures:
         print(f"inventory_lxd {args.case}: FAILED", file=sys.stderr)

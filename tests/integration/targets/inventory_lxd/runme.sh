@@ -35,17 +35,29 @@ trap finish EXIT
 lxc info >/dev/null || { echo "inventory_lxd: LXD does not answer; start the lab first" >&2; exit 1; }
 remove_test_objects  # leftovers of an interrupted run
 
+# The server `lxc` talks to (scripts/integration.sh makes it Incus's `incus` with PALMFARM_TEST_SERVER=incus):
+# the sources below name its socket, and the connection variables follow it.
+server="$(lxc query /1.0 | "$python" -c 'import json, sys; print(json.load(sys.stdin)["environment"]["server"])')"
+case "$server" in
+    incus) url_line="url: unix:${INCUS_DIR:-/var/lib/incus}/unix.socket" label=Incus ;;
+    *) url_line="" label=LXD ;;
+esac
+
 # The tiny image this target launches: made here, by the shared setup role (needs/target/setup_tiny_image).
 cat > "$work/setup.yml" <<'YAML'
 - name: The tiny image
   hosts: localhost
   gather_facts: false
+  module_defaults:
+    group/palmfarm.ipv6.lxd:
+      url: "{{ palmfarm_lxd_url | default(None, true) }}"
   roles:
     - setup_tiny_image
 YAML
 env -u ANSIBLE_INVENTORY_ENABLED -u ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED ANSIBLE_ROLES_PATH="$here/.." \
     ansible-playbook -i localhost, -c local \
-    -e "ansible_python_interpreter=$python" "$work/setup.yml" >"$work/setup.out" 2>&1 \
+    -e "ansible_python_interpreter=$python" -e "palmfarm_lxd_url=${url_line#url: }" "$work/setup.yml" \
+    >"$work/setup.out" 2>&1 \
     || { cat "$work/setup.out" >&2; echo "inventory_lxd: the tiny image could not be made" >&2; exit 1; }
 
 # The lab creates the extbridge profile; wait for it rather than racing it.
@@ -80,11 +92,12 @@ inventory() {  # inventory NAME [ansible-inventory arguments...]: list the sourc
     ansible-inventory -i "$work/$name.lxd.yml" --list "$@" > "$work/$name.json"
 }
 check() {
-    "$python" "$here/check_inventory.py" --work "$work" --prefix "$prefix" "$@"
+    "$python" "$here/check_inventory.py" --work "$work" --prefix "$prefix" --server "$server" "$@"
 }
 
 cat > "$work/all.lxd.yml" <<YAML
 plugin: palmfarm.ipv6.lxd
+$url_line
 profiles: [$mark]
 keyed_groups:
   - key: lxd_config['user.role']
@@ -99,6 +112,7 @@ check all "$work/all.json"
 
 cat > "$work/running.lxd.yml" <<YAML
 plugin: palmfarm.ipv6.lxd
+$url_line
 states: [running]
 profiles: [$mark, no-such-profile]
 YAML
@@ -107,6 +121,7 @@ check running "$work/running.json"
 
 cat > "$work/stopped.lxd.yml" <<YAML
 plugin: palmfarm.ipv6.lxd
+$url_line
 states: [stopped]
 profiles: [$mark]
 YAML
@@ -115,6 +130,7 @@ check stopped "$work/stopped.json"
 
 cat > "$work/viaexec.lxd.yml" <<YAML
 plugin: palmfarm.ipv6.lxd
+$url_line
 profiles: [$mark]
 connection: lxd
 YAML
@@ -123,6 +139,7 @@ check viaexec "$work/viaexec.json"
 
 cat > "$work/ula.lxd.yml" <<YAML
 plugin: palmfarm.ipv6.lxd
+$url_line
 profiles: [$mark]
 prefer: [ula, global]
 YAML
@@ -131,6 +148,7 @@ check ula "$work/ula.json"
 
 cat > "$work/project.lxd.yml" <<YAML
 plugin: palmfarm.ipv6.lxd
+$url_line
 project: $project
 connection: lxd
 YAML
@@ -141,6 +159,7 @@ check project "$work/project.json"
 # stopped, and --flush-cache reads LXD again.
 cat > "$work/cached.lxd.yml" <<YAML
 plugin: palmfarm.ipv6.lxd
+$url_line
 profiles: [$mark]
 cache: true
 cache_plugin: ansible.builtin.jsonfile
@@ -173,11 +192,11 @@ expect_failure() {  # expect_failure NAME TEXT: reading NAME.lxd.yml fails and s
 }
 printf 'plugin: palmfarm.ipv6.lxd\nurl: unix:%s/no-lxd.socket\n' "$work" > "$work/unreachable.lxd.yml"
 expect_failure unreachable "cannot list LXD instances: no LXD or Incus socket at $work/no-lxd.socket"
-printf 'plugin: palmfarm.ipv6.lxd\nproject: itinv-no-such-project\n' > "$work/noproject.lxd.yml"
-expect_failure noproject "LXD has no project 'itinv-no-such-project'"
-printf 'plugin: palmfarm.ipv6.lxd\nstates: [runing]\n' > "$work/badstate.lxd.yml"
+printf 'plugin: palmfarm.ipv6.lxd\n%s\nproject: itinv-no-such-project\n' "$url_line" > "$work/noproject.lxd.yml"
+expect_failure noproject "$label has no project 'itinv-no-such-project'"
+printf 'plugin: palmfarm.ipv6.lxd\n%s\nstates: [runing]\n' "$url_line" > "$work/badstate.lxd.yml"
 expect_failure badstate "Valid values are: running, stopped, frozen, error"
-printf 'plugin: palmfarm.ipv6.lxd\nprefer: [ula, ula]\n' > "$work/badprefer.lxd.yml"
+printf 'plugin: palmfarm.ipv6.lxd\n%s\nprefer: [ula, ula]\n' "$url_line" > "$work/badprefer.lxd.yml"
 expect_failure badprefer "prefer lists a scope twice (ula, ula)"
 # A source named without .lxd.yml is not taken by the plugin.
 cp "$work/all.lxd.yml" "$work/all.yml"

@@ -298,8 +298,11 @@ class FakeLxd:
     server = Server("lxd", "5.0.2")
 
     def __init__(self, instances: dict[str, dict[str, Any]] | None = None, aliases: tuple[str, ...] = ("tiny",),
-                 fail_start: tuple[str, ...] = (), global_prefix: bool = True, slaac_reads: int = 0) -> None:
+                 fail_start: tuple[str, ...] = (), global_prefix: bool = True, slaac_reads: int = 0,
+                 stop_after_start: tuple[str, ...] = ()) -> None:
         self.instances = instances or {}
+        # Started without an error, then stopped at once (how Incus 6.0 reports an init that cannot run).
+        self.stop_after_start = stop_after_start
         # How many reads of a started instance show no global address yet (the router's answer takes time).
         self.slaac_reads = slaac_reads
         self.pending: dict[str, int] = {}
@@ -381,6 +384,8 @@ class FakeLxd:
                 if body["action"] == "start" and name in self.fail_start:
                     raise LxdError(f"LXD operation 1 failed: Failed to start device \"bad\" of {name}")
                 status = "Running" if body["action"] in ("start", "unfreeze", "restart") else "Stopped"
+                if name in self.stop_after_start:
+                    status = "Stopped"
                 prefixes = (GLOBAL, ULA) if self.global_prefix and not self.slaac_reads else (ULA,)
                 if status == "Running" and self.slaac_reads:
                     self.pending[name] = self.slaac_reads
@@ -524,6 +529,16 @@ def test_image_by_alias_or_fingerprint(image: str, source: dict[str, str]) -> No
     assert fake.bodies == [{"name": "w1", "type": "container", "source": source,
                             "profiles": ["default", "extbridge"],
                             "config": {"limits.cpu": "1", FARM_KEY: "web"}, "devices": {}}]
+
+
+def test_an_instance_that_stops_right_after_its_start_fails_the_task_by_name() -> None:
+    fake = FakeLxd(stop_after_start=("w2",))
+    with pytest.raises(FarmError, match=r"^instance\(s\) w2 did not keep running; running: w1, w3\n"
+                                        r"w2 is Stopped; last lines of its lxc.log:") as info:
+        farm(fake)
+    result = info.value.result  # type: ignore[attr-defined]
+    assert result["failed_instances"] == ["w2"] and result["running"] == ["w1", "w3"]
+    assert [i["state"] for i in result["instances"]] == ["Running", "Stopped", "Running"]
 
 
 def test_missing_image_when_creating() -> None:

@@ -412,6 +412,19 @@ def test_lxd_connection_variables(instance: Any, remote: str, expected: dict[str
     assert variables["lxd_address"] == host_variables(instance(), InventoryOptions())["lxd_address"]
 
 
+@pytest.mark.parametrize("connection", ["lxd", "incus"])
+def test_on_incus_the_hosts_are_reached_through_the_incus_plugin(connection: str) -> None:
+    variables = host_variables(running(), inventory_options(connection=connection, lxc_remote="local"), "incus")
+    assert {key: value for key, value in variables.items() if key.startswith("ansible_")} == {
+        "ansible_connection": "community.general.incus", "ansible_host": "itinv-a",
+        "ansible_incus_remote": "local", "ansible_incus_project": "default"}
+
+
+def test_the_incus_word_on_lxd_means_the_lxd_plugin() -> None:
+    variables = host_variables(running(), inventory_options(connection="incus"), "lxd")
+    assert variables["ansible_connection"] == "community.general.lxd"
+
+
 def test_ssh_connection_leaves_ansible_connection_alone() -> None:
     variables = host_variables(running(), inventory_options(connection="ssh"))
     assert "ansible_connection" not in variables
