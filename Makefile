@@ -7,7 +7,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 LAB := ansible-playbook -i inventory/lab
 
 .PHONY: help bootstrap lab lab-down demo site status test units sanity newest lint ee docs docs-check integration molecule \
-	isolation \
+	isolation integration-incus \
 	status-check runner-check release-check bench-farm bench-cluster
 
 help:
@@ -62,6 +62,13 @@ integration: lab
 molecule: lab
 	bash scripts/molecule.sh
 
+# The LXD-facing targets again, against Incus (started beside LXD by the lxd_host role).
+INCUS_TARGETS := lxd_profile lxd_image lxd_farm inventory_lxd
+integration-incus: lab
+	ansible-playbook tests/incus_host.yml
+	ansible-playbook tests/incus_host.yml | tee /dev/stderr | grep -q 'changed=0 '
+	PALMFARM_TEST_SERVER=incus bash scripts/integration.sh $(INCUS_TARGETS)
+
 # Every integration target and molecule scenario alone, in a shuffled order, on a machine with only the lab.
 isolation: lab
 	bash scripts/isolation.sh
@@ -88,6 +95,7 @@ test: bootstrap
 	$(MAKE) runner-check
 	$(MAKE) release-check
 	$(MAKE) integration
+	$(MAKE) integration-incus
 	$(MAKE) molecule
 
 bench-farm: lab

@@ -39,28 +39,51 @@ else
     # it for any managed network: without it `lxc network create` fails to check dnsmasq's version.
     packages+=(lxd lxd-client dnsmasq-base)
 fi
+# Incus beside it: `make test` runs the LXD-facing targets against Incus too. Debian 13 has it; Debian 12
+# has it in its backports (incus-base: containers only; it installs beside Debian's lxd, removing nothing).
+debian_major="$(cut -d. -f1 /etc/debian_version 2>/dev/null || echo 0)"
+incus_packages=(incus-base incus-client)
+backports_list=/etc/apt/sources.list.d/palmfarm-bookworm-backports.list
 
 missing=()
 for pkg in "${packages[@]}"; do
     status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
     [ "$status" = installed ] || missing+=("$pkg")
 done
-if [ ${#missing[@]} -gt 0 ]; then
+missing_incus=()
+for pkg in "${incus_packages[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+    [ "$status" = installed ] || missing_incus+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ] || [ ${#missing_incus[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
-        say "missing Debian packages: ${missing[*]}; run this script as root to install them" >&2
+        say "missing Debian packages: ${missing[*]} ${missing_incus[*]}; run this script as root to install them" >&2
         exit 1
     fi
-    say "installing Debian packages: ${missing[*]}"
+    say "installing Debian packages: ${missing[*]} ${missing_incus[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    # The daemons among them (named, knotd, radvd, bird) are started by the tests with their own settings:
-    # keep the packages from starting them with the distribution's (policy-rc.d, only while installing).
+    # The daemons among them (named, knotd, radvd, bird, incusd) are started by the tests with their own
+    # settings: keep the packages from starting them with the distribution's (policy-rc.d, only while installing).
     policy=/usr/sbin/policy-rc.d
     own_policy=false
     if [ ! -e "$policy" ]; then
         printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=true
     fi
+    incus_release=()
+    if [ ${#missing_incus[@]} -gt 0 ] && [ "$debian_major" = 12 ]; then
+        # The same mirror as the system's own sources.
+        mirror="$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null \
+                  | grep -v security | head -n 1)"
+        printf 'deb %s bookworm-backports main\n' "${mirror:-http://deb.debian.org/debian}" >"$backports_list"
+        incus_release=(-t bookworm-backports)
+    fi
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    if [ ${#missing[@]} -gt 0 ]; then
+        apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    fi
+    if [ ${#missing_incus[@]} -gt 0 ]; then
+        apt-get install -y -qq --no-install-recommends "${incus_release[@]}" "${missing_incus[@]}"
+    fi
     if $own_policy; then rm -f "$policy"; fi
 else
     say "Debian packages: all present"
@@ -140,5 +163,6 @@ fi
 # --- collections from requirements.yml (from the ansible package on PyPI: Galaxy may not be reachable) --
 .venv/bin/python scripts/fetch_collections.py requirements.yml | while read -r line; do say "$line"; done
 say "BIRD 1.6 for the babel_bird6 tests: $(bash scripts/fetch_bird16.sh)"
+say "BIRD 2.17 and 3.1 (Debian 13 root) for the babel_bird6 tests: $(bash scripts/fetch_bird_trixie.sh | tr '\n' ' ')"
 say "ifupdown and NetworkManager tools for the bridge_iface tests: $(bash scripts/fetch_net_tools.sh)"
 say "done"

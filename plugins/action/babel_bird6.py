@@ -31,6 +31,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird_config import 
     BirdConfigError,
     binary_names,
     default_path,
+    rejection,
     render_config,
     unmatched_patterns,
 )
@@ -144,8 +145,7 @@ class ActionModule(ActionBase):
         finally:
             os.unlink(local)
         if proc.returncode != 0:
-            raise BirdConfigError(f"{binary} rejected the rendered configuration, which was not installed: "
-                                  f"{(proc.stderr or proc.stdout).strip()}")
+            raise BirdConfigError(rejection(binary, proc.returncode, proc.stderr or proc.stdout))
 
     # --- the module's work, from the controller ----------------------------------------------------------
 

@@ -115,6 +115,18 @@ def binary_names(version: str) -> tuple[str, str]:
     return ("bird6", "birdc6") if version == "1.6" else ("bird", "birdc")
 
 
+def rejection(binary: str, rc: int, output: str) -> str:
+    """The message for a rendered file that ``binary -p -c`` did not accept (exit status ``rc``).
+
+    BIRD prints why it refused; a BIRD that crashed on the file (1.6.8 to 3.1.8 abort or segfault on a quoted
+    string of 4096 characters or more) may print nothing, and then the exit status says what happened.
+    """
+    text = (output or "").strip()
+    if not text:
+        text = (f"it was killed by signal {-rc}" if rc < 0 else f"it exited with status {rc}") + " and printed nothing"
+    return f"{binary} rejected the rendered configuration, which was not installed: {text}"
+
+
 def parse_duration(value: Any, what: str) -> int:
     """A duration in microseconds from ``50 ms``, ``1 s``, ``1`` (seconds) or a number of seconds."""
     if isinstance(value, bool):

@@ -253,6 +253,9 @@ options:
 notes:
   - BIRD 1.6 (Debian package C(bird)) and BIRD 2 (C(bird2)) conflict as packages; C(bird6) of 1.6 runs
     beside C(bird) of 2 when unpacked with C(dpkg -x). Put it first in E(PATH) to validate BIRD 1.6 files.
+  - The files for BIRD 2 and BIRD 3 differ only in their header comment, and BIRD 2.0.12, 2.17.6 and 3.1.8
+    each parse both; so a C(bird) of either generation validates them. Any C(bird) first in E(PATH) is used,
+    also a wrapper that runs a BIRD of another distribution with C(chroot).
   - An interface name or pattern that matches no interface on the host gives a warning, not an error, since the
     interface may appear later (a VLAN, a tunnel, a radio).
   - Babel needs UDP port 6696 and RIPng UDP port 521 from link-local sources;
@@ -366,6 +369,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird_config import 
     choose_version,
     default_path,
     parse_bird_version,
+    rejection,
     render_config,
     unmatched_patterns,
 )
@@ -440,8 +444,7 @@ def validate_text(module: AnsibleModule, version: str, tmp: str) -> None:
                               f"put a BIRD {version} {daemon} first on PATH or set validate=false")
     rc, out, err = module.run_command([binary, "-p", "-c", tmp])
     if rc != 0:
-        raise BirdConfigError(f"{binary} rejected the rendered configuration, which was not installed: "
-                              f"{(err or out).strip()}")
+        raise BirdConfigError(rejection(binary, rc, err or out))
 
 
 def reload_daemon(module: AnsibleModule, version: str) -> tuple[bool, str]:

@@ -4,8 +4,10 @@
 """The BIRD renderer: exact text for each version, clear errors, and the real bird / bird6 parsers.
 
 The parser tests run `bird -p -c FILE` (Debian package bird2) and `bird6 -p -c FILE` (BIRD 1.6.8, unpacked by
-scripts/fetch_bird16.sh into $PALMFARM_BIRD16_DIR, default /tmp/palmfarm-ipv6-test/bird16) on every profile.
-They are skipped, saying why, only when the binary is absent.
+scripts/fetch_bird16.sh into $PALMFARM_BIRD16_DIR, default /tmp/palmfarm-ipv6-test/bird16) on every profile,
+and Debian 13's BIRD 2.17 and BIRD 3.1 through the chroot wrappers scripts/fetch_bird_trixie.sh writes
+($PALMFARM_BIRD_TRIXIE_DIR, default /tmp/palmfarm-ipv6-test/bird-trixie). They are skipped, saying why, only
+when the binary is absent.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird_config import 
     PROFILES,
     BirdConfigError,
     binary_names,
+    choose_version,
     default_path,
     format_duration,
     parse_bird_version,
     parse_duration,
+    rejection,
     render_config,
     unmatched_patterns,
 )
@@ -34,6 +38,13 @@ BIRD16_DIR = Path(os.environ.get("PALMFARM_BIRD16_DIR")
                   or Path(os.environ.get("PALMFARM_TEST_DIR", "/tmp/palmfarm-ipv6-test")) / "bird16")
 BIRD6 = BIRD16_DIR / "usr" / "sbin" / "bird6"
 BIRD2 = shutil.which("bird") or ("/usr/sbin/bird" if os.path.exists("/usr/sbin/bird") else None)
+BIRD_TRIXIE_DIR = Path(os.environ.get("PALMFARM_BIRD_TRIXIE_DIR")
+                       or Path(os.environ.get("PALMFARM_TEST_DIR", "/tmp/palmfarm-ipv6-test")) / "bird-trixie")
+# Debian 13's BIRD 2.17 and BIRD 3.1, by the version they render for.
+TRIXIE = {"2": BIRD_TRIXIE_DIR / "bird2" / "bird", "3": BIRD_TRIXIE_DIR / "bird3" / "bird"}
+# `bird --version` of each release, as the real binaries print it (on stderr).
+VERSION_OUTPUT = {"1.6.8": "BIRD version 1.6.8\n", "2.0.12": "BIRD version 2.0.12\n",
+                  "2.17.6": "BIRD version 2.17.6\n", "3.1.8": "BIRD version 3.1.8\n"}
 
 
 def params(**extra: Any) -> dict[str, Any]:
@@ -95,6 +106,8 @@ def test_format_duration(micro: int, text: str) -> None:
     ("BIRD version 2.0.12\n", "2"),
     ("BIRD version 1.6.8", "1.6"),
     ("BIRD version 3.1.0", "3"),
+    (VERSION_OUTPUT["2.17.6"], "2"),
+    (VERSION_OUTPUT["3.1.8"], "3"),
     ("BIRD version v2.15.1-1", None),
 ])
 def test_parse_bird_version(text: str, version: str | None) -> None:
@@ -123,6 +136,37 @@ def test_parse_bird_version_rejects(text: str, message: str) -> None:
 ])
 def test_default_path(version: str, openwrt: bool, path: str) -> None:
     assert default_path(version, openwrt) == path
+
+
+@pytest.mark.parametrize("found, version", [
+    ([("bird", "/usr/sbin/bird", VERSION_OUTPUT["3.1.8"])], "3"),
+    ([("bird", "/usr/sbin/bird", VERSION_OUTPUT["2.17.6"])], "2"),
+    ([("bird", "/usr/sbin/bird", VERSION_OUTPUT["2.0.12"])], "2"),
+    ([("bird6", "/usr/sbin/bird6", VERSION_OUTPUT["1.6.8"])], "1.6"),
+    # OpenWrt 24.10 ships bird3 as `bird`; an old bird6 beside it does not count.
+    ([("bird", "/usr/sbin/bird", VERSION_OUTPUT["3.1.8"]), ("bird6", "/usr/sbin/bird6", VERSION_OUTPUT["1.6.8"])],
+     "3"),
+])
+def test_auto_chooses_from_real_version_output(found: list[tuple[str, str, str]], version: str) -> None:
+    assert choose_version(iter(found)) == version
+
+
+@pytest.mark.parametrize("rc, output, tail", [
+    (1, "bird: /tmp/x.conf:3:74 Hello interval must be in range 10 ms - 655 s\n",
+     "bird: /tmp/x.conf:3:74 Hello interval must be in range 10 ms - 655 s"),
+    (-11, "", "it was killed by signal 11 and printed nothing"),
+    (139, "  \n", "it exited with status 139 and printed nothing"),
+])
+def test_rejection_message(rc: int, output: str, tail: str) -> None:
+    assert rejection("/usr/sbin/bird", rc, output) == (
+        f"/usr/sbin/bird rejected the rendered configuration, which was not installed: {tail}")
+
+
+def test_bird2_and_bird3_files_differ_only_in_the_header() -> None:
+    """Why a BIRD 2 binary may validate a file for BIRD 3 and the other way round (both parse both)."""
+    for profile in (None, *PROFILES):
+        two, three = render_config(full(profile), "2"), render_config(full(profile), "3")
+        assert two.replace("# BIRD 2", "# BIRD 3", 1) == three
 
 
 def test_binary_names() -> None:
@@ -395,3 +439,60 @@ def test_bird6_rejects_what_the_renderer_refuses(tmp_path: Path) -> None:
     assert result.returncode != 0 and "syntax error" in result.stderr
     result = bird_parse(BIRD6, text.replace("router id 10.0.0.1;", ""), tmp_path)
     assert result.returncode != 0 and "Router ID must be configured manually" in result.stderr
+
+
+# Debian 13's BIRD 2.17.6 and BIRD 3.1.8, run with chroot by the wrappers of scripts/fetch_bird_trixie.sh.
+
+def needs_trixie(version: str) -> pytest.MarkDecorator:
+    return pytest.mark.skipif(not TRIXIE[version].exists(),
+                              reason=f"{TRIXIE[version]} is absent: run scripts/fetch_bird_trixie.sh {BIRD_TRIXIE_DIR}")
+
+
+def trixie_params() -> list[Any]:
+    return [pytest.param(version, marks=needs_trixie(version), id=f"bird{version}-trixie") for version in TRIXIE]
+
+
+@pytest.mark.parametrize("version", trixie_params())
+def test_trixie_binaries_are_the_expected_releases(version: str) -> None:
+    result = subprocess.run([str(TRIXIE[version]), "--version"], capture_output=True, text=True, timeout=30,
+                            check=False)
+    release = {"2": "2.17.6", "3": "3.1.8"}[version]
+    assert result.stdout + result.stderr == VERSION_OUTPUT[release]
+    assert parse_bird_version(result.stderr) == version
+
+
+@pytest.mark.parametrize("profile", [None, *PROFILES])
+@pytest.mark.parametrize("version", trixie_params())
+def test_trixie_bird_parses_every_profile(version: str, profile: str | None, tmp_path: Path) -> None:
+    text = render_config(full(profile), version)
+    result = bird_parse(TRIXIE[version], text, tmp_path)
+    assert result.returncode == 0, result.stderr + text
+
+
+@pytest.mark.parametrize("version", trixie_params())
+def test_trixie_bird_parses_authentication_and_options(version: str, tmp_path: Path) -> None:
+    p = params(babel={"interfaces": [{"names": ["eth0"], "type": "wired", "hello_interval": "10 ms",
+                                      "update_interval": "655 s", "rxcost": 65535, "limit": 16,
+                                      "check_link": False, "authentication": "mac", "password": "s3cret"}]},
+               router_id=None, kernel={"persist": True})
+    result = bird_parse(TRIXIE[version], render_config(p, version), tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("version", trixie_params())
+def test_trixie_bird_rejects_what_the_renderer_rejects(version: str, tmp_path: Path) -> None:
+    # BIRD 3.1 puts a time stamp and <FATAL> before the position: "bird: 2026-12-04 17:13:40.008 [0001] <FATAL>".
+    text = render_config(params(babel=babel(hello_interval="10 ms")), version).replace("10 ms", "9 ms")
+    result = bird_parse(TRIXIE[version], text, tmp_path)
+    assert result.returncode != 0 and "Hello interval must be in range 10 ms - 655 s" in result.stderr
+
+
+@pytest.mark.parametrize("version", trixie_params())
+def test_trixie_bird_crashes_on_a_4096_character_string(version: str, tmp_path: Path) -> None:
+    """4095 characters parse; 4096 abort BIRD 2.17 and crash BIRD 3.1 (2.0.12 and 1.6.8 abort as well)."""
+    def auth(length: int) -> str:
+        p = params(babel=babel(authentication="mac", password="x" * length))
+        return render_config(p, version)
+    assert bird_parse(TRIXIE[version], auth(4095), tmp_path).returncode == 0
+    result = bird_parse(TRIXIE[version], auth(4096), tmp_path)
+    assert result.returncode != 0

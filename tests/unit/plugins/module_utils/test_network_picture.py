@@ -3,8 +3,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Tests of _network_picture on real `birdc show route` output of a three-router Babel ring.
 
-The samples under samples/network_picture were taken from r1, r2, r3 of the lab (BIRD 2.0.12) and from a ring
-of the same prefixes running BIRD 1.6.8 (`birdc6`), healthy and with the link ring31 down at r1.
+The samples under samples/network_picture were taken from r1, r2, r3 of the lab (BIRD 2.0.12) and from rings
+of the same prefixes and links in network namespaces running BIRD 1.6.8 (`birdc6`), BIRD 2.17.6 (bird217-*) and
+BIRD 3.1.8 (bird31-*, both Debian 13's, see scripts/fetch_bird_trixie.sh), healthy and with the link ring31 down
+at r1.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def sample(kind: str) -> dict[str, str]:
     return {router: (SAMPLES / f"{kind}-{router}.txt").read_text() for router in ("r1", "r2", "r3")}
 
 
-@pytest.mark.parametrize("kind", ["bird2", "bird16"])
+@pytest.mark.parametrize("kind", ["bird2", "bird16", "bird217", "bird31"])
 def test_parse_healthy_r1(kind: str) -> None:
     routes = {route.prefix: route for route in parse_routes(sample(kind)["r1"])}
     assert len(routes) == 6
@@ -52,17 +54,22 @@ def test_parse_healthy_r1(kind: str) -> None:
     assert all(route.preferred for route in routes.values())
 
 
-@pytest.mark.parametrize(("kind", "metric"), [("bird2", 96), ("bird16", 1024)])
+@pytest.mark.parametrize(("kind", "metric"), [("bird2", 96), ("bird16", 1024), ("bird217", 96), ("bird31", 96)])
 def test_parse_metric(kind: str, metric: int) -> None:
     routes = {route.prefix: route for route in parse_routes(sample(kind)["r2"])}
     assert routes[PI].metric == metric
     assert routes[SRV].metric is None
 
 
-def test_parse_show_route_all_skips_attributes() -> None:
-    routes = parse_routes((SAMPLES / "bird2-all-r1.txt").read_text())
+@pytest.mark.parametrize(("kind", "cli_via"), [("bird2", "ring12"), ("bird217", "ring31"), ("bird31", "ring31")])
+def test_parse_show_route_all_skips_attributes(kind: str, cli_via: str) -> None:
+    # BIRD 2.0.12 and 2.17 print "Type: Babel univ" and "Babel.metric: 96"; BIRD 3.1 "preference: 130",
+    # "from: fe80::...", "source: Babel", "babel_metric: 96" and "Internal route handling values: ...".
+    text = (SAMPLES / f"{kind}-all-r1.txt").read_text()
+    routes = parse_routes(text)
     assert len(routes) == 6
-    assert {route.prefix: route.interfaces for route in routes}[CLI] == ("ring12",)
+    assert {route.prefix: route.interfaces for route in routes}[CLI] == (cli_via,)
+    assert all(len(route.next_hops) <= 1 for route in routes)
 
 
 def test_parse_bird16_unreachable() -> None:
@@ -97,7 +104,7 @@ def test_parse_rejects(text: str, wanted: str) -> None:
     assert wanted in str(caught.value)
 
 
-@pytest.mark.parametrize("kind", ["bird2", "bird16"])
+@pytest.mark.parametrize("kind", ["bird2", "bird16", "bird217", "bird31"])
 def test_healthy_ring_every_link_carries_its_pair(kind: str) -> None:
     network = build_network(sample(kind), ROOMS, interfaces=RING)
     assert [room.label for room in network.rooms] == [
@@ -110,7 +117,7 @@ def test_healthy_ring_every_link_carries_its_pair(kind: str) -> None:
     assert sorted(network.carrying()) == ["ring12", "ring23", "ring31"]
 
 
-@pytest.mark.parametrize("kind", ["bird2-r31down", "bird16-r31down"])
+@pytest.mark.parametrize("kind", ["bird2-r31down", "bird16-r31down", "bird217-r31down", "bird31-r31down"])
 def test_dead_link_is_idle_and_traffic_goes_round(kind: str) -> None:
     network = build_network(sample(kind), ROOMS, interfaces=RING, focus=[CLI, "Pi segment (br0)"])
     paths = {(flow.source, flow.destination): flow.links for flow in network.flows}
@@ -193,3 +200,12 @@ def test_hosts_go_to_the_room_of_their_address_and_focus_by_address() -> None:
                         "client segment (lan-cli)": ["laptop"]}
     assert network.focus == ("r3/lan0", "r1/lan0")
     assert {name for flow in network.focus_flows() for name in flow.links} == {"ring31"}
+
+
+@pytest.mark.parametrize("kind", ["bird217", "bird31"])
+def test_parse_ripng_routes(kind: str) -> None:
+    # RIPng with BFD (update time 1, timeout time 3), the same ring: routes of rip1, metric 2 one hop away.
+    routes = {route.prefix: route for route in parse_routes((SAMPLES / f"{kind}-rip-r1.txt").read_text())}
+    assert len(routes) == 6
+    assert routes[SRV].protocol == "rip1" and routes[SRV].metric == 2 and routes[SRV].interfaces == ("ring12",)
+    assert routes[CLI].interfaces == ("ring31",) and routes[PI].kind == DIRECT
