@@ -214,7 +214,11 @@ def test_the_transport_keeps_no_connection_open(lxd: tuple[str, _Server]) -> Non
     assert len(lxd[1].seen) == 3
 
 
-def test_a_missing_project_says_how_to_make_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("environment, expected", [
+    ({"server": "lxd", "server_version": "5.0.2"}, r"^LXD has no project 'p9' .*'lxc project create p9'"),
+    ({"server": "incus", "server_version": "6.0.4"}, r"^Incus has no project 'p9' .*'incus project create p9'"),
+])
+def test_a_missing_project_says_how_to_make_it(tmp_path: Path, environment: dict[str, str], expected: str) -> None:
     class NoProject(_Handler):
         def _handle(self) -> None:
             if self.path == "/1.0":
@@ -227,10 +231,11 @@ def test_a_missing_project_says_how_to_make_it(tmp_path: Path) -> None:
     path = str(tmp_path / "unix.socket")
     server = _Server(path, NoProject)
     server.seen = []
+    server.environment = environment
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         client = LxdClient(LxdConnection(url=f"unix:{path}", project="p9"))
-        with pytest.raises(LxdError, match=r"^LXD has no project 'p9' .*'lxc project create p9'") as info:
+        with pytest.raises(LxdError, match=expected) as info:
             client.get_or_none("profiles/web")
         assert not isinstance(info.value, LxdNotFound)
     finally:
