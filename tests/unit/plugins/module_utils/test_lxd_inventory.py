@@ -420,6 +420,11 @@ def test_on_incus_the_hosts_are_reached_through_the_incus_plugin(connection: str
         "ansible_incus_remote": "local", "ansible_incus_project": "default"}
 
 
+def test_the_hosts_of_an_incus_listing_get_the_incus_plugin() -> None:
+    hosts = inventory_hosts(all_instances(), inventory_options(connection="lxd"), "incus")
+    assert hosts and {host.variables["ansible_connection"] for host in hosts} == {"community.general.incus"}
+
+
 def test_the_incus_word_on_lxd_means_the_lxd_plugin() -> None:
     variables = host_variables(running(), inventory_options(connection="incus"), "lxd")
     assert variables["ansible_connection"] == "community.general.lxd"
