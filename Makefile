@@ -66,7 +66,8 @@ molecule: lab
 INCUS_TARGETS := lxd_profile lxd_image lxd_farm inventory_lxd
 integration-incus: lab
 	ansible-playbook tests/incus_host.yml
-	ansible-playbook tests/incus_host.yml | tee /dev/stderr | grep -q 'changed=0 '
+	out=$$(ansible-playbook tests/incus_host.yml) || { echo "$$out"; exit 1; }; echo "$$out"; \
+		echo "$$out" | grep -q 'changed=0 ' || { echo "tests/incus_host.yml changed something on its second run"; exit 1; }
 	PALMFARM_TEST_SERVER=incus bash scripts/integration.sh $(INCUS_TARGETS)
 
 # Every integration target and molecule scenario alone, in a shuffled order, on a machine with only the lab.
