@@ -41,12 +41,14 @@ for test in "${order[@]}"; do
     forget_shared
     started=$SECONDS
     echo "isolation: $kind $name"
+    verdict=passed
     if [[ "$kind" == integration ]]; then
-        bash scripts/integration.sh "$name" || failed+=("$test")
+        bash scripts/integration.sh "$name" || verdict=FAILED
     else
-        bash scripts/molecule.sh -s "$name" || failed+=("$test")
+        bash scripts/molecule.sh -s "$name" || verdict=FAILED
     fi
-    echo "isolation: $kind $name done in $((SECONDS - started)) s"
+    [[ "$verdict" == passed ]] || failed+=("$test")
+    echo "isolation: $kind $name $verdict in $((SECONDS - started)) s"
 done
 if (( ${#failed[@]} )); then
     echo "isolation: FAILED (seed $seed): ${failed[*]}" >&2
