@@ -45,16 +45,16 @@ debian_major="$(cut -d. -f1 /etc/debian_version 2>/dev/null || echo 0)"
 incus_packages=(incus-base incus-client)
 backports_list=/etc/apt/sources.list.d/palmfarm-bookworm-backports.list
 
-missing=()
-for pkg in "${packages[@]}"; do
-    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
-    [ "$status" = installed ] || missing+=("$pkg")
-done
-missing_incus=()
-for pkg in "${incus_packages[@]}"; do
-    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
-    [ "$status" = installed ] || missing_incus+=("$pkg")
-done
+# not_installed PKG...: the ones dpkg does not list as installed, one a line.
+not_installed() {
+    local pkg status
+    for pkg in "$@"; do
+        status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+        [ "$status" = installed ] || echo "$pkg"
+    done
+}
+mapfile -t missing < <(not_installed "${packages[@]}")
+mapfile -t missing_incus < <(not_installed "${incus_packages[@]}")
 if [ ${#missing[@]} -gt 0 ] || [ ${#missing_incus[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         say "missing Debian packages: ${missing[*]} ${missing_incus[*]}; run this script as root to install them" >&2

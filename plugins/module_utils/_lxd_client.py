@@ -71,11 +71,20 @@ class Server:
         return {"name": self.name, "version": self.version, "cli": self.cli}
 
 
+# The server assumed where none answered yet (messages before the first request, pure cores' defaults).
+UNKNOWN_LXD = Server("lxd", "unknown")
+
+
+def not_a_server(where: str, what: str) -> LxdError:
+    """The error for an answer to ``GET /1.0`` that is neither LXD's nor Incus's (`what` says what came)."""
+    return LxdError(f"{where} answers, but not as LXD or Incus do (GET /1.0 {what}); point url at LXD's or "
+                    f"Incus's unix.socket or https address")
+
+
 def identify_server(info: Any, where: str) -> Server:
     """The `Server` described by a ``GET /1.0`` answer, or LxdError when it is neither LXD nor Incus."""
     if not isinstance(info, dict) or "api_extensions" not in info:
-        raise LxdError(f"{where} answers, but not as LXD or Incus do (GET /1.0 gave {str(info)[:120]!r}); "
-                       f"point url at LXD's or Incus's unix.socket or https address")
+        raise not_a_server(where, f"gave {str(info)[:120]!r}")
     env = info.get("environment") or {}
     name = str(env.get("server") or "").lower()
     if not name and info.get("api_version") == "1.0":
@@ -273,8 +282,7 @@ class LxdClient:
                 response = self._send("GET", "", "GET /1.0 failed", params={"project": None})
                 info = (response.json() if response.content else {}).get("metadata")
             except (LxdNotFound, ValueError, AttributeError) as exc:
-                raise LxdError(f"{where} answers, but not as LXD or Incus do (GET /1.0: {exc}); point url at "
-                               f"LXD's or Incus's unix.socket or https address") from exc
+                raise not_a_server(where, f"failed: {exc}") from exc
             server = identify_server(info, where)  # refuses anything but LXD's or Incus's answer
             self._identity = (dict(info), server)
         return self._identity
@@ -307,7 +315,7 @@ class LxdClient:
         if response.status_code == 404:
             text = error_text(response)
             if self.conn.project and re.search(r"project.*not found", text, re.I):
-                server = self._identity[1] if self._identity else Server("lxd", "unknown")
+                server = self._identity[1] if self._identity else UNKNOWN_LXD
                 raise LxdError(f"{server.label} has no project {self.conn.project!r} ({text}): create it with "
                                f"'{server.cli} project create {self.conn.project}', or leave the project option out")
             raise LxdNotFound(f"{path}: {text}")

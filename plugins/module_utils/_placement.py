@@ -24,10 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from ._lxd_client import Server
-
-# The server messages name when the caller does not say (the pure tests, LXD before Incus).
-LXD = Server("lxd", "unknown")
+from ._lxd_client import UNKNOWN_LXD, Server
 
 SINGLE = "single"
 SPREAD = "spread"
@@ -156,7 +153,7 @@ def _least_loaded(allowed: list[str], load: dict[str, int], shares: dict[str, in
 
 
 def place(names: Sequence[str], members: Sequence[Member], locations: dict[str, str],
-          spec: PlacementSpec, server: Server = LXD) -> Placement:
+          spec: PlacementSpec, server: Server = UNKNOWN_LXD) -> Placement:
     """Decide where each instance of the farm goes; see the module docstring for the rules.
 
     ``locations`` maps each existing instance (of the farm or not) to its member; only ``names`` are placed.
