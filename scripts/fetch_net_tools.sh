@@ -23,6 +23,15 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 bash "$(dirname "$0")/unpack_debs.sh" "$work/root" ifupdown network-manager
+# Debian 13's packages hold their files under /usr only (merged /usr): give the unpacked root the same links
+# a merged system has, so the tools are at DEST/sbin/ifquery and DEST/usr/bin/nmcli on every release.
+if [[ ! -e "$work/root/sbin/ifquery" ]]; then
+    for dir in bin sbin lib; do
+        if [[ -d "$work/root/usr/$dir" && ! -e "$work/root/$dir" ]]; then
+            ln -s "usr/$dir" "$work/root/$dir"
+        fi
+    done
+fi
 if ! "$work/root/sbin/ifquery" --version >/dev/null 2>&1; then
     echo "fetch_net_tools: the unpacked ifquery does not run" >&2
     exit 1

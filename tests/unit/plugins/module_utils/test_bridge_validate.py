@@ -159,6 +159,18 @@ def test_netplan_removal_leaves_a_valid_configuration(tmp_path: Path) -> None:
     assert validate("netplan", removal, str(root), which=tools(netplan=NETPLAN)) == []
 
 
+@pytest.mark.parametrize(("stderr", "warnings"), [
+    # netplan 1.x in a container, where no udevd runs to reload its rules.
+    ("Failed to send reload request: No such file or directory\n", []),
+    ("Failed to send reload request: No such file or directory\nsomething else\n",
+     ["netplan generate warned: something else"]),
+])
+def test_netplan_udev_reload_complaint_is_no_warning(tmp_path: Path, stderr: str, warnings: list[str]) -> None:
+    def run(argv, **kwargs):
+        return subprocess.CompletedProcess(argv, 0, "", stderr)
+    assert validate("netplan", [], str(tmp_path), run=run, which=lambda name: "/usr/sbin/netplan") == warnings
+
+
 # ---------------------------------------------------------------------------------------------- ifupdown
 
 
