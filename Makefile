@@ -8,7 +8,7 @@ LAB := ansible-playbook -i inventory/lab
 
 .PHONY: help bootstrap lab lab-down demo site status test units sanity newest lint ee docs docs-check integration molecule \
 	isolation integration-incus \
-	status-check runner-check release-check bench-farm bench-cluster
+	status-check runner-check release-check bench-farm bench-cluster bench-docs
 
 help:
 	@echo "make demo      build the embedded lab and run the farm on it"
@@ -55,6 +55,11 @@ docs: bootstrap
 
 docs-check: bootstrap
 	python scripts/build_docs.py --check
+	python scripts/bench_docs.py --check
+
+# docs/benchmarks.md's generated sections, rendered from the samples the benchmarks wrote (docs/bench/*.json).
+bench-docs: bootstrap
+	python scripts/bench_docs.py
 
 integration: lab
 	bash scripts/integration.sh
