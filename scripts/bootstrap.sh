@@ -2,7 +2,7 @@
 # Copyright (c) palmfarm.ipv6 contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 #
-# Everything `make` needs on a fresh Debian 12 machine (as root), installed once:
+# Everything `make` needs on a fresh Debian 12 or 13 machine (as root), installed once:
 #   - Debian packages for LXD and the embedded lab (apt-get update only when something is missing);
 #   - .venv with requirements-test.txt, .venv-lint with requirements-lint.txt (each rebuilt only when
 #     its requirements files change: a sha256 stamp is kept inside the virtualenv);
@@ -38,6 +38,11 @@ else
     # dnsmasq-base is only a Recommends of Debian's lxd (installed here without Recommends), but LXD needs
     # it for any managed network: without it `lxc network create` fails to check dnsmasq's version.
     packages+=(lxd lxd-client dnsmasq-base)
+fi
+# Debian's own python3 makes no virtualenv without python3-venv (ensurepip); pyenv's or another Python
+# that has ensurepip needs nothing.
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    packages+=(python3-venv)
 fi
 # Incus beside it: `make test` runs the LXD-facing targets against Incus too. Debian 13 has it; Debian 12
 # has it in its backports (incus-base: containers only; it installs beside Debian's lxd, removing nothing).
@@ -162,7 +167,11 @@ else
 fi
 # --- collections from requirements.yml (from the ansible package on PyPI: Galaxy may not be reachable) --
 .venv/bin/python scripts/fetch_collections.py requirements.yml | while read -r line; do say "$line"; done
-say "BIRD 1.6 for the babel_bird6 tests: $(bash scripts/fetch_bird16.sh)"
-say "BIRD 2.17 and 3.1 (Debian 13 root) for the babel_bird6 tests: $(bash scripts/fetch_bird_trixie.sh | tr '\n' ' ')"
-say "ifupdown and NetworkManager tools for the bridge_iface tests: $(bash scripts/fetch_net_tools.sh)"
+# (Each assigned first: a failure inside a command substitution given to `say` would go unnoticed.)
+bird16=$(bash scripts/fetch_bird16.sh)
+say "BIRD 1.6 for the babel_bird6 tests: $bird16"
+bird_trixie=$(bash scripts/fetch_bird_trixie.sh)
+say "BIRD 2.17 and 3.1 (Debian 13 root) for the babel_bird6 tests: $(echo "$bird_trixie" | tr '\n' ' ')"
+net_tools=$(bash scripts/fetch_net_tools.sh)
+say "ifupdown and NetworkManager tools for the bridge_iface tests: $net_tools"
 say "done"
