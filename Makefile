@@ -7,7 +7,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 LAB := ansible-playbook -i inventory/lab
 
 .PHONY: help bootstrap lab lab-down demo site status test units sanity newest lint ee docs docs-check integration molecule \
-	isolation integration-incus \
+	isolation integration-incus debian13 \
 	status-check runner-check release-check bench-farm bench-cluster bench-docs
 
 help:
@@ -75,6 +75,10 @@ integration-incus: lab
 		echo "$$out" | grep -q 'changed=0 ' || { echo "tests/incus_host.yml changed something on its second run"; exit 1; }
 	PALMFARM_TEST_SERVER=incus bash scripts/integration.sh $(INCUS_TARGETS)
 
+# Debian 13: scripts/bootstrap.sh, the units and a farm on Incus, inside a Debian 13 system container.
+debian13: lab
+	bash scripts/debian13_check.sh
+
 # Every integration target and molecule scenario alone, in a shuffled order, on a machine with only the lab.
 isolation: lab
 	bash scripts/isolation.sh
@@ -102,6 +106,7 @@ test: bootstrap
 	$(MAKE) release-check
 	$(MAKE) integration
 	$(MAKE) integration-incus
+	$(MAKE) debian13
 	$(MAKE) molecule
 
 bench-farm: lab
