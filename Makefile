@@ -4,7 +4,11 @@ SHELL := /bin/bash
 VENV := $(CURDIR)/.venv
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
-LAB := ansible-playbook -i inventory/lab
+# LAB_SERVER=incus (or lxd) chooses the lab's server where the lxd_host role would choose the other one: Incus on
+# Debian 12 comes from its backports. Empty: the role's choice (the installed one; with both or none, Incus on
+# Debian 13 and later, LXD on Debian 12). Take the lab down before switching it to the other server.
+LAB_SERVER ?=
+LAB := ansible-playbook -i inventory/lab $(if $(LAB_SERVER),-e lxd_host_server=$(LAB_SERVER))
 
 .PHONY: help bootstrap lab lab-down demo site status test units sanity newest lint ee docs docs-check integration molecule \
 	isolation integration-incus debian13 \

@@ -18,19 +18,30 @@ rm -rf "$work"
 mkdir -p "$work"
 svg="$work/palmfarm-status.svg"
 
+# The server the lab runs on (LXD or Incus): the one holding its router r3. status.yml is told the same.
+cli=""
+for candidate in lxc incus; do
+    if command -v "$candidate" >/dev/null && timeout 20 "$candidate" query /1.0/instances/r3 >/dev/null 2>&1; then
+        cli=$candidate
+        break
+    fi
+done
+[[ -n "$cli" ]] || { echo "status_check: neither LXD nor Incus runs the lab's router r3: run 'make demo' first" >&2; exit 1; }
+server=$([[ "$cli" == incus ]] && echo incus || echo lxd)
+
 route_dev() {  # the interface r3's kernel sends traffic to $1 over
-    lxc exec r3 -- ip -json -6 route get "$1" | "$venv_bin/python" -c 'import json,sys; print(json.load(sys.stdin)[0]["dev"])'
+    "$cli" exec r3 -- ip -json -6 route get "$1" | "$venv_bin/python" -c 'import json,sys; print(json.load(sys.stdin)[0]["dev"])'
 }
 # The replica the laptop's traffic goes to (w2) and the link r3 sends it over, from the kernel's own route,
 # read before and after the run: a route that moved meanwhile (a link failing) makes the run count for nothing,
 # and it is run once more.
-first="$(lxc exec w2 -- ip -6 -o address show scope global dev eth0 | awk '{print $4}' | grep -v '^f[cd]' | head -1)"
+first="$("$cli" exec w2 -- ip -6 -o address show scope global dev eth0 | awk '{print $4}' | grep -v '^f[cd]' | head -1)"
 first="${first%/*}"
 for attempt in 1 2 3; do
     before="$(route_dev "$first")"
     start=$SECONDS
     ANSIBLE_CONFIG="${ANSIBLE_CONFIG:-$root/ansible.cfg}" "$venv_bin/ansible-playbook" -i "$root/inventory/lab" \
-        "$root/playbooks/status.yml" -e "status_svg_path=$svg" >"$work/status.log" 2>&1 \
+        "$root/playbooks/status.yml" -e "status_svg_path=$svg" -e "lxd_host_server=$server" >"$work/status.log" 2>&1 \
         || { tail -40 "$work/status.log" >&2; echo "status_check: status.yml failed (log: $work/status.log)" >&2; exit 1; }
     link="$(route_dev "$first")"
     echo "status_check: status.yml ran in $((SECONDS - start)) s; r3 sends the laptop's traffic to w2 ($first) over $link"

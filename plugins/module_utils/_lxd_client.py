@@ -95,6 +95,20 @@ def identify_server(info: Any, where: str) -> Server:
     return Server(name=name, version=str(env.get("server_version") or "unknown"))
 
 
+def missing_extension(info: Mapping[str, Any], server: Server, where: str, needs: Mapping[str, str]) -> str | None:
+    """Why this server cannot do what was asked, or None.
+
+    `needs` maps an API extension to what asked for it (``{"clustering": "placement=spread"}``); `info` is the
+    server's ``GET /1.0`` answer. The first extension the server does not list makes the message.
+    """
+    offered = set(info.get("api_extensions") or [])
+    for extension, asked in needs.items():
+        if extension not in offered:
+            return (f"{server.label} {server.version} at {where} is too old for {asked}: it lacks the API extension "
+                    f"{extension!r}; upgrade it (LXD 5.0 and Incus 6.0 have it), or leave {asked} out")
+    return None
+
+
 class LxdError(Exception):
     """Any failure talking to LXD, with a message fit for the user."""
 
@@ -302,6 +316,12 @@ class LxdClient:
 
     def has_extension(self, name: str) -> bool:
         return name in self.server_info.get("api_extensions", [])
+
+    def require(self, needs: Mapping[str, str]) -> None:
+        """LxdError, before anything is changed, when the server lacks an API extension that `needs` names."""
+        problem = missing_extension(self.server_info, self.server, self.conn.url or self._transport_where(), needs)
+        if problem:
+            raise LxdError(problem)
 
     def _send(self, method: str, path: str, what: str, **kwargs: Any) -> Any:
         """One request; an error status raises LxdNotFound (404) or LxdError, `what` heading the message."""

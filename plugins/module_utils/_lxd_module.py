@@ -45,8 +45,23 @@ def connection_from_params(params: dict[str, Any]) -> LxdConnection:
     )
 
 
+def needed_extensions(params: dict[str, Any]) -> dict[str, str]:
+    """The server's API extensions that these options need, each with the option that asks for it."""
+    needs: dict[str, str] = {}
+    if params.get("project") not in (None, "", "default"):
+        needs["projects"] = f"project={params['project']}"
+    if params.get("placement") or params.get("target"):
+        needs["clustering"] = "placement" if params.get("placement") else "target"
+    if params.get("addr_gen_mode") == "stable-privacy":
+        needs["linux_sysctl"] = "addr_gen_mode=stable-privacy"
+    return needs
+
+
 def client_from_params(params: dict[str, Any]) -> LxdClient:
-    return LxdClient(connection_from_params(params))
+    """A connected client; LxdError when the server cannot do what the options ask (see needed_extensions)."""
+    client = LxdClient(connection_from_params(params))
+    client.require(needed_extensions(params))
+    return client
 
 
 def missing_pylxd(params: dict[str, Any]) -> str | None:

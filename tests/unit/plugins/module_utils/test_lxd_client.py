@@ -24,12 +24,13 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import (
     find_socket,
     identify_server,
     is_remote,
+    missing_extension,
     names_from_urls,
     pem_fingerprint,
     reason_of,
     url_problem,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_module import connection_from_params
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_module import connection_from_params, needed_extensions
 
 # A throw-away self-signed certificate; its fingerprint as `openssl x509 -noout -fingerprint -sha256` prints it.
 PEM = """-----BEGIN CERTIFICATE-----
@@ -437,3 +438,28 @@ def test_request_waits_for_the_operation_by_its_id(operation: str) -> None:
     client._failure_types = (OSError,)
     assert client.request("POST", "instances", {"name": "w1"}) == {"done": True}
     assert sent == ["instances", "operations/5f1c0e9a/wait"]
+
+
+@pytest.mark.parametrize("params, needs", [
+    ({}, {}),
+    ({"project": None, "placement": None, "target": None, "addr_gen_mode": "eui64"}, {}),
+    ({"project": "default"}, {}),
+    ({"project": "farm"}, {"projects": "project=farm"}),
+    ({"placement": "spread"}, {"clustering": "placement"}),
+    ({"target": "m1"}, {"clustering": "target"}),
+    ({"addr_gen_mode": "stable-privacy"}, {"linux_sysctl": "addr_gen_mode=stable-privacy"}),
+])
+def test_needed_extensions(params: dict[str, Any], needs: dict[str, str]) -> None:
+    assert needed_extensions(params) == needs
+
+
+def test_missing_extension_names_the_first_one_missing() -> None:
+    info = {"api_extensions": ["projects", "clustering"]}
+    incus = Server("incus", "6.0.4")
+    assert missing_extension(info, incus, "unix:/s", {"projects": "project=x", "clustering": "placement"}) is None
+    assert missing_extension(info, incus, "unix:/s", {}) is None
+    assert missing_extension({}, incus, "unix:/s", {"projects": "project=x"}) == (
+        "Incus 6.0.4 at unix:/s is too old for project=x: it lacks the API extension 'projects'; "
+        "upgrade it (LXD 5.0 and Incus 6.0 have it), or leave project=x out")
+    message = missing_extension(info, incus, "unix:/s", {"projects": "p", "linux_sysctl": "a", "x": "b"})
+    assert message is not None and "'linux_sysctl'" in message and "'x'" not in message

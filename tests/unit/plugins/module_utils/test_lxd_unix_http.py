@@ -22,6 +22,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import (
     LxdNotFound,
     Server,
 )
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_module import client_from_params
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_unix_http import UnixHttp, request_url
 
 
@@ -241,3 +242,21 @@ def test_a_missing_project_says_how_to_make_it(tmp_path: Path, environment: dict
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_server_without_an_extension_asked_for_is_refused_after_one_request(lxd: tuple[str, _Server]) -> None:
+    client = LxdClient(LxdConnection(url=f"unix:{lxd[0]}"))
+    client.require({"projects": "project=farm"})  # offered: nothing raised
+    with pytest.raises(LxdError) as exc:
+        client.require({"projects": "project=farm", "clustering": "placement"})
+    assert str(exc.value) == (
+        f"LXD 5.0.2 at unix:{lxd[0]} is too old for placement: it lacks the API extension 'clustering'; "
+        "upgrade it (LXD 5.0 and Incus 6.0 have it), or leave placement out")
+    assert [seen["path"] for seen in lxd[1].seen] == ["/1.0"]
+
+
+def test_client_from_params_refuses_before_anything_is_asked_but_get_1_0(lxd: tuple[str, _Server]) -> None:
+    with pytest.raises(LxdError, match=r"too old for addr_gen_mode=stable-privacy: .* 'linux_sysctl'"):
+        client_from_params({"url": f"unix:{lxd[0]}", "addr_gen_mode": "stable-privacy"})
+    assert [seen["path"] for seen in lxd[1].seen] == ["/1.0"]
+    assert client_from_params({"url": f"unix:{lxd[0]}", "project": "farm"}).server == Server("lxd", "5.0.2")
