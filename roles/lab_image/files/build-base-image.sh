@@ -36,6 +36,12 @@ mirror=${MIRROR:-}
 if [ -z "$mirror" ]; then
     mirror=$(find_mirror | head -n 1)
 fi
+# None names $SUITE (a Debian 12 host building a Debian 13 image): the mirror of the host's own release, as
+# every Debian mirror carries every release.
+if [ -z "$mirror" ]; then
+    host_suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+    [ -z "$host_suite" ] || mirror=$(SUITE=$host_suite find_mirror | head -n 1)
+fi
 if [ -z "$mirror" ]; then
     echo "no Debian mirror for $SUITE in /etc/apt/sources.list*: set the mirror explicitly" >&2
     exit 1
