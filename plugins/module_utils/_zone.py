@@ -7,7 +7,6 @@ include file the collection owns (AAAA and PTR records), rendered, parsed back a
 from __future__ import annotations
 
 import datetime
-import encodings.idna
 import functools
 import ipaddress
 import os
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ._addresses import AddressError, eui64, normalize_mac
+from ._dns_idna_dep import HAS_IDNA, idna
 
 SERIAL_FORMATS = ("date", "increment", "unixtime")
 # The address scopes of an lxd_farm instance that can be published (its ipv6.global, ipv6.ula).
@@ -31,6 +31,16 @@ _SPECIAL = frozenset('();"\\')
 
 class ZoneError(ValueError):
     """A zone file, name, address or plan that cannot be used, with the fix in the message."""
+
+
+class MissingIdna(ZoneError):
+    """A name that is not ASCII, and no idna library to convert it (IDNA 2008) on this host."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"name {name!r} is not ASCII: converting it to punycode as IDNA 2008 (UTS #46) says needs "
+                         "the Python library idna on the host that runs the task (Debian: python3-idna; pip install "
+                         "idna), or give the name in punycode (xn--...)")
+        self.name = name
 
 
 @dataclass(frozen=True)
@@ -191,13 +201,33 @@ def fqdn(name: str) -> str:
     return name.rstrip(".").lower() + "."
 
 
+# The full stops that UTS #46 maps to '.': ideographic, full-width and half-width.
+_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
+
+
+def _labels(text: str) -> list[str]:
+    """The labels of a name as written (without the final dot); any Unicode full stop separates them."""
+    if not text.isascii():
+        text = text.translate(_DOTS)
+    return text.rstrip(".").split(".")
+
+
 def to_ascii_label(label: str, name: str) -> str:
+    """One label in lower-case ASCII: a label that is not ASCII is converted as registries do, IDNA 2008
+    with the UTS #46 mapping, non-transitional (faß.de stays faß.de, xn--fa-hia.de; IDNA 2003 made it
+    fass.de)."""
     if label == "":
         raise ZoneError(f"name {name!r} has an empty label (two dots in a row, or a leading dot)")
-    try:
-        ascii_label = label.encode("ascii").decode() if label.isascii() else encodings.idna.ToASCII(label).decode()
-    except UnicodeError as exc:
-        raise ZoneError(f"name {name!r}: label {label!r} cannot be converted to punycode: {exc}") from exc
+    if label.isascii():
+        ascii_label = label
+    elif not HAS_IDNA:
+        raise MissingIdna(name)
+    else:
+        try:
+            ascii_label = idna.encode(label, uts46=True, transitional=False).decode()
+        except idna.IDNAError as exc:
+            raise ZoneError(f"name {name!r}: label {label!r} is not a valid IDNA 2008 label ({exc}); give a name "
+                            "a registry would accept, or its punycode (xn--...)") from None
     ascii_label = ascii_label.lower()
     if not _LABEL_RE.match(ascii_label):
         raise ZoneError(
@@ -217,7 +247,7 @@ def _zone_name(zone: str) -> str:
     text = zone.strip()
     if text in ("", "."):
         raise ZoneError(f"zone {zone!r} is not a zone name; write it as e.g. lab.example.net")
-    return ".".join(to_ascii_label(label, text) for label in text.rstrip(".").split(".")) + "."
+    return ".".join(to_ascii_label(label, text) for label in _labels(text)) + "."
 
 
 def owner_name(name: str, zone: str) -> str:
@@ -233,9 +263,9 @@ def owner_name(name: str, zone: str) -> str:
     if _PLAIN_NAME_RE.fullmatch(bare):
         labels = bare.split(".")
     else:
-        labels = [to_ascii_label(label, text) for label in bare.split(".")]
+        labels = [to_ascii_label(label, text) for label in _labels(text)]
     absolute = ".".join(labels) + "."
-    if text.endswith("."):
+    if text.endswith(".") or text.translate(_DOTS).endswith("."):
         if absolute == origin:
             return "@"
         if not absolute.endswith("." + origin):
@@ -313,6 +343,51 @@ def _packed(address: Any) -> bytes:
         return ipv6_address(address).packed
 
 
+_V4_MAPPED = bytes(10) + b"\xff\xff"
+_DISCARD = b"\x01\x00" + bytes(6)
+_LOOPBACK = bytes(15) + b"\x01"
+
+
+def _not_publishable(packed: bytes) -> str | None:
+    """Why an address has no place in the DNS (reachable from nowhere else), None for a global unicast or
+    ULA (fc00::/7) address."""
+    first = packed[0]
+    if 0x20 <= first <= 0x3F or first in (0xFC, 0xFD):  # 2000::/3 and ULA: nearly every address, decided here
+        return None
+    if first == 0xFF:
+        return "a multicast address (ff00::/8)"
+    if first == 0xFE and packed[1] & 0xC0 == 0x80:
+        return "link-local (fe80::/10), reachable only on its own link"
+    if first == 0xFE and packed[1] & 0xC0 == 0xC0:
+        return "site-local (fec0::/10, deprecated by RFC 3879)"
+    if packed[:12] == _V4_MAPPED:
+        return "an IPv4-mapped address (::ffff:0:0/96; an IPv4 address goes into an A record)"
+    if packed == bytes(16):
+        return "the unspecified address (::)"
+    if packed == _LOOPBACK:
+        return "the loopback address (::1), which means this host to every host"
+    if packed[:12] == bytes(12):
+        return "an IPv4-compatible address (::/96, deprecated by RFC 4291)"
+    if packed[:8] == _DISCARD:
+        return "in the discard-only prefix 100::/64 (RFC 6666)"
+    return None
+
+
+def publishable(address: Any, name: Any) -> bytes:
+    """The packed address, when it may be published for ``name``: a global unicast or a ULA address, without
+    a zone index. Anything else is refused, naming the address and why."""
+    packed = _packed(address)
+    why = _not_publishable(packed)
+    text = str(address).strip()
+    if why:
+        raise ZoneError(f"record {name!r}: address {text} is {why}; a name in the DNS needs an address other "
+                        "hosts can reach: give its global address (or its ULA address, fc00::/7)")
+    if "%" in text:
+        raise ZoneError(f"record {name!r}: address {text} has a zone index (%{text.split('%', 1)[1]}), which means "
+                        f"something on one host only; give the address without it ({_text(packed)})")
+    return packed
+
+
 def _text(packed: bytes) -> str:
     """The RFC 5952 text of a packed IPv6 address, as str(ipaddress.IPv6Address) writes it."""
     text = socket.inet_ntop(socket.AF_INET6, packed)
@@ -346,7 +421,7 @@ def record_set(records: Iterable[Any], zone: str, name_prefix: str = "",
         if not isinstance(item, dict) or not item.get("name"):
             raise ZoneError(f"record {item!r} has no name; give {{name, addresses}} or {{name, mac, prefix}}")
         owner = owner_name(f"{name_prefix}{item['name']}", zone)
-        addresses = {_packed(a) for a in given_addresses(item, chosen)}
+        addresses = {publishable(a, item["name"]) for a in given_addresses(item, chosen)}
         mac, prefix = item.get("mac"), item.get("prefix")
         if prefix and not mac:
             raise ZoneError(f"record {item['name']!r}: a prefix needs a mac to compute the EUI-64 address")
@@ -355,6 +430,7 @@ def record_set(records: Iterable[Any], zone: str, name_prefix: str = "",
                 predicted = ipaddress.IPv6Address(eui64(normalize_mac(mac), prefix)).packed
             except AddressError as exc:
                 raise ZoneError(f"record {item['name']!r}: {exc}") from exc
+            predicted = publishable(_text(predicted), item["name"])
             if not addresses:
                 addresses = {predicted}
             elif predicted not in addresses:
@@ -588,7 +664,8 @@ def plan(current: dict[str, list[str]], wanted: dict[str, list[str]], prune: boo
                         and sorted(current[n]) != sorted(wanted[n]))
         result = {} if prune else {n: list(v) for n, v in current.items()}
         result.update({n: _sorted(v) for n, v in wanted.items()})
-    if current and remove and not force:
+    # The threshold guards against a records list that lost its names (prune); names asked for by name go.
+    if current and remove and not force and state != "absent":
         share = 100.0 * len(remove) / len(current)
         if share > max_delete_percent:
             raise ZoneError(

@@ -31,7 +31,15 @@ description:
     and the real address (hosts with stable-privacy addresses, RFC 7217); the real address is published.
   - Bad input (an address that is not IPv6, a prefix that is not a /64 for EUI-64, a MAC that is not a MAC, an
     invalid name, a name outside the zone, a reverse zone whose prefix length is not a multiple of 4) fails
-    the task before anything is written. IDN names are converted to punycode.
+    the task before anything is written.
+  - Only addresses other hosts can reach are published, global unicast and ULA (C(fc00::/7)) ones. A link-local
+    (C(fe80::/10), with or without a zone index such as C(%eth0)), loopback (C(::1)), unspecified (C(::)),
+    multicast (C(ff00::/8)), IPv4-mapped (C(::ffff:0:0/96)), IPv4-compatible, site-local or discard-only
+    (C(100::/64)) address fails the task, naming the record and the address; so does a zone index on any
+    address.
+  - IDN names (of records and zones) are converted to punycode as IDNA 2008 with the UTS46 mapping,
+    non-transitional, says, as registries do (C(faß) is C(xn--fa-hia), not C(fass) as in IDNA 2003). That
+    needs the Python library C(idna) on the host that runs the task, only when a name is not ASCII.
 author:
   - palmfarm.ipv6 contributors (@palmfarm)
 extends_documentation_fragment:
@@ -146,13 +154,14 @@ options:
     default: false
   max_delete_percent:
     description:
-      - Refuse a change that removes more than this share (in percent) of the names in O(include_file) (with
-        O(method=nsupdate), of the managed names of the zone), unless O(force=true).
+      - With O(prune=true), refuse a change that removes more than this share (in percent) of the names in
+        O(include_file) (with O(method=nsupdate), of the managed names of the zone), unless O(force=true).
+      - Names withdrawn by name (O(state=absent)) are removed whatever their share, the last one too.
     type: int
     default: 50
   force:
     description:
-      - Remove names even beyond O(max_delete_percent).
+      - Prune names even beyond O(max_delete_percent).
     type: bool
     default: false
   serial_format:
@@ -358,8 +367,9 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns_idna_dep import IDNA_IMPORT_ERROR
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm_records import farm_records, load_records_file
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone import ZoneError
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone import MissingIdna, ZoneError
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone_file import Request, publish
 
 TSIG_ALGORITHMS = ["hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512"]
@@ -473,6 +483,9 @@ def main() -> None:
             result = run_nsupdate(module, records)
         else:
             result = run_file(module, records)
+    except MissingIdna as exc:
+        module.fail_json(msg=missing_required_lib("idna", reason=f"to convert the name {exc.name!r} (IDNA 2008)"),
+                         exception=IDNA_IMPORT_ERROR)
     except (ZoneError, OSError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)
