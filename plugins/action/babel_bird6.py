@@ -30,6 +30,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird_config import (
     BirdConfigError,
     binary_names,
+    check_binary,
     default_path,
     rejection,
     render_config,
@@ -129,12 +130,10 @@ class ActionModule(ActionBase):
         if not candidate:
             return None
         proc = subprocess.run([candidate, "--version"], capture_output=True, text=True, check=False)
-        if local_version_ok(proc.stdout + proc.stderr, version):
-            return candidate
-        if explicit:
-            raise BirdConfigError(f"bird_binary {explicit} is not BIRD {version} "
-                                  f"({(proc.stdout + proc.stderr).strip()!r}); point it at a {daemon} of that version")
-        return None
+        if not (explicit or local_version_ok(proc.stdout + proc.stderr, version)):
+            return None
+        check_binary(params, version, candidate, proc.stdout + proc.stderr)
+        return candidate
 
     def _validate_locally(self, binary: str, text: str) -> None:
         fd, local = tempfile.mkstemp(prefix="babel_bird6.", suffix=".conf")
@@ -178,15 +177,17 @@ class ActionModule(ActionBase):
 
         local = None
         if present and params["validate"]:
+            daemon = binary_names(version)[0]
             local = self._local_binary(params, version)
             if local:
                 self._validate_locally(local, after)
                 result["validated"] = True
-            elif not facts.get(binary_names(version)[0]):
-                daemon = binary_names(version)[0]
+            elif not facts.get(daemon):
                 raise BirdConfigError(f"validate=true needs {daemon} (BIRD {version}) on the controller "
                                       f"(bird_binary or PATH) or on the host to parse the file; install it, "
                                       f"or set validate=false")
+            else:
+                check_binary(params, version, facts[daemon], facts.get(f"{daemon}-version", ""))
         if check_mode:
             return result
 

@@ -19,24 +19,37 @@ from typing import Any, Iterable, Mapping
 
 VERSIONS = ("1.6", "2", "3")
 PROFILES = ("seed", "stable", "fast")
-INTERFACE_TYPES = ("wired", "wireless")
+INTERFACE_TYPES = ("wired", "wireless", "tunnel")
 
 US_PER_MS = 1000
 US_PER_S = 1000 * 1000
 
-# BIRD 2 rejects hello and update intervals outside 10 ms .. 655 s; BIRD 1.6 takes 1 .. 655 whole seconds.
+# BIRD 2 and 3 reject hello and update intervals outside 10 ms .. 655350 ms (2.0.12, 2.17.6 and 3.1.8 take
+# 655350 ms and refuse 655360 ms); BIRD 1.6 takes 1 .. 655 whole seconds.
 INTERVAL_MIN_US = 10 * US_PER_MS
-INTERVAL_MAX_US = 655 * US_PER_S
-RXCOST_RANGE = (1, 65535)
+INTERVAL_MAX_US = 655_350 * US_PER_MS
+# 65535 is Babel's infinite cost: BIRD takes it, and the neighbour's routes are then unreachable.
+RXCOST_RANGE = (1, 65534)
+BABEL_INFINITY = 65535
 LIMIT_RANGE = (1, 16)
 RIP_TIME_RANGE = (1, 65535)
+# BIRD's RIP timers when an interface sets none (1.6, 2 and 3 alike).
+RIP_DEFAULT_UPDATE = 30
+RIP_DEFAULT_TIMEOUT = 180
+# Linux interface names have at most 15 characters (IFNAMSIZ 16 with the terminating NUL); BIRD takes a longer
+# name or pattern and never matches it.
+IFNAME_MAX = 15
 # BIRD 1.6 drops a wired neighbour when more than half of its last 16 Hellos are missing: BIRD 2's 'limit 8'.
 BIRD16_WIRED_LIMIT = 8
 
 # Where each feature first appeared, for the message when the chosen version lacks it.
 SUBSECOND_SINCE = "BIRD 2 (2.0.0)"
 LIMIT_SINCE = "BIRD 2 (2.0.0)"
-BABEL_AUTH_SINCE = "BIRD 2 (2.0.10)"
+BABEL_AUTH_SINCE = "BIRD 2.0.9"
+TUNNEL_SINCE = "BIRD 2.14"
+# The same, as (major, minor, patch), checked against the release of the BIRD binary that validates the file.
+BABEL_AUTH_RELEASE = (2, 0, 9)
+TUNNEL_RELEASE = (2, 14, 0)
 
 # Interface settings each profile presets; an interface's own value wins over its profile's. Figures from
 # bench/convergence (ring of three namespaces, BIRD 2.0.12, ping every 50 ms, 10 % loss each way for 600 s).
@@ -66,6 +79,7 @@ RIPNG_KEYS = ("names", "update_time", "timeout_time", "garbage_time", "split_hor
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(us|ms|s)?\s*$")
 _PATTERN_BAD = re.compile(r'["\\\s;{}]')
 _VERSION_RE = re.compile(r"BIRD version (\d+)\.(\d+)")
+_RELEASE_RE = re.compile(r"BIRD version (\d+)\.(\d+)(?:\.(\d+))?")
 
 
 class BirdConfigError(ValueError):
@@ -85,6 +99,46 @@ def parse_bird_version(text: str) -> str:
     if major in (2, 3):
         return str(major)
     raise BirdConfigError(f"BIRD version {major}.{minor} is not supported; supported: 1.6, 2, 3")
+
+
+def parse_bird_release(text: str) -> tuple[int, int, int]:
+    """(major, minor, patch) from ``bird --version`` output (``BIRD version 2.0.12`` is (2, 0, 12))."""
+    match = _RELEASE_RE.search(text or "")
+    if not match:
+        raise BirdConfigError(f"cannot read a BIRD version from {text.strip()!r}; expected 'BIRD version X.Y...'")
+    return int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+
+
+def features_used(params: Mapping[str, Any]) -> list[tuple[str, str, tuple[int, int, int], str]]:
+    """What the option set uses that not every BIRD 2 has: (what, since, release, what to do instead)."""
+    used = []
+    for index, iface in enumerate((params.get("babel") or {}).get("interfaces") or []):
+        where = f"babel.interfaces[{index}]"
+        if iface.get("type") == "tunnel":
+            used.append((f"{where}: type tunnel", TUNNEL_SINCE, TUNNEL_RELEASE,
+                         "use type wired, or install BIRD 2.14 or later"))
+        if iface.get("authentication") == "mac":
+            used.append((f"{where}: Babel authentication", BABEL_AUTH_SINCE, BABEL_AUTH_RELEASE,
+                         "set authentication none, or install BIRD 2.0.9 or later"))
+    return used
+
+
+def check_binary(params: Mapping[str, Any], version: str, binary: str, version_text: str) -> None:
+    """Refuse a BIRD ``binary`` (``--version`` said ``version_text``) that cannot validate the file for ``version``.
+
+    It must be that BIRD generation: a BIRD 2 says nothing of what BIRD 3 will do with the file, nor bird6 of 1.6
+    of BIRD 2's. And its release must have every feature the option set uses (:func:`features_used`).
+    """
+    found = parse_bird_version(version_text)
+    release = parse_bird_release(version_text)
+    shown = ".".join(str(part) for part in release)
+    if found != version:
+        raise BirdConfigError(f"{binary} is BIRD {shown}, but bird_version is {version}: it cannot validate a file "
+                              f"for BIRD {version}; put a BIRD {version} first on PATH (or in bird_binary), "
+                              f"or set bird_version to {found}")
+    for what, since, needed, fix in features_used(params):
+        if release < needed:
+            raise BirdConfigError(f"{what} needs {since} or later, and {binary} is BIRD {shown}; {fix}")
 
 
 def choose_version(found: Iterable[tuple[str, str, str]]) -> str:
@@ -173,8 +227,20 @@ def _patterns(names: Any, where: str) -> str:
         if not text or _PATTERN_BAD.search(text):
             raise BirdConfigError(f"{where}: interface pattern {text!r} is empty or contains a quote, backslash, "
                                   f"semicolon, brace or white space; use names like 'eth0' or 'wlan*'")
+        _check_name_length(text, where)
         quoted.append(f'"{text}"')
     return ", ".join(quoted)
+
+
+def _check_name_length(text: str, where: str) -> None:
+    """A name (or pattern: each ``*`` may match nothing) longer than any Linux interface name can be."""
+    length = len(text.replace("*", ""))
+    if length <= IFNAME_MAX:
+        return
+    what = f"interface pattern {text!r} matches only names of {length} or more characters" if "*" in text \
+        else f"interface name {text!r} has {length} characters"
+    raise BirdConfigError(f"{where}: {what}; a Linux interface name has at most {IFNAME_MAX} (IFNAMSIZ), so BIRD "
+                          f"would never match it; use the name 'ip link' shows")
 
 
 def _int_in(value: Any, bounds: tuple[int, int], what: str) -> int:
@@ -207,7 +273,7 @@ def _interval(value: Any, what: str, version: str) -> str:
             raise BirdConfigError(f"{what} {value!r} is out of range; BIRD 1.6 accepts 1 to 655 seconds")
         return str(micro // US_PER_S)
     if not INTERVAL_MIN_US <= micro <= INTERVAL_MAX_US:
-        raise BirdConfigError(f"{what} {value!r} is out of range; BIRD {version} accepts 10 ms to 655 s")
+        raise BirdConfigError(f"{what} {value!r} is out of range; BIRD {version} accepts 10 ms to 655350 ms")
     return format_duration(micro)
 
 
@@ -227,6 +293,15 @@ def _quoted_secret(value: Any, where: str) -> str:
     return f'"{text}"'
 
 
+def _rxcost(value: Any, where: str) -> int:
+    cost = _int_in(value, (RXCOST_RANGE[0], BABEL_INFINITY), f"{where}: rxcost")
+    if cost == BABEL_INFINITY:
+        raise BirdConfigError(f"{where}: rxcost {cost} is Babel's infinite cost: BIRD takes it, and every route "
+                              f"over that link is unreachable; use {RXCOST_RANGE[0]} to {RXCOST_RANGE[1]} "
+                              f"(BIRD's defaults: 96 wired, 256 wireless)")
+    return cost
+
+
 def babel_interface_lines(iface: Mapping[str, Any], profile: str | None, version: str, index: int) -> list[str]:
     """The ``interface ... { ... };`` block of one Babel interface entry."""
     where = f"babel.interfaces[{index}]"
@@ -236,13 +311,17 @@ def babel_interface_lines(iface: Mapping[str, Any], profile: str | None, version
     body: list[str] = []
     if opts["type"] is not None:
         if opts["type"] not in INTERFACE_TYPES:
-            raise BirdConfigError(f"{where}: interface type {opts['type']!r} is unknown; use wired or wireless")
+            raise BirdConfigError(f"{where}: interface type {opts['type']!r} is unknown; use wired, wireless "
+                                  f"or tunnel")
+        if opts["type"] == "tunnel" and version == "1.6":
+            raise BirdConfigError(f"{where}: type tunnel needs {TUNNEL_SINCE} or later; BIRD 1.6 knows wired and "
+                                  f"wireless (use type wired, or bird_version 2 or 3 with BIRD 2.14 or later)")
         body.append(f"type {opts['type']};")
     for key, text in (("hello_interval", "hello interval"), ("update_interval", "update interval")):
         if opts[key] is not None:
             body.append(f"{text} {_interval(opts[key], f'{where}: {text}', version)};")
     if opts["rxcost"] is not None:
-        body.append(f"rxcost {_int_in(opts['rxcost'], RXCOST_RANGE, f'{where}: rxcost')};")
+        body.append(f"rxcost {_rxcost(opts['rxcost'], where)};")
     if opts["limit"] is not None:
         limit = _int_in(opts["limit"], LIMIT_RANGE, f"{where}: limit")
         if version != "1.6":
@@ -276,11 +355,19 @@ def ripng_interface_lines(iface: Mapping[str, Any], profile: str | None, index: 
     where = f"{where} ({patterns})"
     opts = _merged(iface, PROFILE_RIPNG.get(profile or "", {}), RIPNG_KEYS)
     body: list[str] = []
+    seconds: dict[str, int] = {}
     for key in ("update_time", "timeout_time", "garbage_time"):
         if opts[key] is not None:
             text = key.replace("_", " ")
-            seconds = _int_in(opts[key], RIP_TIME_RANGE, f"{where}: {text} (whole seconds)")
-            body.append(f"{text} {seconds};")
+            seconds[key] = _int_in(opts[key], RIP_TIME_RANGE, f"{where}: {text} (whole seconds)")
+            body.append(f"{text} {seconds[key]};")
+    update = seconds.get("update_time", RIP_DEFAULT_UPDATE)
+    timeout = seconds.get("timeout_time", RIP_DEFAULT_TIMEOUT)
+    if timeout <= update:
+        raise BirdConfigError(f"{where}: timeout time {timeout} is not longer than update time {update} (BIRD's "
+                              f"default where unset): a route expires before the update that refreshes it and "
+                              f"is missing most of the time; make timeout time several update times (BIRD's "
+                              f"defaults: update {RIP_DEFAULT_UPDATE}, timeout {RIP_DEFAULT_TIMEOUT})")
     for key in ("split_horizon", "poison_reverse", "bfd", "check_link"):
         if opts[key] is not None:
             body.append(f"{key.replace('_', ' ')} {_yes(opts[key])};")
@@ -294,9 +381,13 @@ def _router_id(value: Any, version: str) -> str | None:
                                   "set router_id to a unique IPv4-style id such as 10.0.0.1")
         return None
     try:
-        return str(ipaddress.IPv4Address(str(value)))
+        address = ipaddress.IPv4Address(str(value))
     except ValueError:
         raise BirdConfigError(f"router_id {value!r} is not an IPv4-style id like 10.0.0.1") from None
+    if not int(address):
+        raise BirdConfigError(f"router_id {value} is not a router id: a running BIRD reloads it, but BIRD refuses "
+                              f"it when it starts, and the daemon exits; set a unique non-zero id such as 10.0.0.1")
+    return str(address)
 
 
 def _channel(version: str, lines: list[str]) -> list[str]:

@@ -12,11 +12,15 @@ so it is tested without a router.
 from __future__ import annotations
 
 import shlex
+from typing import Callable
 
 from ._bird_config import BirdConfigError, binary_names, choose_version, parse_bird_version
 
 MARK = "@@palmfarm:"
 INIT_DIR = "/etc/init.d"
+# The init scripts of OpenWrt's BIRD packages, by generation, in the order they are tried: bird6 (up to 18.06)
+# and bird1-ipv6 (19.07 to 23.05) for 1.6; bird, bird2 or bird3 for the newer ones.
+INIT_SCRIPTS = {"1.6": ("bird6", "bird1-ipv6"), "2": ("bird", "bird2"), "3": ("bird", "bird3")}
 
 
 def python_probe_command(interpreter: str | None) -> str:
@@ -48,7 +52,7 @@ def facts_command() -> str:
         parts.append(_section(f"{name}-version",
                               f"command -v {name} >/dev/null 2>&1 && {name} --version 2>&1"))
     parts.append(_section("interfaces", "ls /sys/class/net 2>/dev/null"))
-    for name in ("bird", "bird6"):
+    for name in sorted({name for names in INIT_SCRIPTS.values() for name in names}):
         parts.append(_section(f"init-{name}", f"[ -x {INIT_DIR}/{name} ] && echo yes"))
     return "; ".join(parts) + "; true"
 
@@ -120,14 +124,31 @@ def remove_command(path: str) -> str:
 
 
 def reload_command(version: str, facts: dict[str, str], control_socket: str | None) -> str | None:
-    """``birdc configure`` (``birdc6`` for 1.6), else the init script's reload; None when neither exists."""
-    daemon, client = binary_names(version)
+    """``birdc configure`` (``birdc6`` for 1.6), else the init script's reload; None when neither exists.
+
+    `facts` holds the client's path under its name and ``yes`` under ``init-NAME`` for each init script of
+    :data:`INIT_SCRIPTS` that exists: :func:`facts_command` gathers them through the shell, the module with
+    :func:`local_facts`. Both paths reload with this command.
+    """
+    client = binary_names(version)[1]
     if facts.get(client):
         socket = f" -s {shlex.quote(control_socket)}" if control_socket else ""
         return f"{shlex.quote(facts[client])}{socket} configure 2>&1"
-    if facts.get(f"init-{daemon}") == "yes":
-        return f"{INIT_DIR}/{daemon} reload 2>&1"
+    for name in INIT_SCRIPTS[version]:
+        if facts.get(f"init-{name}") == "yes":
+            return f"{INIT_DIR}/{name} reload 2>&1"
     return None
+
+
+def local_facts(version: str, which: Callable[[str], str | None],
+                executable: Callable[[str], bool]) -> dict[str, str]:
+    """What :func:`reload_command` needs, found on this machine: `which` finds a program on PATH, `executable`
+    says whether a file is an executable."""
+    client = binary_names(version)[1]
+    facts = {client: which(client) or ""}
+    for name in INIT_SCRIPTS[version]:
+        facts[f"init-{name}"] = "yes" if executable(f"{INIT_DIR}/{name}") else ""
+    return facts
 
 
 def reload_outcome(command: str | None, rc: int, text: str) -> tuple[bool, str]:
@@ -152,4 +173,4 @@ def local_version_ok(version_text: str, wanted: str) -> bool:
         found = parse_bird_version(version_text)
     except BirdConfigError:
         return False
-    return found == wanted or {found, wanted} == {"2", "3"}
+    return found == wanted

@@ -16,12 +16,19 @@ description:
   - The C(device), C(direct) and C(kernel) protocols are written too, so that learned routes reach the kernel
     and the prefixes of the O(direct.interfaces) are announced.
   - Every option is checked before anything is changed. An option the chosen BIRD version lacks (a sub-second
-    hello interval, Babel O(babel.interfaces[].limit) or Babel authentication on BIRD 1.6) fails with a message
-    naming the version that added it; an unknown interface type or an interval BIRD would reject fails with a
-    message naming the value.
+    hello interval, Babel O(babel.interfaces[].limit), C(type tunnel) or Babel authentication on BIRD 1.6) fails
+    with a message naming the version that added it; an unknown interface type or an interval BIRD would reject
+    fails with a message naming the value.
+  - Values BIRD parses but a router then misbehaves on are refused the same way, with the value and the fix in
+    the message - an interface name of 16 or more characters (Linux names have at most 15, so BIRD never matches
+    it), O(babel.interfaces[].rxcost=65535) (Babel's infinite cost), a RIPng O(ripng.interfaces[].timeout_time)
+    not longer than its O(ripng.interfaces[].update_time), and O(router_id=0.0.0.0) (a live reload takes it,
+    the next start fails).
   - With O(validate=true) the BIRD binary of that version parses the rendered file (C(bird -p -c) or
     C(bird6 -p -c)) before it replaces the live file, which is replaced atomically. A file BIRD rejects is
-    never installed.
+    never installed. The binary must be of the generation O(bird_version) names (a BIRD 2 does not validate a
+    file for BIRD 3), and of a release that has every feature the file uses (C(type tunnel) needs 2.14, Babel
+    authentication 2.0.9); otherwise the task fails saying which BIRD it found.
 author:
   - palmfarm.ipv6 contributors (@palmfarm)
 extends_documentation_fragment:
@@ -38,6 +45,7 @@ options:
       - The BIRD generation to write for.
       - V(auto) asks the host's C(bird --version), and C(bird6 --version) when there is no BIRD 2 or 3;
         V(1.6) writes for C(bird6), V(2) and V(3) for C(bird).
+      - With O(validate=true) the validating binary must be this generation; the task fails otherwise.
     type: str
     choices: [auto, '1.6', '2', '3']
     default: auto
@@ -50,6 +58,7 @@ options:
   router_id:
     description:
       - The router id, in IPv4 dotted form, unique in the routing domain. Required for BIRD 1.6.
+      - V(0.0.0.0) is refused; a running BIRD reloads it, but BIRD refuses it when it starts.
       - BIRD 2 and 3 pick one from the interfaces' IPv4 addresses when omitted, which an IPv6-only router
         does not have, so set it.
     type: str
@@ -81,20 +90,22 @@ options:
         suboptions:
           names:
             description:
-              - Interface names or BIRD patterns such as V(eth*).
+              - Interface names or BIRD patterns such as V(eth*); a name has at most 15 characters (Linux's
+                limit), and so has the shortest name a pattern matches.
             type: list
             elements: str
             required: true
           type:
             description:
               - V(wired) links have a fixed cost; V(wireless) links a cost from the measured packet loss.
+              - V(tunnel) links (BIRD 2.14 or later) a fixed cost, with the settings BIRD chooses for tunnels.
             type: str
-            choices: [wired, wireless]
+            choices: [wired, wireless, tunnel]
           hello_interval:
             description:
               - Interval between Hello messages, a number with unit C(ms) or C(s) (V(50 ms), V(1 s)); a bare
                 number means seconds.
-              - BIRD 2 and 3 accept 10 ms to 655 s; BIRD 1.6 whole seconds from 1 to 655.
+              - BIRD 2 and 3 accept 10 ms to 655350 ms; BIRD 1.6 whole seconds from 1 to 655.
             type: str
           update_interval:
             description:
@@ -102,7 +113,8 @@ options:
             type: str
           rxcost:
             description:
-              - The cost of receiving over this link, 1 to 65535.
+              - The cost of receiving over this link, 1 to 65534. 65535 is Babel's infinite cost (no route over
+                the link) and is refused.
             type: int
           limit:
             description:
@@ -116,7 +128,7 @@ options:
           authentication:
             description:
               - V(mac) signs and checks Babel packets with O(babel.interfaces[].password) (RFC 8968,
-                BIRD 2.0.10 or later). Omitted means none.
+                BIRD 2.0.9 or later). Omitted means none.
             type: str
             choices: [none, mac]
           password:
@@ -137,7 +149,7 @@ options:
         suboptions:
           names:
             description:
-              - Interface names or BIRD patterns such as V(eth*).
+              - Interface names or BIRD patterns such as V(eth*), at most 15 characters.
             type: list
             elements: str
             required: true
@@ -148,6 +160,8 @@ options:
           timeout_time:
             description:
               - Seconds after which a route that is not refreshed is dropped (BIRD default 180).
+              - Must be longer than O(ripng.interfaces[].update_time) (or its default 30), or routes expire
+                between updates.
             type: int
           garbage_time:
             description:
@@ -177,7 +191,8 @@ options:
     suboptions:
       interfaces:
         description:
-          - Interface names or patterns whose prefixes are announced, for example the LAN bridge.
+          - Interface names or patterns whose prefixes are announced, for example the LAN bridge; at most 15
+            characters.
         type: list
         elements: str
         required: true
@@ -226,6 +241,10 @@ options:
     description:
       - After a change, tell a running daemon to read its configuration again (C(birdc configure) or
         C(birdc6 configure)). When no daemon answers, nothing is reloaded and RV(reloaded) is V(false).
+      - Without the client (OpenWrt installs it as a package of its own) the init script reloads, as OpenWrt's
+        packages do - C(/etc/init.d/bird6) or C(/etc/init.d/bird1-ipv6) for 1.6, C(/etc/init.d/bird),
+        C(/etc/init.d/bird2) or C(/etc/init.d/bird3) for 2 and 3. The module on the host and the action on the
+        controller run the same command.
     type: bool
     default: true
   control_socket:
@@ -253,9 +272,9 @@ options:
 notes:
   - BIRD 1.6 (Debian package C(bird)) and BIRD 2 (C(bird2)) conflict as packages; C(bird6) of 1.6 runs
     beside C(bird) of 2 when unpacked with C(dpkg -x). Put it first in E(PATH) to validate BIRD 1.6 files.
-  - The files for BIRD 2 and BIRD 3 differ only in their header comment, and BIRD 2.0.12, 2.17.6 and 3.1.8
-    each parse both; so a C(bird) of either generation validates them. Any C(bird) first in E(PATH) is used,
-    also a wrapper that runs a BIRD of another distribution with C(chroot).
+  - The files for BIRD 2 and BIRD 3 differ only in their header comment, but a BIRD 2 that parses a file says
+    nothing of what BIRD 3 does with it, so each is validated only by its own generation. Any C(bird) first in
+    E(PATH) is used, also a wrapper that runs a BIRD of another distribution with C(chroot).
   - An interface name or pattern that matches no interface on the host gives a warning, not an error, since the
     interface may appear later (a VLAN, a tunnel, a radio).
   - Babel needs UDP port 6696 and RIPng UDP port 521 from link-local sources;
@@ -312,6 +331,18 @@ EXAMPLES = r"""
           authentication: mac
           password: "{{ babel_key }}"
     backup: true
+
+- name: Babel over WireGuard tunnels (BIRD 2.14 or later), slow hellos on a metered link
+  palmfarm.ipv6.babel_bird6:
+    bird_version: '2'
+    router_id: 10.0.0.4
+    babel:
+      interfaces:
+        - names: [wg0, wg1]
+          type: tunnel
+        - names: [lte0]
+          type: wired
+          hello_interval: 655350 ms
 """
 
 RETURN = r"""
@@ -341,7 +372,7 @@ reloaded:
   type: bool
   sample: false
 reload_message:
-  description: What C(birdc configure) said, or why no reload was tried.
+  description: What C(birdc configure) or the init script's C(reload) said, or why no reload was tried.
   returned: always
   type: str
   sample: Reconfigured
@@ -366,17 +397,22 @@ from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird_config import (
     BirdConfigError,
     binary_names,
+    check_binary,
     choose_version,
     default_path,
-    parse_bird_version,
     rejection,
     render_config,
     unmatched_patterns,
 )
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird_remote import (
+    local_facts,
+    reload_command,
+    reload_outcome,
+)
 
 _BABEL_IFACE = dict(
     names=dict(type="list", elements="str", required=True),
-    type=dict(type="str", choices=["wired", "wireless"]),
+    type=dict(type="str", choices=["wired", "wireless", "tunnel"]),
     hello_interval=dict(type="str"),
     update_interval=dict(type="str"),
     rxcost=dict(type="int"),
@@ -438,30 +474,18 @@ def validate_text(module: AnsibleModule, version: str, tmp: str) -> None:
         raise BirdConfigError(f"validate=true needs {daemon} (BIRD {version}) on the host to parse the file; "
                               f"install it, put it on PATH, or set validate=false")
     rc, out, err = module.run_command([binary, "--version"])
-    found = parse_bird_version(out + err)
-    if found != version and {found, version} != {"2", "3"}:
-        raise BirdConfigError(f"{binary} is BIRD {found}, not BIRD {version}: it cannot validate this file; "
-                              f"put a BIRD {version} {daemon} first on PATH or set validate=false")
+    check_binary(module.params, version, binary, out + err)
     rc, out, err = module.run_command([binary, "-p", "-c", tmp])
     if rc != 0:
         raise BirdConfigError(rejection(binary, rc, err or out))
 
 
 def reload_daemon(module: AnsibleModule, version: str) -> tuple[bool, str]:
-    client = binary_names(version)[1]
-    binary = module.get_bin_path(client)
-    if not binary:
-        return False, f"{client} is not installed; nothing reloaded"
-    cmd = [binary]
-    if module.params["control_socket"]:
-        cmd += ["-s", module.params["control_socket"]]
-    rc, out, err = module.run_command(cmd + ["configure"])
-    text = (out + err).strip()
-    if "Unable to connect" in text:
-        return False, f"no BIRD daemon answers ({text}); nothing reloaded"
-    if rc == 0 and "Reconfigur" in text:
-        return True, text
-    raise BirdConfigError(f"the file is installed but '{' '.join(cmd)} configure' failed: {text}")
+    """``birdc configure``, else the init script's reload (OpenWrt without birdc): the action's command."""
+    facts = local_facts(version, module.get_bin_path, lambda path: os.access(path, os.X_OK))
+    command = reload_command(version, facts, module.params["control_socket"])
+    rc, out, err = module.run_command(command, use_unsafe_shell=True) if command else (0, "", "")
+    return reload_outcome(command, rc, out + err)
 
 
 def run(module: AnsibleModule) -> dict:

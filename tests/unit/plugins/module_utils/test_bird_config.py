@@ -24,9 +24,11 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird_config import 
     PROFILES,
     BirdConfigError,
     binary_names,
+    check_binary,
     choose_version,
     default_path,
     format_duration,
+    parse_bird_release,
     parse_bird_version,
     parse_duration,
     rejection,
@@ -126,6 +128,49 @@ def test_parse_bird_version(text: str, version: str | None) -> None:
 def test_parse_bird_version_rejects(text: str, message: str) -> None:
     with pytest.raises(BirdConfigError, match=message):
         parse_bird_version(text)
+
+
+@pytest.mark.parametrize("text, release", [
+    ("BIRD version 2.0.12\n", (2, 0, 12)),
+    ("BIRD version 1.6.8", (1, 6, 8)),
+    ("BIRD version 3.1", (3, 1, 0)),
+    ("bird: BIRD version 2.17.6-1\n", (2, 17, 6)),
+])
+def test_parse_bird_release(text: str, release: tuple[int, int, int]) -> None:
+    assert parse_bird_release(text) == release
+
+
+TUNNEL = params(babel=babel(type="tunnel"))
+MAC = params(babel=babel(authentication="mac", password="k"))
+
+
+@pytest.mark.parametrize("p, version, release", [
+    (params(), "2", "2.0.12"),
+    (params(), "3", "3.1.8"),
+    (params(), "1.6", "1.6.8"),
+    (TUNNEL, "2", "2.17.6"),
+    (TUNNEL, "3", "3.1.8"),
+    (MAC, "2", "2.0.9"),
+    (MAC, "2", "2.0.12"),
+])
+def test_check_binary_accepts(p: dict[str, Any], version: str, release: str) -> None:
+    check_binary(p, version, "/usr/sbin/bird", f"BIRD version {release}\n")
+
+
+@pytest.mark.parametrize("p, version, release, message", [
+    (params(), "3", "2.0.12", r"/usr/sbin/bird is BIRD 2\.0\.12, but bird_version is 3: it cannot validate a file "
+                              r"for BIRD 3; put a BIRD 3 first on PATH .* or set bird_version to 2"),
+    (params(), "2", "3.1.8", r"is BIRD 3\.1\.8, but bird_version is 2"),
+    (params(), "2", "1.6.8", r"is BIRD 1\.6\.8, but bird_version is 2"),
+    (TUNNEL, "2", "2.0.12", r"babel\.interfaces\[0\]: type tunnel needs BIRD 2\.14 or later, and /usr/sbin/bird is "
+                            r"BIRD 2\.0\.12; use type wired, or install BIRD 2\.14 or later"),
+    (TUNNEL, "2", "2.13.1", r"type tunnel needs BIRD 2\.14"),
+    (MAC, "2", "2.0.8", r"Babel authentication needs BIRD 2\.0\.9 or later, and /usr/sbin/bird is BIRD 2\.0\.8"),
+    (params(), "2", "bird: not found", r"cannot read a BIRD version"),
+])
+def test_check_binary_refuses(p: dict[str, Any], version: str, release: str, message: str) -> None:
+    with pytest.raises(BirdConfigError, match=message):
+        check_binary(p, version, "/usr/sbin/bird", release if " " in release else f"BIRD version {release}\n")
 
 
 @pytest.mark.parametrize("version, openwrt, path", [
@@ -323,6 +368,26 @@ def test_direct_and_kernel_options() -> None:
     assert "protocol kernel" not in render_config(params(kernel={"enabled": False}), "2")
 
 
+@pytest.mark.parametrize("iface, version, line", [
+    ({"hello_interval": "655350 ms"}, "2", "    hello interval 655350 ms;"),
+    ({"hello_interval": "655341 ms"}, "3", "    hello interval 655341 ms;"),
+    ({"update_interval": "655350 ms"}, "3", "    update interval 655350 ms;"),
+    ({"type": "tunnel"}, "2", "    type tunnel;"),
+    ({"type": "tunnel"}, "3", "    type tunnel;"),
+    ({"rxcost": 65534}, "2", "    rxcost 65534;"),
+    ({"names": ["abcdefghijklmno"]}, "2", '  interface "abcdefghijklmno" {'),
+    ({"names": ["abcdefghijklmno*"]}, "1.6", '  interface "abcdefghijklmno*" {'),
+])
+def test_values_bird_takes_are_written(iface: dict[str, Any], version: str, line: str) -> None:
+    assert line in render_config(params(babel=babel(**iface)), version).splitlines()
+
+
+@pytest.mark.parametrize("ripng", [{"update_time": 30, "timeout_time": 31}, {"timeout_time": 31},
+                                   {"update_time": 179}])
+def test_ripng_timeout_longer_than_update_is_written(ripng: dict[str, Any]) -> None:
+    assert "protocol rip ng {" in render_config(params(ripng={"interfaces": [{"names": ["e"], **ripng}]}), "2")
+
+
 def test_router_id_optional_on_bird2() -> None:
     assert "router id" not in render_config(params(router_id=None), "2")
 
@@ -344,12 +409,38 @@ def test_unmatched_patterns(host: list[str], missing: list[str]) -> None:
     (params(profile="fast"), "1.6", r"hello interval '20 ms' is not whole seconds; BIRD 1\.6 .*need BIRD 2"),
     (params(babel=babel(hello_interval="500 ms")), "1.6", r"sub-second intervals need BIRD 2"),
     (params(babel=babel(limit=8)), "1.6", r"limit 8 needs BIRD 2"),
-    (params(babel=babel(authentication="mac", password="x")), "1.6", r"authentication needs BIRD 2 \(2\.0\.10\)"),
+    (params(babel=babel(authentication="mac", password="x")), "1.6", r"authentication needs BIRD 2\.0\.9 or later"),
     (params(router_id=None), "1.6", r"router_id is required for BIRD 1\.6"),
     (params(router_id="fe80::1"), "2", r"router_id 'fe80::1' is not an IPv4-style id"),
-    (params(babel=babel(type="ethernet")), "2", r"interface type 'ethernet' is unknown; use wired or wireless"),
+    (params(babel=babel(type="ethernet")), "2", r"interface type 'ethernet' is unknown; use wired, wireless or tunnel"),
     (params(babel=babel(hello_interval="5 ms")), "2", r"hello interval '5 ms' is out of range; BIRD 2 accepts 10 ms"),
-    (params(babel=babel(hello_interval="656 s")), "3", r"out of range; BIRD 3 accepts 10 ms to 655 s"),
+    (params(babel=babel(hello_interval="656 s")), "3", r"out of range; BIRD 3 accepts 10 ms to 655350 ms"),
+    (params(babel=babel(hello_interval="655360 ms")), "2",
+     r"'655360 ms' is out of range; BIRD 2 accepts 10 ms to 655350 ms"),
+    (params(babel=babel(update_interval="655360 ms")), "3", r"'655360 ms' is out of range; BIRD 3 accepts"),
+    (params(babel=babel(type="tunnel")), "1.6", r"type tunnel needs BIRD 2\.14 or later; BIRD 1\.6 knows wired"),
+    (params(babel=babel(rxcost=65535)), "2", r"rxcost 65535 is Babel's infinite cost.* use 1 to 65534"),
+    (params(babel=babel(rxcost=65535)), "1.6", r"rxcost 65535 is Babel's infinite cost"),
+    (params(babel=babel(rxcost=65536)), "2", r"rxcost 65536 is out of range; BIRD accepts 1 to 65535"),
+    (params(router_id="0.0.0.0"), "2", r"router_id 0\.0\.0\.0 is not a router id: .* non-zero"),
+    (params(router_id="0.0.0.0"), "3", r"router_id 0\.0\.0\.0 is not a router id"),
+    (params(router_id="0.0.0.0"), "1.6", r"router_id 0\.0\.0\.0 is not a router id"),
+    (params(babel=babel(names=["abcdefghijklmnop"])), "2",
+     r"interface name 'abcdefghijklmnop' has 16 characters; a Linux interface name has at most 15"),
+    (params(babel=babel(names=["abcdefghijklmnop*"])), "3",
+     r"interface pattern 'abcdefghijklmnop\*' matches only names of 16 or more characters"),
+    (params(ripng={"interfaces": [{"names": ["abcdefghijklmnopq"]}]}, babel=None), "1.6",
+     r"ripng\.interfaces\[0\]: interface name 'abcdefghijklmnopq' has 17 characters"),
+    (params(direct={"interfaces": ["br-lan", "abcdefghijklmnop"]}), "2",
+     r"direct\.interfaces: interface name 'abcdefghijklmnop' has 16 characters"),
+    (params(ripng={"interfaces": [{"names": ["e"], "update_time": 30, "timeout_time": 5}]}), "2",
+     r"timeout time 5 is not longer than update time 30"),
+    (params(ripng={"interfaces": [{"names": ["e"], "update_time": 10, "timeout_time": 10}]}), "1.6",
+     r"timeout time 10 is not longer than update time 10"),
+    (params(ripng={"interfaces": [{"names": ["e"], "timeout_time": 20}]}), "2",
+     r"timeout time 20 is not longer than update time 30 \(BIRD's default where unset\)"),
+    (params(ripng={"interfaces": [{"names": ["e"], "update_time": 200}]}), "3",
+     r"timeout time 180 is not longer than update time 200"),
     (params(babel=babel(hello_interval=656)), "1.6", r"out of range; BIRD 1\.6 accepts 1 to 655 seconds"),
     (params(babel=babel(update_interval="soon")), "2", r"update interval 'soon' is not a duration"),
     (params(babel=babel(rxcost=0)), "2", r"rxcost 0 is out of range; BIRD accepts 1 to 65535"),
@@ -397,7 +488,7 @@ def test_bird2_parses_every_profile(profile: str | None, tmp_path: Path) -> None
 @needs_bird2
 def test_bird2_parses_authentication_and_options(tmp_path: Path) -> None:
     p = params(babel={"interfaces": [{"names": ["eth0"], "type": "wired", "hello_interval": "10 ms",
-                                      "update_interval": "655 s", "rxcost": 65535, "limit": 16,
+                                      "update_interval": "655350 ms", "rxcost": 65534, "limit": 16,
                                       "check_link": False, "authentication": "mac", "password": "s3cret"}]},
                router_id=None, kernel={"persist": True})
     result = bird_parse(BIRD2 or "bird", render_config(p, "2"), tmp_path)
@@ -472,7 +563,7 @@ def test_trixie_bird_parses_every_profile(version: str, profile: str | None, tmp
 @pytest.mark.parametrize("version", trixie_params())
 def test_trixie_bird_parses_authentication_and_options(version: str, tmp_path: Path) -> None:
     p = params(babel={"interfaces": [{"names": ["eth0"], "type": "wired", "hello_interval": "10 ms",
-                                      "update_interval": "655 s", "rxcost": 65535, "limit": 16,
+                                      "update_interval": "655350 ms", "rxcost": 65534, "limit": 16,
                                       "check_link": False, "authentication": "mac", "password": "s3cret"}]},
                router_id=None, kernel={"persist": True})
     result = bird_parse(TRIXIE[version], render_config(p, version), tmp_path)
@@ -496,3 +587,60 @@ def test_trixie_bird_crashes_on_a_4096_character_string(version: str, tmp_path: 
     assert bird_parse(TRIXIE[version], auth(4095), tmp_path).returncode == 0
     result = bird_parse(TRIXIE[version], auth(4096), tmp_path)
     assert result.returncode != 0
+
+
+# The limits the renderer draws, against every real parser: each BIRD binary by the version it renders for.
+
+def every_bird() -> list[Any]:
+    return [pytest.param(BIRD2 or "bird", "2", "2.0.12", marks=needs_bird2, id="bird2.0.12"),
+            *[pytest.param(TRIXIE[version], version, release, marks=needs_trixie(version), id=f"bird{release}")
+              for version, release in (("2", "2.17.6"), ("3", "3.1.8"))]]
+
+
+@pytest.mark.parametrize("binary, version, release", every_bird())
+def test_hello_interval_limit_is_birds(binary: str, version: str, release: str, tmp_path: Path) -> None:
+    """655350 ms is taken by every BIRD 2 and 3 (so the renderer writes it); 655360 ms is refused by all."""
+    for key in ("hello_interval", "update_interval"):
+        text = render_config(params(babel=babel(**{key: "655350 ms"})), version)
+        assert bird_parse(binary, text, tmp_path).returncode == 0, text
+        result = bird_parse(binary, text.replace("655350 ms", "655360 ms"), tmp_path)
+        assert result.returncode != 0 and "interval must be in range 10 ms - 655 s" in result.stderr
+
+
+@pytest.mark.parametrize("binary, version, release", every_bird())
+def test_type_tunnel_is_taken_from_bird_2_14(binary: str, version: str, release: str, tmp_path: Path) -> None:
+    """BIRD 2.17 and 3.1 parse 'type tunnel'; 2.0.12 refuses it, and check_binary says so before it runs."""
+    p = params(babel=babel(type="tunnel"))
+    result = bird_parse(binary, render_config(p, version), tmp_path)
+    if release == "2.0.12":
+        assert result.returncode != 0 and "expecting WIRED or WIRELESS" in result.stderr
+        with pytest.raises(BirdConfigError, match="type tunnel needs BIRD 2.14 or later"):
+            check_binary(p, version, str(binary), VERSION_OUTPUT[release])
+    else:
+        assert result.returncode == 0, result.stderr
+        check_binary(p, version, str(binary), VERSION_OUTPUT[release])
+
+
+@needs_bird6
+def test_bird6_has_no_tunnel_type(tmp_path: Path) -> None:
+    text = render_config(params(babel=babel(type="wired")), "1.6").replace("type wired;", "type tunnel;")
+    result = bird_parse(BIRD6, text, tmp_path)
+    assert result.returncode != 0 and "syntax error" in result.stderr
+
+
+@pytest.mark.parametrize("binary, version, release", [
+    pytest.param(BIRD6, "1.6", "1.6.8", marks=needs_bird6, id="bird1.6.8"), *every_bird()])
+def test_bird_takes_what_the_renderer_refuses(binary: str, version: str, release: str, tmp_path: Path) -> None:
+    """rxcost 65535 (Babel's infinity), a 16-character interface name and a RIPng timeout shorter than the update
+    time all parse: only the renderer stands between them and a router that misbehaves. (Router id 0.0.0.0
+    parses on BIRD 2 and 3 too; bird6 refuses it itself.)"""
+    text = render_config(params(ripng={"interfaces": [{"names": ["eth1"], "update_time": 30,
+                                                        "timeout_time": 60}]}), version)
+    text = text.replace('interface "eth0" {', 'interface "abcdefghijklmnop" {\n    rxcost 65535;')
+    text = text.replace("timeout time 60;", "timeout time 5;")
+    assert "rxcost 65535;" in text and "timeout time 5;" in text
+    result = bird_parse(binary, text, tmp_path)
+    assert result.returncode == 0, result.stderr + text
+    if version != "1.6":
+        result = bird_parse(binary, text.replace("router id 10.0.0.1;", "router id 0.0.0.0;"), tmp_path)
+        assert result.returncode == 0, result.stderr

@@ -20,6 +20,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird_remote import 
     facts_command,
     has_python,
     install_command,
+    local_facts,
     local_version_ok,
     parse_read_file,
     parse_sections,
@@ -159,9 +160,33 @@ def test_validate_command_runs_the_binary(shell, tmp_path):
     ("1.6", {"init-bird6": "yes"}, None, "/etc/init.d/bird6 reload 2>&1"),
     ("2", {"init-bird": "yes", "init-bird6": "yes"}, None, "/etc/init.d/bird reload 2>&1"),
     ("1.6", {"birdc": "/usr/sbin/birdc", "init-bird": "yes"}, None, None),
+    # OpenWrt 19.07 to 23.05: package bird1-ipv6; 24.10: bird2 or bird3, each with /etc/init.d/bird.
+    ("1.6", {"init-bird1-ipv6": "yes"}, None, "/etc/init.d/bird1-ipv6 reload 2>&1"),
+    ("2", {"init-bird2": "yes"}, None, "/etc/init.d/bird2 reload 2>&1"),
+    ("3", {"init-bird": "yes", "init-bird3": "yes"}, None, "/etc/init.d/bird reload 2>&1"),
+    ("3", {"init-bird6": "yes", "init-bird2": "yes"}, None, None),
 ])
 def test_reload_command(version, facts, socket, expected):
     assert reload_command(version, facts, socket) == expected
+
+
+@pytest.mark.parametrize("version, on_path, executables, expected", [
+    ("2", {"birdc": "/usr/sbin/birdc"}, set(), "/usr/sbin/birdc configure 2>&1"),
+    ("1.6", {}, {"/etc/init.d/bird1-ipv6"}, "/etc/init.d/bird1-ipv6 reload 2>&1"),
+    ("1.6", {"birdc": "/usr/sbin/birdc"}, {"/etc/init.d/bird6", "/etc/init.d/bird"}, "/etc/init.d/bird6 reload 2>&1"),
+    ("3", {}, {"/etc/init.d/bird"}, "/etc/init.d/bird reload 2>&1"),
+    ("2", {}, set(), None),
+])
+def test_the_module_reloads_with_the_command_of_the_action(version, on_path, executables, expected):
+    """The module (on a host with Python) finds birdc and init scripts itself, then runs the action's command."""
+    facts = local_facts(version, on_path.get, executables.__contains__)
+    assert reload_command(version, facts, None) == expected
+
+
+def test_facts_command_asks_for_every_init_script(shell):
+    out = sh(shell, facts_command())
+    facts = parse_sections(out.stdout)
+    assert {"init-bird", "init-bird2", "init-bird3", "init-bird6", "init-bird1-ipv6"} <= set(facts)
 
 
 @pytest.mark.parametrize("command, rc, text, expected", [
@@ -189,7 +214,9 @@ def test_reload_failure_raises(command, text):
 
 @pytest.mark.parametrize("text, wanted, ok", [
     ("BIRD version 2.0.12", "2", True),
-    ("BIRD version 3.0.1", "2", True),
+    ("BIRD version 3.0.1", "2", False),
+    ("BIRD version 2.0.12", "3", False),
+    ("BIRD version 3.1.8", "3", True),
     ("BIRD version 1.6.8", "2", False),
     ("BIRD version 1.6.8", "1.6", True),
     ("bird: command not found", "1.6", False),
