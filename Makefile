@@ -77,7 +77,7 @@ molecule: lab
 	bash scripts/molecule.sh
 
 # The LXD-facing targets again, against Incus (started beside LXD by the lxd_host role).
-INCUS_TARGETS := lxd_profile lxd_image lxd_farm inventory_lxd lxd_cluster
+INCUS_TARGETS := lxd_profile lxd_image lxd_farm inventory_lxd lxd_cluster lxd_remote
 integration-incus: lab
 	ansible-playbook tests/incus_host.yml
 	out=$$(ansible-playbook tests/incus_host.yml) || { echo "$$out"; exit 1; }; echo "$$out"; \

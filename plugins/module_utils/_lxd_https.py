@@ -69,6 +69,16 @@ def https_session(conn: LxdConnection) -> Any:
     return session
 
 
+def trust_request(cert_pem: str, token: str) -> dict[str, Any]:
+    """The body of ``POST /1.0/certificates`` that makes `cert_pem` trusted with a trust token.
+
+    The token goes in both fields servers read it from: ``trust_token`` (Incus, and LXD with the
+    ``explicit_trust_token`` extension) and ``password`` (LXD 5.0); each server ignores the field it does not know.
+    """
+    body = "".join(line.strip() for line in cert_pem.strip().splitlines() if not line.startswith("-----"))
+    return {"type": "client", "certificate": body, "trust_token": token.strip(), "password": token.strip()}
+
+
 def _exception_text(exc: Exception) -> str:
     """LXD's message from a pylxd exception that carries the response, else the exception itself."""
     response = getattr(exc, "response", None)
@@ -142,7 +152,10 @@ class HttpsTransport:
                 f"{os.path.basename(conn.client_cert)}' (Incus: 'incus config trust add-certificate') there"
             )
         try:
-            self._client.authenticate(conn.trust_token)
+            with open(conn.client_cert, encoding="utf-8") as handle:
+                request = trust_request(handle.read(), conn.trust_token)
+            self._client.api.certificates.post(json=request)
+            self._client.host_info = self._client.api.get().json()["metadata"]
         except pylxd_exceptions.LXDAPIException as exc:
             raise LxdError(
                 f"LXD at {conn.url} did not accept trust_token for client_cert {conn.client_cert}: "

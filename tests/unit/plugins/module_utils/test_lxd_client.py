@@ -463,3 +463,10 @@ def test_missing_extension_names_the_first_one_missing() -> None:
         "upgrade it (LXD 5.0 and Incus 6.0 have it), or leave project=x out")
     message = missing_extension(info, incus, "unix:/s", {"projects": "p", "linux_sysctl": "a", "x": "b"})
     assert message is not None and "'linux_sysctl'" in message and "'x'" not in message
+
+
+def test_trust_request_carries_the_token_for_lxd_and_incus_and_the_bare_certificate():
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\nAbCd==\n-----END CERTIFICATE-----\n"
+    body = _lxd_https.trust_request(pem, " eyJ0b2tlbiI6MX0= \n")
+    assert body == {"type": "client", "certificate": "MIIBAbCd==", "trust_token": "eyJ0b2tlbiI6MX0=",
+                    "password": "eyJ0b2tlbiI6MX0="}
