@@ -35,7 +35,9 @@ BACKENDS = ("auto", "nftables", "uci")
 UCI_PREFIX = "palmfarm_"
 MANAGED_COMMENT = "# Managed by palmfarm.ipv6.routing_firewall: local changes are overwritten."
 
-_NFT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+# nft's own grammar for a name (its scanner's "string"): a letter, underscore or dot, then letters, digits and
+# / - _ . ("my-table" is a table name nft takes); at most 64 here.
+_NFT_NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9/_.-]{0,63}$")
 _IFNAME_BAD = re.compile(r'["\\\s/:;{},]')
 _ZONE = re.compile(r"^(\*|[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})$")
 _HANDLE = re.compile(r"\s+# handle \d+$")
@@ -74,8 +76,8 @@ def check_interfaces(interfaces: Any) -> list[str]:
 def check_nft_name(value: Any, what: str) -> str:
     text = str(value)
     if not _NFT_NAME.match(text):
-        raise FirewallError(f"{what} {text!r} is not an nftables name (a letter, then letters, digits or "
-                            f"underscores, at most 64); choose another {what}")
+        raise FirewallError(f"{what} {text!r} is not an nftables name (a letter, underscore or dot, then letters, "
+                            f"digits or / - _ ., at most 64); choose another {what}")
     return text
 
 

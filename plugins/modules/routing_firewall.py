@@ -66,6 +66,8 @@ options:
       - The C(inet) table the chain lives in; the table that holds your input chain, since C(jump) only
         reaches chains of the same table. Debian's stock C(/etc/nftables.conf) calls it C(filter).
         Created when missing.
+      - Any name nft takes - a letter, underscore or dot, then letters, digits or C(/ - _ .) (V(my-table)),
+        at most 64 characters; the same for O(chain).
     type: str
     default: filter
   chain:

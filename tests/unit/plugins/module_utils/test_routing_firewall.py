@@ -6,6 +6,9 @@ UCI sections for OpenWrt produced, parsed from ``uci show`` output and turned in
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import pytest
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._routing_firewall import (
@@ -107,14 +110,41 @@ def test_fragment_drop_rules_finds_blanket_drops_only():
     (lambda: check_interfaces(["eth 0"]), "interface name 'eth 0'"),
     (lambda: check_interfaces(["a" * 16]), "1 to 15 characters"),
     (lambda: check_interfaces(['lan"x']), "interface name 'lan\"x'"),
-    (lambda: check_nft_name("my-table", "table"), "table 'my-table' is not an nftables name"),
+    (lambda: check_nft_name("my table", "table"), "table 'my table' is not an nftables name"),
     (lambda: check_nft_name("1chain", "chain"), "chain '1chain'"),
+    (lambda: check_nft_name("-t", "table"), "table '-t' is not an nftables name (a letter, underscore or dot"),
+    (lambda: check_nft_name("a;b", "chain"), "chain 'a;b'"),
+    (lambda: check_nft_name("t" * 65, "table"), "at most 64"),
     (lambda: check_zone("lan zone"), "zone 'lan zone'"),
     (lambda: choose_backend("iptables", False), "backend 'iptables' is unknown"),
 ])
 def test_bad_input_names_the_value(call, message):
     with pytest.raises(FirewallError, match=message.replace("(", r"\(")):
         call()
+
+
+@pytest.mark.parametrize("name", ["my-table", "my.table", "_t", ".t", "t/x", "filter"])
+def test_names_nft_takes_are_taken(name):
+    assert check_nft_name(name, "table") == name
+
+
+NFT = shutil.which("nft")
+
+
+@pytest.mark.skipif(NFT is None, reason="nft is absent: apt-get install nftables")
+@pytest.mark.parametrize("name, ok", [("my-table", True), ("my.table", True), ("t/x", True), ("_t", True),
+                                      ("1t", False), ("-t", False)])
+def test_nft_itself_agrees_on_names(name, ok, tmp_path):
+    """`nft -c` (a parse, nothing loaded) on a file with that table and chain name: the same verdict as the check."""
+    try:
+        text = render_nft_file(check_nft_name(name, "table"), check_nft_name(name, "chain"), ["babel"], [])
+    except FirewallError:
+        text = f"table inet {name} {{\n  chain c {{\n  }}\n}}\n"
+        assert not ok
+    (tmp_path / "rules.nft").write_text(text)
+    result = subprocess.run([NFT or "nft", "-c", "-f", str(tmp_path / "rules.nft")], capture_output=True, text=True,
+                            check=False)
+    assert (result.returncode == 0) is ok, result.stderr + text
 
 
 @pytest.mark.parametrize("requested, uci_present, expected", [
