@@ -236,7 +236,7 @@ protocol kernel {
   persist no;
   scan time 10;
   import none;
-  export where source != RTS_DEVICE;
+  export where source != RTS_DEVICE && !(source = RTS_BABEL && dest = RTD_UNREACHABLE);
 }
 
 protocol babel {
@@ -265,7 +265,7 @@ protocol kernel {
   scan time 10;
   ipv6 {
     import none;
-    export where source != RTS_DEVICE;
+    export where source != RTS_DEVICE && !(source = RTS_BABEL && dest = RTD_UNREACHABLE);
   };
 }
 
