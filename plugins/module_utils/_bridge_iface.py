@@ -116,8 +116,11 @@ def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callabl
         persist = _persist()
         backend = persist.detect_backend("/")
     changes: list[FileChange] = []
+    inherited = None
     if backend in PERSISTENT_BACKENDS:
         persist = persist or _persist()
+        if state == "present":
+            spec, inherited = persist.inherited_spec(spec, backend, "/", params.get("config_file"), params)
         planned = persist.plan_files(spec, backend, root="/", config_file=params.get("config_file"), state=state)
         changes = [c for c in planned if c.changed]
         hints = getattr(persist, "plan_warnings", None)
@@ -126,7 +129,7 @@ def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callabl
             warn(message)
         for message in _validate(backend, changes) if changes else []:
             warn(message)
-    elif spec.dhcp4 or spec.dhcp6:
+    elif params.get("dhcp4") or params.get("dhcp6"):
         warn("the kernel backend runs no DHCP client: dhcp4/dhcp6 are ignored; use a persistent backend for them")
 
     current = kernel.read_state([name, *spec.ports])
@@ -159,6 +162,8 @@ def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callabl
         "addresses": _addresses(desired, name),
         "rollback": {"armed": False, "confirmed": False, "deadline": None},
     }
+    if inherited is not None:
+        result["addressing"] = _addressing_result(spec, inherited, params)
     if want_diff:
         result["diff"] = _file_diffs(changes) + [{
             "before_header": f"{name} (running state)",
@@ -211,6 +216,15 @@ def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callabl
             result["rollback"]["confirmed"] = True
             result["rollback"]["armed"] = False
     return result
+
+
+def _addressing_result(spec: BridgeSpec, inherited: Any, params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "dhcp4": spec.dhcp4, "dhcp6": spec.dhcp6, "accept_ra": spec.accept_ra,
+        "addresses": list(spec.addresses), "routes": [{"to": d, "via": g} for d, g in spec.routes],
+        "nameservers": list(spec.nameservers), "search": list(spec.search),
+        "inherited_from": list(inherited.sources) if params.get("inherit_addressing", True) is not False else [],
+    }
 
 
 def _runtime_differs(spec: BridgeSpec, current: dict[str, kernel.LinkState], state: str) -> bool:

@@ -10,10 +10,11 @@ tested without a kernel. Each error names the offending value and what to do ins
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from ._addresses import AddressError, normalize_mac
+from ._bridge_addressing import Addressing
 from ._bridge_probe import parse_target
 from ._bridge_spec import ADDR_GEN_MODES, IFNAMSIZ, BridgeError, BridgeSpec
 
@@ -155,6 +156,23 @@ def bridge_spec(params: Mapping[str, Any], links: Mapping[str, LinkInfo]) -> Bri
         addr_gen_mode=mode,
         port_disable_ipv6=bool(params.get("port_disable_ipv6", True)),
     )
+
+
+def with_addressing(spec: BridgeSpec, found: Addressing, params: Mapping[str, Any]) -> BridgeSpec:
+    """The bridge with the addressing it inherits: what the ports had (`found`), unless inherit_addressing is
+    false; dhcp4, dhcp6 and accept_ra given in the task win over what was found."""
+    base = found if params.get("inherit_addressing", True) is not False else Addressing()
+
+    def choose(key: str, default: bool) -> bool:
+        given = params.get(key)
+        if given is not None:
+            return bool(given)
+        got = getattr(base, key)
+        return default if got is None else bool(got)
+
+    return replace(spec, dhcp4=choose("dhcp4", False), dhcp6=choose("dhcp6", False),
+                   accept_ra=choose("accept_ra", True), addresses=base.addresses, routes=base.routes,
+                   nameservers=base.nameservers, search=base.search)
 
 
 def removal_problem(name: str, default_route_links: list[str], rollback_timeout: int, force: bool) -> str | None:

@@ -29,6 +29,9 @@ import re
 import shutil
 import uuid
 
+from . import _bridge_userfiles as userfiles
+from ._bridge_addressing import DEFAULT, Addressing, is_v6
+from ._bridge_options import with_addressing
 from ._bridge_spec import PERSISTENT_BACKENDS, BridgeError, BridgeSpec, FileChange
 
 MARKER_PREFIX = "# Managed by palmfarm.ipv6 bridge_iface; edits are overwritten. Bridge: "
@@ -153,6 +156,18 @@ def render_netplan(spec: BridgeSpec) -> str:
     ]
     if spec.addr_gen_mode:
         lines.append(f"      ipv6-address-generation: {spec.addr_gen_mode}")
+    if spec.addresses:
+        lines.append("      addresses: [{}]".format(", ".join(f'"{a}"' for a in spec.addresses)))
+    if spec.routes:
+        lines.append("      routes:")
+        for destination, gateway in spec.routes:
+            lines += [f'        - to: "{destination}"', f'          via: "{gateway}"']
+    if spec.nameservers or spec.search:
+        lines.append("      nameservers:")
+        if spec.nameservers:
+            lines.append("        addresses: [{}]".format(", ".join(f'"{a}"' for a in spec.nameservers)))
+        if spec.search:
+            lines.append("        search: [{}]".format(", ".join(f'"{a}"' for a in spec.search)))
     return "\n".join(lines) + "\n"
 
 
@@ -195,6 +210,12 @@ def render_networkd(spec: BridgeSpec) -> dict[str, str]:
     if spec.addr_gen_mode:
         network.append(f"IPv6LinkLocalAddressGenerationMode={spec.addr_gen_mode}")
     network.append("ConfigureWithoutCarrier=yes")
+    network += [f"Address={a}" for a in spec.addresses] + [f"DNS={a}" for a in spec.nameservers]
+    if spec.search:
+        network.append("Domains={}".format(" ".join(spec.search)))
+    for destination, gateway in spec.routes:
+        network += ["", "[Route]"] + ([] if destination == DEFAULT else [f"Destination={destination}"])
+        network.append(f"Gateway={gateway}")
     texts = {"netdev": "\n".join(netdev) + "\n", "network": "\n".join(network) + "\n"}
     for port in spec.ports:
         lines = [marker(spec.name), "[Match]", f"Name={port}", "", "[Network]", f"Bridge={spec.name}",
@@ -214,10 +235,36 @@ def ifupdown_path(spec: BridgeSpec, root: str = "/", config_file: str | None = N
     return _under(root, f"{IFUPDOWN_DIR}/palmfarm-{spec.name}")
 
 
-def render_ifupdown(spec: BridgeSpec) -> str:
-    """The ifupdown stanzas (bridge-utils options): the bridge for IPv4 and IPv6, and each port as manual."""
-    lines = [marker(spec.name), f"auto {spec.name}",
-             "iface {} inet {}".format(spec.name, "dhcp" if spec.dhcp4 else "manual"),
+def _ifupdown_family(spec: BridgeSpec, v6: bool) -> list[str]:
+    """The static part of one family's stanza: first address, gateway and DNS as options, the rest as `up`."""
+    addresses = [a for a in spec.addresses if is_v6(a) == v6]
+    routes = [(d, g) for d, g in spec.routes if is_v6(g) == v6]
+    ip = "ip -6" if v6 else "ip"
+    lines, ups = [], []
+    static = addresses and (v6 and not spec.dhcp6 and not spec.accept_ra or not v6 and not spec.dhcp4)
+    if static:
+        lines.append(f"    address {addresses[0]}")
+        addresses = addresses[1:]
+    ups += [f"    up {ip} address add {a} dev $IFACE" for a in addresses]
+    for destination, gateway in routes:
+        if static and destination == DEFAULT and not any(line.startswith("    gateway ") for line in lines):
+            lines.append(f"    gateway {gateway}")
+        else:
+            ups.append(f"    up {ip} route add {destination} via {gateway} dev $IFACE")
+    servers = [a for a in spec.nameservers if is_v6(a) == v6]
+    if servers:
+        lines.append("    dns-nameservers {}".format(" ".join(servers)))
+    if spec.search and not v6:
+        lines.append("    dns-search {}".format(" ".join(spec.search)))
+    return lines + ups
+
+
+def render_ifupdown(spec: BridgeSpec, kept_marks: tuple[str, ...] = ()) -> str:
+    """The ifupdown stanzas (bridge-utils options): the bridge for IPv4 and IPv6, and each port as manual.
+    `kept_marks` are auto/allow-* lines of the users' files that named a port beside other interfaces."""
+    v4_static = any(not is_v6(a) for a in spec.addresses) and not spec.dhcp4
+    lines = [marker(spec.name), *kept_marks, f"auto {spec.name}",
+             "iface {} inet {}".format(spec.name, "dhcp" if spec.dhcp4 else "static" if v4_static else "manual"),
              "    bridge_ports {}".format(" ".join(spec.ports)),
              "    bridge_stp %s" % ("on" if spec.stp else "off"),
              f"    bridge_fd {spec.forward_delay:d}"]
@@ -225,11 +272,15 @@ def render_ifupdown(spec: BridgeSpec) -> str:
         lines.append(f"    hwaddress ether {spec.mac}")
     if spec.port_disable_ipv6:
         lines += [f"    pre-up sysctl -q -w net.ipv6.conf.{port}.disable_ipv6=1" for port in spec.ports]
+    lines += _ifupdown_family(spec, v6=False)
     lines.append("")
+    v6_static = any(is_v6(a) for a in spec.addresses) and not spec.dhcp6 and not spec.accept_ra
     if spec.accept_ra:
         lines += [f"iface {spec.name} inet6 auto", "    accept_ra 2", f"    dhcp {1 if spec.dhcp6 else 0}"]
     elif spec.dhcp6:
         lines += [f"iface {spec.name} inet6 dhcp", "    accept_ra 0"]
+    elif v6_static:
+        lines += [f"iface {spec.name} inet6 static", "    accept_ra 0", "    autoconf 0"]
     else:
         lines += [f"iface {spec.name} inet6 manual",
                   "    pre-up sysctl -q -w net.ipv6.conf.$IFACE.accept_ra=0"]
@@ -237,6 +288,7 @@ def render_ifupdown(spec: BridgeSpec) -> str:
         # 0: EUI-64; 3: stable privacy with a kernel-made secret (2 needs stable_secret set by hand).
         mode = 0 if spec.addr_gen_mode == "eui64" else 3
         lines.append(f"    pre-up sysctl -q -w net.ipv6.conf.$IFACE.addr_gen_mode={mode}")
+    lines += _ifupdown_family(spec, v6=True)
     for port in spec.ports:
         lines += ["", f"iface {port} inet manual"]
     return "\n".join(lines) + "\n"
@@ -262,6 +314,22 @@ def _nm_uuid(connection_id: str) -> str:
     return str(uuid.uuid5(NM_UUID_NAMESPACE, connection_id))
 
 
+def _nm_family(spec: BridgeSpec, addresses: list[str], v6: bool) -> list[str]:
+    lines = [f"address{number}={address}" for number, address in enumerate(addresses, 1)]
+    routes = [(d, g) for d, g in spec.routes if is_v6(g) == v6]
+    gateways = [g for d, g in routes if d == DEFAULT]
+    if gateways:
+        lines.append(f"gateway={gateways[0]}")
+    others = [(d, g) for d, g in routes if d != DEFAULT]
+    lines += [f"route{number}={d},{g}" for number, (d, g) in enumerate(others, 1)]
+    servers = [a for a in spec.nameservers if is_v6(a) == v6]
+    if servers:
+        lines.append("dns={};".format(";".join(servers)))
+    if spec.search and not v6:
+        lines.append("dns-search={};".format(";".join(spec.search)))
+    return lines
+
+
 def render_nm(spec: BridgeSpec) -> dict[str, str]:
     """Role -> NetworkManager keyfile text. Ports use `master=`/`slave-type=` (read by every NM release; NM
     1.46 and newer read them as `controller=`/`port-type=`)."""
@@ -274,15 +342,19 @@ def render_nm(spec: BridgeSpec) -> dict[str, str]:
     if spec.stp:
         # NetworkManager accepts 2..30 s; without STP the kernel ignores the forward delay anyway.
         bridge.append(f"forward-delay={spec.forward_delay:d}")
-    bridge += ["", "[ipv4]", "method=%s" % ("auto" if spec.dhcp4 else "disabled"), "", "[ipv6]"]
+    v4 = [a for a in spec.addresses if not is_v6(a)]
+    v6 = [a for a in spec.addresses if is_v6(a)]
+    bridge += ["", "[ipv4]", "method=%s" % ("auto" if spec.dhcp4 else "manual" if v4 else "disabled")]
+    bridge += _nm_family(spec, v4, v6=False) + ["", "[ipv6]"]
     if spec.accept_ra:
         bridge.append("method=auto")
     elif spec.dhcp6:
         bridge.append("method=dhcp")
     else:
-        bridge.append("method=disabled")
+        bridge.append("method=manual" if v6 else "method=disabled")
     if spec.addr_gen_mode:
         bridge.append(f"addr-gen-mode={spec.addr_gen_mode}")
+    bridge += _nm_family(spec, v6, v6=True)
     texts = {"bridge": "\n".join(bridge) + "\n"}
     for port in spec.ports:
         port_id = nm_connection_id(spec, port)
@@ -296,21 +368,73 @@ def render_nm(spec: BridgeSpec) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------- planning
 
 
-def _wanted(spec: BridgeSpec, backend: str, root: str, config_file: str | None) -> dict[str, str]:
-    """Path -> wanted text of every file the bridge needs."""
+def _our_paths(spec: BridgeSpec, backend: str, root: str, config_file: str | None) -> list[str]:
     if backend == "netplan":
-        return {netplan_path(spec, root, config_file): render_netplan(spec)}
+        return [netplan_path(spec, root, config_file)]
     if backend == "ifupdown":
-        return {ifupdown_path(spec, root, config_file): render_ifupdown(spec)}
+        return [ifupdown_path(spec, root, config_file)]
     if config_file:
         where = "/" + (NETWORKD_DIR if backend == "networkd" else NM_DIR)
         raise BridgeError(f"config_file {config_file!r} is for the netplan and ifupdown backends; {backend} writes "
                           f"one file per interface under {where}, so leave config_file unset")
+    return list((networkd_paths(spec, root) if backend == "networkd" else nm_paths(spec, root)).values())
+
+
+def users_files(spec: BridgeSpec, backend: str, root: str = "/", config_file: str | None = None) -> userfiles.Found:
+    """What the users' files configure on the ports and the bridge, and the edits that move it to the bridge."""
+    _check_backend(backend)
+    ours = set(_our_paths(spec, backend, root, config_file))
+    if backend == "netplan":
+        return userfiles.netplan(root, spec.ports, spec.name, ours)
+    if backend == "ifupdown":
+        return userfiles.ifupdown(root, spec.ports, spec.name, ours)
     if backend == "networkd":
-        paths, texts = networkd_paths(spec, root), render_networkd(spec)
+        paths = networkd_paths(spec, root)
+        interfaces = {spec.name: paths["network"], **{port: paths["port:" + port] for port in spec.ports}}
+        return userfiles.networkd(root, interfaces, spec.name, ours)
+    return userfiles.nm(root, spec.ports, spec.name, ours)
+
+
+def current_addressing(spec: BridgeSpec, backend: str, root: str = "/", config_file: str | None = None
+                       ) -> Addressing:
+    """The ports' (and an existing bridge definition's) addressing in the users' files, for the bridge to inherit.
+    Raises BridgeError when a users' file would keep a port out of the bridge (networkd)."""
+    return users_files(spec, backend, root, config_file).addressing
+
+
+def inherited_spec(spec: BridgeSpec, backend: str, root: str = "/", config_file: str | None = None,
+                   params: dict | None = None) -> tuple[BridgeSpec, Addressing]:
+    """The bridge with the addressing it inherits from the users' files (see options.with_addressing), and
+    what was found there."""
+    found = current_addressing(spec, backend, root, config_file)
+    return with_addressing(spec, found, params or {}), found
+
+
+def _wanted(spec: BridgeSpec, backend: str, root: str, config_file: str | None,
+            kept_marks: tuple[str, ...] = ()) -> dict[str, str]:
+    """Path -> wanted text of every file the bridge needs."""
+    paths = _our_paths(spec, backend, root, config_file)
+    if backend == "netplan":
+        return {paths[0]: render_netplan(spec)}
+    if backend == "ifupdown":
+        return {paths[0]: render_ifupdown(spec, kept_marks)}
+    if backend == "networkd":
+        paths_by_role, texts = networkd_paths(spec, root), render_networkd(spec)
     else:
-        paths, texts = nm_paths(spec, root), render_nm(spec)
-    return {paths[role]: texts[role] for role in paths}
+        paths_by_role, texts = nm_paths(spec, root), render_nm(spec)
+    return {paths_by_role[role]: texts[role] for role in paths_by_role}
+
+
+def _taken_on_disk(spec: BridgeSpec, backend: str, root: str) -> list[str]:
+    """Users' files with lines moved to this bridge."""
+    if backend == "netplan":
+        candidates = sorted(glob.glob(_under(root, NETPLAN_DIR + "/*.yaml")))
+    elif backend == "ifupdown":
+        candidates = userfiles.ifupdown_files(root)
+    else:
+        return []
+    prefix = userfiles.taken_prefix(spec.name)
+    return [path for path in candidates if prefix in (_read(path) or "")]
 
 
 def _ours_on_disk(spec: BridgeSpec, backend: str, root: str, config_file: str | None) -> list[str]:
@@ -342,10 +466,20 @@ def plan_files(spec: BridgeSpec, backend: str, root: str = "/", config_file: str
     _check_backend(backend)
     if state not in STATES:
         raise BridgeError(f"state {state!r} cannot be planned as files; use present or absent")
-    wanted = _wanted(spec, backend, root, config_file) if state == "present" else {}
+    if state == "present":
+        found = users_files(spec, backend, root, config_file)
+        wanted = _wanted(spec, backend, root, config_file, tuple(found.kept_marks))
+        edits = found.edits
+    else:
+        wanted = {}
+        edits = {}
+        for path in _taken_on_disk(spec, backend, root):
+            text = _read(path) or ""
+            edits[path] = (text, userfiles.restore(text, spec.name))
     changes = [FileChange(path, _read(path), text) for path, text in wanted.items()]
+    changes += [FileChange(path, before, after) for path, (before, after) in edits.items() if path not in wanted]
     for path in _ours_on_disk(spec, backend, root, config_file):
-        if path not in wanted:
+        if path not in wanted and path not in edits:
             changes.append(FileChange(path, _read(path), None))
     return changes
 
@@ -359,15 +493,15 @@ def plan_warnings(spec: BridgeSpec, backend: str, root: str = "/", config_file: 
     """Sentences about the host's other configuration that the change does not fix by itself.
 
     netplan: a file sorting after ours that names the bridge or a port (its values would win on merge).
-    networkd: a .network file sorting before ours that matches a port or the bridge (networkd uses the first).
-    ifupdown: /etc/network/interfaces without `source /etc/network/interfaces.d/*` (the file would be ignored),
-    or configuring a port or the bridge itself. nm: another profile bound to a port or to the bridge's name.
+    ifupdown: /etc/network/interfaces without `source /etc/network/interfaces.d/*` (the file would be ignored).
+    nm: another profile bound to a port or to the bridge's name. (A networkd file that would keep a port out of
+    the bridge is an error, raised by plan_files.)
     """
     _check_backend(backend)
     if state != "present":
         return []
     names = (spec.name,) + tuple(spec.ports)
-    ours = set(_wanted(spec, backend, root, config_file))
+    ours = set(_our_paths(spec, backend, root, config_file))
     warnings = []
     if backend == "netplan":
         path = netplan_path(spec, root, config_file)
@@ -383,19 +517,6 @@ def plan_warnings(spec: BridgeSpec, backend: str, root: str = "/", config_file: 
         if os.path.dirname(path) != _under(root, NETPLAN_DIR) or not path.endswith(".yaml"):
             warnings.append(f"netplan reads only /etc/netplan/*.yaml, so {path} would be ignored; put config_file "
                             "there")
-    elif backend == "networkd":
-        paths = networkd_paths(spec, root)
-        for role, ours_path in paths.items():
-            if role == "netdev":
-                continue
-            iface = spec.name if role == "network" else role.split(":", 1)[1]
-            for other in sorted(glob.glob(_under(root, NETWORKD_DIR + "/*.network"))):
-                if other in ours or os.path.basename(other) >= os.path.basename(ours_path):
-                    continue
-                if re.search(rf"^\s*Name\s*=.*(?<![\w.:-]){re.escape(iface)}(?![\w.:-])", _read(other) or "",
-                             re.MULTILINE):
-                    warnings.append(f"{other} sorts before {ours_path} and matches {iface}; systemd-networkd uses "
-                                    f"only the first matching .network file, so remove or rename {other}")
     elif backend == "ifupdown":
         main = _under(root, IFUPDOWN_FILE)
         text = _read(main)
@@ -408,10 +529,6 @@ def plan_warnings(spec: BridgeSpec, backend: str, root: str = "/", config_file: 
                                                  text, re.MULTILINE):
                 warnings.append(f"{main} has no 'source /etc/network/interfaces.d/*' line, so ifupdown will not read "
                                 f"{path}; add that line")
-            for name in names:
-                if re.search(rf"^\s*(iface|auto|allow-\S+)\s+(.*\s)?{re.escape(name)}(\s|$)", text, re.MULTILINE):
-                    warnings.append(f"{main} already configures {name}; remove its stanza there, or ifupdown "
-                                    f"configures {name} twice")
     else:
         for other in sorted(glob.glob(_under(root, NM_DIR + "/*"))):
             if other in ours or _is_ours(other, spec.name):

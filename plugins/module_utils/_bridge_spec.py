@@ -45,3 +45,8 @@ class BridgeSpec:
     dhcp6: bool = False
     addr_gen_mode: str | None = None
     port_disable_ipv6: bool = True
+    # Static addressing, usually inherited from the port's configuration (see _bridge_addressing).
+    addresses: tuple[str, ...] = ()  # with prefix length
+    routes: tuple[tuple[str, str], ...] = ()  # (destination or "default", gateway)
+    nameservers: tuple[str, ...] = ()
+    search: tuple[str, ...] = ()

@@ -48,7 +48,9 @@ NETWORKD_KEYS = {
             "Bridge": None, "DHCP": ("yes", "no", "ipv4", "ipv6"), "IPv6AcceptRA": BOOLEANS,
             "IPv6LinkLocalAddressGenerationMode": ("eui64", "none", "stable-privacy", "random"),
             "LinkLocalAddressing": ("yes", "no", "ipv4", "ipv6"), "ConfigureWithoutCarrier": BOOLEANS,
+            "Address": re.compile(r"^[0-9a-fA-F.:]+/\d+$"), "DNS": re.compile(r"^[0-9a-fA-F.:]+$"), "Domains": None,
         },
+        "Route": {"Gateway": re.compile(r"^[0-9a-fA-F.:]+$"), "Destination": re.compile(r"^[0-9a-fA-F.:]+/\d+$")},
     },
 }
 
@@ -272,10 +274,10 @@ def _validate_ifupdown(changes, root, scratch, run, which) -> list[str]:
     for change in changes:
         if change.after is None:
             continue
-        auto = re.search(r"^auto (\S+)", change.after, re.MULTILINE)
-        if auto is None:
+        ours = re.match(r"# Managed by palmfarm\.ipv6 bridge_iface\b.*Bridge: (\S+)\n", change.after)
+        if ours is None:
             continue
-        bridge = auto.group(1)
+        bridge = ours.group(1)
         if bridge not in proc.stdout.split():
             raise BridgeError(f"ifquery does not list {bridge} among the interfaces brought up at boot; the file "
                               f"{change.path} is not read")

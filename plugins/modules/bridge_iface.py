@@ -77,22 +77,38 @@ options:
       - Bridge forward delay in seconds (0 to 30; at least 2 with O(stp=true)).
     type: int
     default: 0
+  inherit_addressing:
+    description:
+      - Persistent backends give the bridge the addressing its ports have in the host's own files (DHCPv4,
+        DHCPv6, router advertisements, static addresses, routes and DNS servers) and take it off the ports, so
+        the host keeps its addresses on the bridge. Read from netplan (C(/etc/netplan/*.yaml), cloud-init's
+        C(50-cloud-init.yaml) with C(match)/C(set-name) included; an existing definition of the bridge there
+        too), C(/etc/network/interfaces) and the files it sources, the C(.network) file that matches the port,
+        or the port's NetworkManager profile. O(dhcp4), O(dhcp6) and O(accept_ra), when given, win.
+      - In netplan and ifupdown files the port's lines are commented out behind
+        C(# moved to BRIDGE by palmfarm.ipv6 bridge_iface:) (the files merge, so the port would otherwise keep
+        them); O(state=absent) uncomments them, giving the port its configuration back.
+      - V(false) inherits nothing (the ports still lose their addressing).
+      - A C(.network) file that matches a port and sorts before the module's (systemd-networkd uses only the
+        first) is refused, naming the file, before anything is changed.
+    type: bool
+    default: true
   dhcp4:
     description:
       - Run DHCPv4 on the bridge (persistent backends only; the kernel backend runs no DHCP client).
+      - Inherited from the ports when omitted (see O(inherit_addressing)); V(false) when they say nothing.
     type: bool
-    default: false
   accept_ra:
     description:
       - Accept router advertisements on the bridge (SLAAC and the default route); C(accept_ra=2) is used when
         the host forwards IPv6.
+      - Inherited from the ports when omitted (see O(inherit_addressing)); V(true) when they say nothing.
     type: bool
-    default: true
   dhcp6:
     description:
       - Run DHCPv6 on the bridge (persistent backends only).
+      - Inherited from the ports when omitted (see O(inherit_addressing)); V(false) when they say nothing.
     type: bool
-    default: false
   addr_gen_mode:
     description:
       - How the bridge forms its SLAAC interface identifiers. V(eui64) from the MAC, V(stable-privacy) from a
@@ -168,6 +184,21 @@ EXAMPLES = r"""
       - "[2001:db8:ebbd:2080::53]:53"
     backup: true
 
+- name: A Raspberry Pi whose cloud-init netplan runs DHCP on eth0; br0 takes over DHCP, eth0 keeps none
+  palmfarm.ipv6.bridge_iface:
+    name: br0
+    ports: [eth0]
+    backend: netplan
+  register: bridge  # bridge.addressing.dhcp4 is true, inherited_from names 50-cloud-init.yaml
+
+- name: A bridge with DHCPv4 only, whatever eth0 had
+  palmfarm.ipv6.bridge_iface:
+    name: br0
+    ports: [eth0]
+    backend: ifupdown
+    inherit_addressing: false
+    dhcp4: true
+
 - name: Remove the bridge, handing its addresses back to eth0
   palmfarm.ipv6.bridge_iface:
     name: br0
@@ -221,6 +252,44 @@ commands:
   elements: str
   sample: ["ip link add br0 address 52:54:00:12:34:56 type bridge stp_state 0 forward_delay 0",
            "ip link set eth0 master br0"]
+addressing:
+  description: The bridge's layer-3 configuration as written by a persistent backend, and the files it was
+    inherited from (see O(inherit_addressing)).
+  returned: when a persistent backend plans state present
+  type: dict
+  contains:
+    dhcp4:
+      description: DHCPv4 on the bridge.
+      type: bool
+    dhcp6:
+      description: DHCPv6 on the bridge.
+      type: bool
+    accept_ra:
+      description: Router advertisements accepted on the bridge.
+      type: bool
+    addresses:
+      description: Static addresses with prefix length.
+      type: list
+      elements: str
+      sample: [192.0.2.10/24]
+    routes:
+      description: Static routes; C(to) is C(default) for a default route.
+      type: list
+      elements: dict
+      sample: [{to: default, via: 192.0.2.1}]
+    nameservers:
+      description: DNS servers.
+      type: list
+      elements: str
+    search:
+      description: DNS search domains.
+      type: list
+      elements: str
+    inherited_from:
+      description: The host's files the addressing was read from.
+      type: list
+      elements: str
+      sample: [/etc/netplan/50-cloud-init.yaml]
 rollback:
   description: The commit-confirm state.
   returned: always
@@ -251,9 +320,10 @@ ARGUMENT_SPEC = {
     "mac": {"type": "str", "default": "port"},
     "stp": {"type": "bool", "default": False},
     "forward_delay": {"type": "int", "default": 0},
-    "dhcp4": {"type": "bool", "default": False},
-    "accept_ra": {"type": "bool", "default": True},
-    "dhcp6": {"type": "bool", "default": False},
+    "inherit_addressing": {"type": "bool", "default": True},
+    "dhcp4": {"type": "bool"},
+    "accept_ra": {"type": "bool"},
+    "dhcp6": {"type": "bool"},
     "addr_gen_mode": {"type": "str", "choices": ["eui64", "stable-privacy"]},
     "port_disable_ipv6": {"type": "bool", "default": True},
     "rollback_timeout": {"type": "int", "default": 120},

@@ -22,20 +22,30 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_persist impo
     apply_commands,
     detect_backend,
     file_mode,
+    inherited_spec,
     marker,
     plan_files,
     plan_warnings,
 )
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_spec import BridgeError, BridgeSpec, FileChange
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_userfiles import restore
 
 GOLDEN = Path(__file__).parent / "golden" / "bridge"
 
 
-def golden_cases() -> dict[str, tuple[str, BridgeSpec]]:
-    """case -> (backend, spec), from golden/bridge/cases.json (shared with test_bridge_validate.py)."""
+def golden_cases() -> dict[str, tuple[str, BridgeSpec, dict | None]]:
+    """case -> (backend, spec, params), from golden/bridge/cases.json (shared with test_bridge_validate.py);
+    params (None: the spec is complete) are the module's options for inherited_spec."""
     cases = json.loads((GOLDEN / "cases.json").read_text())
-    return {case: (data["backend"], BridgeSpec(**dict(data["spec"], ports=tuple(data["spec"]["ports"]))))
-            for case, data in cases.items() if not case.startswith("_")}
+    return {case: (data["backend"], BridgeSpec(**dict(data["spec"], ports=tuple(data["spec"]["ports"]))),
+                   data.get("params")) for case, data in cases.items() if not case.startswith("_")}
+
+
+def golden_spec(case: str, root: Path) -> tuple[str, BridgeSpec]:
+    backend, spec, params = GOLDEN_CASES[case]
+    if params is not None:
+        spec = inherited_spec(spec, backend, str(root), params=params)[0]
+    return backend, spec
 
 
 GOLDEN_CASES = golden_cases()
@@ -68,12 +78,13 @@ def write(changes: list[FileChange]) -> None:
 
 @pytest.mark.parametrize("case", sorted(GOLDEN_CASES))
 def test_golden_tree(tmp_path: Path, case: str) -> None:
-    backend, spec = GOLDEN_CASES[case]
     root = make_root(tmp_path, case)
+    backend, spec = golden_spec(case, root)
     before = tree(root)
     changes = plan_files(spec, backend, str(root))
     assert changes and all(c.changed for c in changes)
-    assert all(c.path.startswith(str(root) + "/") and c.before is None for c in changes)
+    assert all(c.path.startswith(str(root) + "/") for c in changes)
+    assert all(c.before is None for c in changes if os.path.relpath(c.path, root) not in before)
     write(changes)
     after = tree(root)
     golden = GOLDEN / case / "after"
@@ -81,15 +92,17 @@ def test_golden_tree(tmp_path: Path, case: str) -> None:
         shutil.rmtree(golden, ignore_errors=True)
         shutil.copytree(root, golden)
     assert after == tree(golden)
-    # Files of the host that were there are untouched, and every new file carries the marker.
-    assert {k: after[k] for k in before} == before
+    # Files of the host that were there only have lines commented out (moved to the bridge), and every new
+    # file carries the marker.
+    assert {k: restore(after[k], spec.name) for k in before} == before
     assert all(after[k].startswith(marker(spec.name) + "\n") for k in after if k not in before)
-    # Idempotent: planning again on the written tree changes nothing.
+    # Idempotent: planning again on the written tree (inheritance included) changes nothing.
+    assert golden_spec(case, root)[1] == spec
     assert not [c for c in plan_files(spec, backend, str(root)) if c.changed]
-    # absent removes exactly what was written, nothing of the host's.
+    # absent removes exactly what was written and uncomments what was moved, nothing else of the host's.
     removal = plan_files(spec, backend, str(root), state="absent")
-    assert sorted(c.path for c in removal) == sorted(str(root / k) for k in after if k not in before)
-    assert all(c.after is None and c.before == after[os.path.relpath(c.path, root)] for c in removal)
+    assert sorted(c.path for c in removal) == sorted(str(root / k) for k in after if after[k] != before.get(k))
+    assert all(c.before == after[os.path.relpath(c.path, root)] for c in removal)
     write(removal)
     assert tree(root) == before
 
@@ -191,13 +204,10 @@ def test_detect_backend_names_what_it_looked_at(tmp_path: Path) -> None:
     ("netplan", {}, "/etc/palmfarm.yaml", ["netplan reads only /etc/netplan/*.yaml, so {root}/etc/palmfarm.yaml"]),
     ("ifupdown", {"etc/network/interfaces": "source /etc/network/interfaces.d/*\nauto lo\n"}, None, []),
     ("ifupdown", {"etc/network/interfaces": "source-directory /etc/network/interfaces.d\n"}, None, []),
+    # The port's own stanza is moved to the bridge, not warned about.
     ("ifupdown", {"etc/network/interfaces": "auto lo eth0\niface eth0 inet dhcp\n"}, None,
-     ["{root}/etc/network/interfaces has no 'source /etc/network/interfaces.d/*' line",
-      "{root}/etc/network/interfaces already configures eth0; remove its stanza there"]),
+     ["{root}/etc/network/interfaces has no 'source /etc/network/interfaces.d/*' line"]),
     ("ifupdown", {}, None, ["{root}/etc/network/interfaces does not exist, so ifupdown will not read"]),
-    ("networkd", {"etc/systemd/network/10-eth0.network": "[Match]\nName=eth0\n"}, None,
-     ["{root}/etc/systemd/network/10-eth0.network sorts before {root}/etc/systemd/network/25-palmfarm-br0-port-"
-      "eth0.network and matches eth0; systemd-networkd uses only the first"]),
     # Sorting after ours: ours wins, no warning.
     ("networkd", {"etc/systemd/network/80-eth0.network": "[Match]\nName=eth0\n"}, None, []),
     ("nm", {"etc/NetworkManager/system-connections/Wired.nmconnection": "[connection]\ninterface-name=eth0\n"},
@@ -211,6 +221,21 @@ def test_plan_warnings(tmp_path: Path, backend: str, files: dict[str, str], conf
     assert len(warnings) == len(expected), warnings
     for warning, start in zip(warnings, expected, strict=False):
         assert start.format(root=tmp_path) in warning
+
+
+@pytest.mark.parametrize("name,match", [("10-eth0.network", "Name=eth0"), ("05-all.network", "Name=e* !lo"),
+                                        ("10-br.network", "Name=br0")])
+def test_networkd_file_that_would_win_is_refused(tmp_path: Path, name: str, match: str) -> None:
+    layout(tmp_path, {f"etc/systemd/network/{name}": f"[Match]\n{match}\n\n[Network]\nDHCP=yes\n"})
+    spec = BridgeSpec("br0", ("eth0",))
+    with pytest.raises(BridgeError) as info:
+        plan_files(spec, "networkd", str(tmp_path))
+    message = str(info.value)
+    assert f"{tmp_path}/etc/systemd/network/{name} matches " in message
+    assert "sorts before " in message and "Rename it to sort after " in message
+    # The same file sorting after ours is read (the bridge inherits its DHCP), not refused.
+    (tmp_path / f"etc/systemd/network/{name}").rename(tmp_path / "etc/systemd/network/90-late.network")
+    assert inherited_spec(spec, "networkd", str(tmp_path))[0].dhcp4 is (match != "Name=br0")
 
 
 def test_no_warnings_when_removing(tmp_path: Path) -> None:

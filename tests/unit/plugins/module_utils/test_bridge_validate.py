@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_persist import plan_files
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_addressing import ini_entries
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_persist import inherited_spec, plan_files
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_spec import BridgeError, BridgeSpec, FileChange
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_validate import parse_ini, validate
 
@@ -57,9 +58,13 @@ needs_libnm = pytest.mark.skipif(not LIBNM, reason="libnm's introspection data i
                                  "python3-gi gir1.2-nm-1.0)")
 
 
-def golden_case(case: str) -> tuple[str, BridgeSpec]:
+def golden_case(case: str, root: Path) -> tuple[str, BridgeSpec]:
+    """The case's backend and spec, completed from the files under root as the module does (cases with params)."""
     data = json.loads((GOLDEN / "cases.json").read_text())[case]
-    return data["backend"], BridgeSpec(**dict(data["spec"], ports=tuple(data["spec"]["ports"])))
+    spec = BridgeSpec(**dict(data["spec"], ports=tuple(data["spec"]["ports"])))
+    if data.get("params") is not None:
+        spec = inherited_spec(spec, data["backend"], str(root), params=data["params"])[0]
+    return data["backend"], spec
 
 
 def tools(**found: str | None):
@@ -93,10 +98,10 @@ SPEC = BridgeSpec("br0", ("eth0",), mac=MAC, dhcp4=True)
 
 
 @needs_netplan
-@pytest.mark.parametrize("case", ["netplan_cloudinit", "netplan_empty"])
+@pytest.mark.parametrize("case", ["netplan_cloudinit", "netplan_empty", "netplan_pi", "netplan_static_bridge"])
 def test_netplan_accepts_golden(tmp_path: Path, case: str) -> None:
-    backend, spec = golden_case(case)
     root = root_from(tmp_path, case)
+    backend, spec = golden_case(case, root)
     before = sorted((str(p), p.read_bytes()) for p in root.rglob("*") if p.is_file())
     warnings = validate(backend, plan_files(spec, backend, str(root)), str(root), which=tools(netplan=NETPLAN))
     assert all("netplan" in w for w in warnings)
@@ -155,7 +160,9 @@ def test_netplan_removal_leaves_a_valid_configuration(tmp_path: Path) -> None:
     for change in plan_files(SPEC, "netplan", str(root)):
         Path(change.path).write_text(change.after)
     removal = plan_files(SPEC, "netplan", str(root), state="absent")
-    assert [c.after for c in removal] == [None]
+    cloud_init = GOLDEN / "netplan_cloudinit/before/etc/netplan/50-cloud-init.yaml"
+    assert [(os.path.basename(c.path), c.after) for c in removal] == [
+        ("50-cloud-init.yaml", cloud_init.read_text()), ("60-palmfarm-br0.yaml", None)]
     assert validate("netplan", removal, str(root), which=tools(netplan=NETPLAN)) == []
 
 
@@ -175,10 +182,10 @@ def test_netplan_udev_reload_complaint_is_no_warning(tmp_path: Path, stderr: str
 
 
 @needs_ifquery
-@pytest.mark.parametrize("case", ["ifupdown_two_ports", "ifupdown_no_ra"])
+@pytest.mark.parametrize("case", ["ifupdown_two_ports", "ifupdown_no_ra", "ifupdown_debian", "ifupdown_static"])
 def test_ifquery_accepts_golden(tmp_path: Path, case: str) -> None:
-    backend, spec = golden_case(case)
     root = root_from(tmp_path, case)
+    backend, spec = golden_case(case, root)
     assert validate(backend, plan_files(spec, backend, str(root)), str(root), which=tools(ifquery=IFQUERY)) == []
 
 
@@ -213,10 +220,10 @@ def test_ifquery_bridge_without_ports_is_an_error(tmp_path: Path) -> None:
 
 @needs_nmcli
 @needs_libnm
-@pytest.mark.parametrize("case", ["nm_dhcp", "nm_stp_no_mac"])
+@pytest.mark.parametrize("case", ["nm_dhcp", "nm_stp_no_mac", "nm_static"])
 def test_nm_accepts_golden(tmp_path: Path, case: str) -> None:
-    backend, spec = golden_case(case)
     root = root_from(tmp_path, case)
+    backend, spec = golden_case(case, root)
     assert validate(backend, plan_files(spec, backend, str(root)), str(root),
                     which=tools(nmcli=NMCLI, **{"/usr/bin/python3": SYSTEM_PYTHON})) == []
 
@@ -274,8 +281,8 @@ def test_missing_tool_is_a_warning_naming_the_package(tmp_path: Path, backend: s
 
 
 def test_networkd_golden_passes_the_parser_and_says_no_tool_exists(tmp_path: Path) -> None:
-    backend, spec = golden_case("networkd_stp")
     root = root_from(tmp_path, "networkd_stp")
+    backend, spec = golden_case("networkd_stp", root)
     assert validate(backend, plan_files(spec, backend, str(root)), str(root)) == [
         "systemd-networkd has no offline checker; the .netdev/.network files were checked by this collection's "
         "parser of the keys it writes"]
@@ -302,3 +309,38 @@ def test_parse_ini() -> None:
 def test_validate_refuses_kernel() -> None:
     with pytest.raises(BridgeError, match="backend 'kernel' has no files to validate"):
         validate("kernel", [])
+
+
+@pytest.mark.parametrize("case", ["networkd_static", "networkd_stp"])
+def test_networkd_inherited_golden_passes_the_parser(tmp_path: Path, case: str) -> None:
+    root = root_from(tmp_path, case)
+    backend, spec = golden_case(case, root)
+    assert len(validate(backend, plan_files(spec, backend, str(root)), str(root))) == 1
+
+
+def addressing_keys(text: str) -> list[tuple[str, str, str]]:
+    keys = {("Network", "Address"), ("Network", "DNS"), ("Network", "Domains"), ("Network", "DHCP"),
+            ("Route", "Gateway"), ("Route", "Destination")}
+    found = sorted((s, k, v) for s, k, v in ini_entries(text) if (s, k) in keys)
+    # netplan spells a default route out (systemd-networkd takes a [Route] without Destination= as one), and
+    # leaves DHCP=no, the default, unsaid.
+    return [e for e in found if e[2] not in ("0.0.0.0/0", "::/0") and e != ("Network", "DHCP", "no")]
+
+
+@needs_netplan
+@pytest.mark.parametrize("case", ["networkd_static", "nm_static", "ifupdown_static"])
+def test_networkd_addressing_matches_what_netplan_renders(tmp_path: Path, case: str) -> None:
+    """systemd-networkd has no offline checker: the bridge's .network file is compared with the one netplan
+    generate renders from our netplan file for the same inherited addressing."""
+    root = root_from(tmp_path, case)
+    dummy, spec = golden_case(case, root)
+    (ours,) = [c.after for c in plan_files(spec, "networkd", str(tmp_path / "n"))
+               if c.path.endswith("25-palmfarm-br0.network")]
+    scratch = tmp_path / "netplan"
+    (planned,) = plan_files(spec, "netplan", str(scratch))
+    Path(planned.path).parent.mkdir(parents=True)
+    Path(planned.path).write_text(planned.after)
+    os.chmod(planned.path, 0o600)
+    subprocess.run([NETPLAN, "generate", "--root-dir", str(scratch)], check=True, capture_output=True)
+    rendered = (scratch / "run/systemd/network/10-netplan-br0.network").read_text()
+    assert spec.addresses and addressing_keys(ours) == addressing_keys(rendered)
