@@ -213,9 +213,10 @@ options:
         default: false
       scan_time:
         description:
-          - Seconds between scans of the kernel table.
+          - Seconds between scans of the kernel table. When unset, 10; with O(bird_version=3) (or a BIRD 3 found
+            by V(auto)) and O(profile=fast), 1, because BIRD 3.1 can miss a route it writes right after withdrawing
+            the one before, as in a failover, until its next scan.
         type: int
-        default: 10
   device:
     description:
       - The C(device) protocol, which tells BIRD about interfaces.
@@ -445,7 +446,7 @@ ARGUMENT_SPEC = dict(
     kernel=dict(type="dict", options=dict(
         enabled=dict(type="bool", default=True),
         persist=dict(type="bool", default=False),
-        scan_time=dict(type="int", default=10))),
+        scan_time=dict(type="int"))),
     device=dict(type="dict", options=dict(scan_time=dict(type="int", default=10))),
     validate=dict(type="bool", default=True),
     backup=dict(type="bool", default=False),

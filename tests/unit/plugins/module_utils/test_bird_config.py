@@ -207,10 +207,12 @@ def test_rejection_message(rc: int, output: str, tail: str) -> None:
         f"/usr/sbin/bird rejected the rendered configuration, which was not installed: {tail}")
 
 
-def test_bird2_and_bird3_files_differ_only_in_the_header() -> None:
+def test_bird2_and_bird3_files_differ_only_in_the_header_and_fast_kernel_scans() -> None:
     """The files differ in little, yet each is validated only by its own generation (see check_binary)."""
     for profile in (None, *PROFILES):
         two, three = render_config(full(profile), "2"), render_config(full(profile), "3")
+        if profile == "fast":
+            three = three.replace("  scan time 1;\n  ipv6 {", "  scan time 10;\n  ipv6 {", 1)
         assert two.replace("# BIRD 2", "# BIRD 3", 1) == three
 
 
@@ -236,7 +238,7 @@ protocol kernel {
   persist no;
   scan time 10;
   import none;
-  export where source != RTS_DEVICE && !(source = RTS_BABEL && dest = RTD_UNREACHABLE);
+  export where source != RTS_DEVICE;
 }
 
 protocol babel {
@@ -265,7 +267,7 @@ protocol kernel {
   scan time 10;
   ipv6 {
     import none;
-    export where source != RTS_DEVICE && !(source = RTS_BABEL && dest = RTD_UNREACHABLE);
+    export where source != RTS_DEVICE;
   };
 }
 
@@ -292,7 +294,7 @@ def test_fast_on_bird2() -> None:
 
 
 def test_bird3_renders_like_bird2() -> None:
-    assert render_config(full("fast"), "3") == render_config(full("fast"), "2").replace("BIRD 2", "BIRD 3")
+    assert render_config(full("stable"), "3") == render_config(full("stable"), "2").replace("BIRD 2", "BIRD 3")
 
 
 @pytest.mark.parametrize("profile, version, lines", [
@@ -366,6 +368,21 @@ def test_direct_and_kernel_options() -> None:
     v16 = render_config(p, "1.6")
     assert 'protocol direct {\n  interface "br-lan", "lan*";\n}' in v16
     assert "protocol kernel" not in render_config(params(kernel={"enabled": False}), "2")
+
+
+@pytest.mark.parametrize("version, profile, kernel, scan", [
+    ("3", "fast", None, 1),
+    ("3", "fast", {"scan_time": 7}, 7),
+    ("3", "stable", None, 10),
+    ("3", None, {"persist": True}, 10),
+    ("2", "fast", None, 10),
+    ("1.6", "stable", None, 10),
+])
+def test_kernel_scan_time_is_one_second_for_bird3_fast_unless_set(version: str, profile: str | None,
+                                                                    kernel: dict[str, Any] | None, scan: int) -> None:
+    text = render_config(params(profile=profile, kernel=kernel), version)
+    kernel_block = text[text.index("protocol kernel {"):]
+    assert f"  scan time {scan};\n" in kernel_block.split("}")[0]
 
 
 @pytest.mark.parametrize("iface, version, line", [
