@@ -33,8 +33,10 @@ from . import _bridge_userfiles as userfiles
 from ._bridge_addressing import DEFAULT, Addressing, is_v6
 from ._bridge_options import with_addressing
 from ._bridge_spec import PERSISTENT_BACKENDS, BridgeError, BridgeSpec, FileChange
+from ._bridge_userfiles import MARKER_PREFIX, marker
 
-MARKER_PREFIX = "# Managed by palmfarm.ipv6 bridge_iface; edits are overwritten. Bridge: "
+__all__ = ["MARKER_PREFIX", "marker"]  # part of this module's interface (tests and callers use them from here)
+
 NETPLAN_DIR = "etc/netplan"
 NETWORKD_DIR = "etc/systemd/network"
 IFUPDOWN_FILE = "etc/network/interfaces"
@@ -48,11 +50,6 @@ STATES = ("present", "absent")
 
 def _under(root: str, rel: str) -> str:
     return os.path.join(root, rel.lstrip("/"))
-
-
-def marker(name: str) -> str:
-    """The first line of every file written for bridge `name`."""
-    return MARKER_PREFIX + name
 
 
 def detect_backend(root: str = "/", which=shutil.which) -> str:
@@ -135,6 +132,31 @@ def netplan_path(spec: BridgeSpec, root: str = "/", config_file: str | None = No
     return _under(root, f"{NETPLAN_DIR}/60-palmfarm-{spec.name}.yaml")
 
 
+def netplan_bridge(spec: BridgeSpec) -> list[tuple[int, str]]:
+    """The bridge's netplan definition as (level, line), level 0 being `BRIDGE:`."""
+    items = [(0, f"{spec.name}:"), (1, "interfaces: [{}]".format(", ".join(spec.ports)))]
+    if spec.mac:
+        items.append((1, f'macaddress: "{spec.mac}"'))
+    items += [(1, "parameters:"), (2, f"stp: {_true(spec.stp)}"), (2, f"forward-delay: {spec.forward_delay:d}"),
+              (1, f"dhcp4: {_true(spec.dhcp4)}"), (1, f"dhcp6: {_true(spec.dhcp6)}"),
+              (1, f"accept-ra: {_true(spec.accept_ra)}")]
+    if spec.addr_gen_mode:
+        items.append((1, f"ipv6-address-generation: {spec.addr_gen_mode}"))
+    if spec.addresses:
+        items.append((1, "addresses: [{}]".format(", ".join(f'"{a}"' for a in spec.addresses))))
+    if spec.routes:
+        items.append((1, "routes:"))
+        for destination, gateway in spec.routes:
+            items += [(2, f'- to: "{destination}"'), (2, f'  via: "{gateway}"')]
+    if spec.nameservers or spec.search:
+        items.append((1, "nameservers:"))
+        if spec.nameservers:
+            items.append((2, "addresses: [{}]".format(", ".join(f'"{a}"' for a in spec.nameservers))))
+        if spec.search:
+            items.append((2, "search: [{}]".format(", ".join(f'"{a}"' for a in spec.search))))
+    return items
+
+
 def render_netplan(spec: BridgeSpec) -> str:
     """The netplan YAML. netplan merges mappings across files, so a port's `match:`/`set-name:` stays in the
     file that has it (cloud-init's); this file only turns the port's own addressing off."""
@@ -143,31 +165,7 @@ def render_netplan(spec: BridgeSpec) -> str:
         lines += [f"    {port}:", "      dhcp4: false", "      dhcp6: false", "      accept-ra: false"]
         if spec.port_disable_ipv6:
             lines.append("      link-local: []")
-    lines += ["  bridges:", f"    {spec.name}:", "      interfaces: [{}]".format(", ".join(spec.ports))]
-    if spec.mac:
-        lines.append(f'      macaddress: "{spec.mac}"')
-    lines += [
-        "      parameters:",
-        f"        stp: {_true(spec.stp)}",
-        f"        forward-delay: {spec.forward_delay:d}",
-        f"      dhcp4: {_true(spec.dhcp4)}",
-        f"      dhcp6: {_true(spec.dhcp6)}",
-        f"      accept-ra: {_true(spec.accept_ra)}",
-    ]
-    if spec.addr_gen_mode:
-        lines.append(f"      ipv6-address-generation: {spec.addr_gen_mode}")
-    if spec.addresses:
-        lines.append("      addresses: [{}]".format(", ".join(f'"{a}"' for a in spec.addresses)))
-    if spec.routes:
-        lines.append("      routes:")
-        for destination, gateway in spec.routes:
-            lines += [f'        - to: "{destination}"', f'          via: "{gateway}"']
-    if spec.nameservers or spec.search:
-        lines.append("      nameservers:")
-        if spec.nameservers:
-            lines.append("        addresses: [{}]".format(", ".join(f'"{a}"' for a in spec.nameservers)))
-        if spec.search:
-            lines.append("        search: [{}]".format(", ".join(f'"{a}"' for a in spec.search)))
+    lines += ["  bridges:"] + ["    " + "  " * level + line for level, line in netplan_bridge(spec)]
     return "\n".join(lines) + "\n"
 
 
@@ -380,10 +378,20 @@ def _our_paths(spec: BridgeSpec, backend: str, root: str, config_file: str | Non
     return list((networkd_paths(spec, root) if backend == "networkd" else nm_paths(spec, root)).values())
 
 
+def in_place(spec: BridgeSpec, backend: str, root: str, config_file: str | None) -> str | None:
+    """The user's own file that config_file names (it exists and this collection did not write it): the change
+    is made inside it, keeping everything else, and state absent takes out only what was added."""
+    if not config_file or backend not in ("netplan", "ifupdown"):
+        return None
+    path = _our_paths(spec, backend, root, config_file)[0]
+    return path if os.path.isfile(path) and not _is_ours(path, spec.name) and \
+        not (_read(path) or "").startswith(userfiles.OURS) else None
+
+
 def users_files(spec: BridgeSpec, backend: str, root: str = "/", config_file: str | None = None) -> userfiles.Found:
     """What the users' files configure on the ports and the bridge, and the edits that move it to the bridge."""
     _check_backend(backend)
-    ours = set(_our_paths(spec, backend, root, config_file))
+    ours = set(_our_paths(spec, backend, root, config_file)) - {in_place(spec, backend, root, config_file)}
     if backend == "netplan":
         return userfiles.netplan(root, spec.ports, spec.name, ours)
     if backend == "ifupdown":
@@ -411,9 +419,18 @@ def inherited_spec(spec: BridgeSpec, backend: str, root: str = "/", config_file:
 
 
 def _wanted(spec: BridgeSpec, backend: str, root: str, config_file: str | None,
-            kept_marks: tuple[str, ...] = ()) -> dict[str, str]:
-    """Path -> wanted text of every file the bridge needs."""
+            kept_marks: tuple[str, ...] = (), taken: dict[str, str] | None = None) -> dict[str, str]:
+    """Path -> wanted text of every file the bridge needs (taken: users' texts with the ports' lines moved)."""
+    taken = taken or {}
     paths = _our_paths(spec, backend, root, config_file)
+    inside = in_place(spec, backend, root, config_file)
+    if inside:
+        text = taken.get(inside)
+        text = userfiles.restore(_read(inside) or "", spec.name) if text is None else text
+        if backend == "netplan":
+            return {inside: userfiles.netplan_insert(inside, text, spec.name, netplan_bridge(spec))}
+        block = render_ifupdown(spec, kept_marks) + userfiles.block_end(spec.name) + "\n"
+        return {inside: userfiles.with_block(text, block)}
     if backend == "netplan":
         return {paths[0]: render_netplan(spec)}
     if backend == "ifupdown":
@@ -425,16 +442,19 @@ def _wanted(spec: BridgeSpec, backend: str, root: str, config_file: str | None,
     return {paths_by_role[role]: texts[role] for role in paths_by_role}
 
 
-def _taken_on_disk(spec: BridgeSpec, backend: str, root: str) -> list[str]:
-    """Users' files with lines moved to this bridge."""
+def _touched_on_disk(spec: BridgeSpec, backend: str, root: str, config_file: str | None) -> list[str]:
+    """Users' files with lines moved to this bridge, or lines and blocks added for it."""
     if backend == "netplan":
         candidates = sorted(glob.glob(_under(root, NETPLAN_DIR + "/*.yaml")))
     elif backend == "ifupdown":
         candidates = userfiles.ifupdown_files(root)
     else:
         return []
-    prefix = userfiles.taken_prefix(spec.name)
-    return [path for path in candidates if prefix in (_read(path) or "")]
+    inside = in_place(spec, backend, root, config_file)
+    candidates += [inside] if inside and inside not in candidates else []
+    texts = {path: _read(path) or "" for path in candidates}
+    return [path for path, text in texts.items()
+            if not text.startswith(userfiles.OURS) and userfiles.touched(text, spec.name)]
 
 
 def _ours_on_disk(spec: BridgeSpec, backend: str, root: str, config_file: str | None) -> list[str]:
@@ -468,12 +488,12 @@ def plan_files(spec: BridgeSpec, backend: str, root: str = "/", config_file: str
         raise BridgeError(f"state {state!r} cannot be planned as files; use present or absent")
     if state == "present":
         found = users_files(spec, backend, root, config_file)
-        wanted = _wanted(spec, backend, root, config_file, tuple(found.kept_marks))
+        wanted = _wanted(spec, backend, root, config_file, tuple(found.kept_marks), found.taken)
         edits = found.edits
     else:
         wanted = {}
         edits = {}
-        for path in _taken_on_disk(spec, backend, root):
+        for path in _touched_on_disk(spec, backend, root, config_file):
             text = _read(path) or ""
             edits[path] = (text, userfiles.restore(text, spec.name))
     changes = [FileChange(path, _read(path), text) for path, text in wanted.items()]

@@ -37,7 +37,18 @@ NETWORKD_DIRS = ("etc/systemd/network", "run/systemd/network", "usr/lib/systemd/
 NM_DIRS = ("etc/NetworkManager/system-connections", "run/NetworkManager/system-connections")
 
 
+MARKER_PREFIX = "# Managed by palmfarm.ipv6 bridge_iface; edits are overwritten. Bridge: "
 OURS = "# Managed by palmfarm.ipv6 bridge_iface"  # how the files this collection writes start
+
+
+def marker(name: str) -> str:
+    """The first line of every file written for bridge `name`, and of its block in a user's file."""
+    return MARKER_PREFIX + name
+
+
+def block_end(name: str) -> str:
+    """The last line of the block of bridge `name` in a user's file (ifupdown: config_file in place)."""
+    return f"# End of the lines palmfarm.ipv6 bridge_iface manages for bridge {name}"
 
 
 def taken_prefix(bridge: str) -> str:
@@ -51,11 +62,34 @@ def added_suffix(bridge: str) -> str:
 
 
 def restore(text: str, bridge: str) -> str:
-    """The text as it was before bridge_iface moved lines of it to `bridge` (and added lines for it)."""
+    """The text as it was before bridge_iface moved lines of it to `bridge`, added lines for it, or added its
+    block (with the blank line before it)."""
     prefix, suffix = taken_prefix(bridge), added_suffix(bridge)
-    lines = text.splitlines(keepends=True)
-    return "".join(line[len(prefix):] if line.startswith(prefix) else line for line in lines
-                   if not line.rstrip("\r\n").endswith(suffix))
+    first, last = marker(bridge), block_end(bridge)
+    out: list[str] = []
+    inside = False
+    for line in text.splitlines(keepends=True):
+        bare = line.rstrip("\r\n")
+        if bare == first:
+            inside = True
+            if out and not out[-1].strip():
+                out.pop()
+        if inside:
+            inside = bare != last
+            continue
+        if not bare.endswith(suffix):
+            out.append(line[len(prefix):] if line.startswith(prefix) else line)
+    return "".join(out)
+
+
+def touched(text: str, bridge: str) -> bool:
+    """Whether a user's file has lines moved to, added for, or a block of `bridge`."""
+    return restore(text, bridge) != text
+
+
+def with_block(text: str, block: str) -> str:
+    """A user's text with our block (ifupdown stanzas starting with marker(), ending with block_end()) at its end."""
+    return (text.rstrip("\n") + "\n\n" if text.strip() else "") + block
 
 
 def take(text: str, numbers: set[int], bridge: str, added: dict[int, list[str]] | None = None) -> str:
@@ -76,6 +110,7 @@ class Found:
 
     addressing: Addressing = field(default_factory=Addressing)
     edits: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (text now, text after the move)
+    taken: dict[str, str] = field(default_factory=dict)  # path -> text after the move, for every file read
     kept_marks: list[str] = field(default_factory=list)  # ifupdown: `auto lo` of an `auto lo eth0` line
 
 
@@ -96,6 +131,7 @@ def _read(path: str) -> str | None:
 def _edit(found: Found, path: str, text: str, original: str, numbers: set[int], bridge: str,
           added: dict[int, list[str]] | None = None) -> None:
     after = take(original, numbers, bridge, added)
+    found.taken[path] = after
     if after != text:
         found.edits[path] = (text, after)
 
@@ -140,6 +176,40 @@ def _netplan_lines(path: str, node: Any, ident: str, bridge: str, added: dict[in
     if numbers and all(key_node.value in addressing.NETPLAN_KEYS for key_node, dummy in pairs):
         added.setdefault(max(numbers), []).append(" " * pairs[0][0].start_mark.column + "dhcp4: false")
     return numbers
+
+
+def netplan_insert(path: str, text: str, bridge: str, items: list[tuple[int, str]]) -> str:
+    """`text` (a user's netplan file) with the bridge's definition added under network.bridges, each line marked
+    with added_suffix(). items: (level, line) with level 0 for `BRIDGE:`; the file's own indentation is used."""
+    if yaml is None:
+        raise BridgeError(f"PyYAML (Debian package python3-yaml) is needed to edit {path}: {YAML_ERROR}")
+    try:
+        tree = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        raise BridgeError(f"{path} is not valid YAML ({exc}); fix it before changing the bridge") from exc
+    network = _mapping(tree, "network")
+    if not isinstance(network, yaml.MappingNode) or network.flow_style or not network.value:
+        raise BridgeError(f"config_file {path} has no block-style network: mapping to add {bridge} to; leave "
+                          "config_file unset (the module then writes its own file beside it)")
+    step = network.value[0][0].start_mark.column - tree.value[0][0].start_mark.column
+    bridges = _mapping(network, "bridges")
+    added: dict[int, list[str]] = {}
+    if bridges is None:
+        base = network.value[0][0].start_mark.column
+        lines = [" " * base + "bridges:"]
+        base += step
+        after = _last_line(network)
+    elif isinstance(bridges, yaml.MappingNode) and not bridges.flow_style and bridges.value:
+        if any(key.value == bridge for key, dummy in bridges.value):
+            raise BridgeError(f"config_file {path} already defines bridge {bridge}; remove that definition, or leave "
+                              "config_file unset (the module then takes its addressing and writes its own file)")
+        base, lines, after = bridges.value[0][0].start_mark.column, [], _last_line(bridges)
+    else:
+        raise BridgeError(f"config_file {path}: its bridges: is not a block-style mapping; write it one entry per "
+                          "line, or leave config_file unset")
+    lines += [" " * (base + step * level) + line for level, line in items]
+    added[after] = lines
+    return take(text, set(), bridge, added)
 
 
 def netplan(root: str, ports: tuple[str, ...], bridge: str, ours: set[str]) -> Found:

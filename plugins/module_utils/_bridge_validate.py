@@ -173,10 +173,12 @@ def _bridge_of(changes: list[FileChange]) -> tuple[str | None, str | None, str |
     for change in changes:
         if change.after is None:
             continue
-        name = re.search(r"^  bridges:\n    ([^:\s]+):", change.after, re.MULTILINE)
+        # Our own file, or a user's file (config_file) with our lines marked "# added for BRIDGE by ...".
+        name = re.search(r"^  bridges:\n    ([^:\s]+):", change.after, re.MULTILINE) or \
+            re.search(r"^\s*([^:\s]+):  # added for \1 by palmfarm\.ipv6 bridge_iface$", change.after, re.MULTILINE)
         if name:
-            mac = re.search(r'^      macaddress: "([^"]+)"', change.after, re.MULTILINE)
-            stp = re.search(r"^        stp: (\w+)", change.after, re.MULTILINE)
+            mac = re.search(r'^\s+macaddress: "([^"]+)"', change.after, re.MULTILINE)
+            stp = re.search(r"^\s+stp: (\w+)", change.after, re.MULTILINE)
             return name.group(1), mac.group(1) if mac else None, stp.group(1) if stp else None
     return None, None, None
 
@@ -274,7 +276,7 @@ def _validate_ifupdown(changes, root, scratch, run, which) -> list[str]:
     for change in changes:
         if change.after is None:
             continue
-        ours = re.match(r"# Managed by palmfarm\.ipv6 bridge_iface\b.*Bridge: (\S+)\n", change.after)
+        ours = re.search(r"^# Managed by palmfarm\.ipv6 bridge_iface\b.*Bridge: (\S+)$", change.after, re.MULTILINE)
         if ours is None:
             continue
         bridge = ours.group(1)

@@ -136,8 +136,14 @@ options:
     default: []
   config_file:
     description:
-      - The file a persistent backend writes; each backend has its own default (e.g. a netplan file that sorts
-        after cloud-init's).
+      - The file a persistent backend writes (netplan and ifupdown only); each backend has its own default (e.g.
+        a netplan file that sorts after cloud-init's, C(/etc/network/interfaces.d/palmfarm-BRIDGE)).
+      - When it names a file of the host's own, such as cloud-init's C(/etc/netplan/50-cloud-init.yaml) or
+        C(/etc/network/interfaces), that file is edited in place and everything else in it is kept (C(match),
+        C(set-name), comments, the C(lo) stanza, C(source) lines). netplan gets the bridge under
+        C(network.bridges), each line ending in C(# added for BRIDGE by palmfarm.ipv6 bridge_iface); ifupdown gets
+        a block at the end, from the C(# Managed by palmfarm.ipv6 bridge_iface) line to its C(# End of the lines)
+        line. O(state=absent) removes exactly those lines and gives the port's lines back; the file stays.
     type: path
   backup:
     description:
@@ -190,6 +196,13 @@ EXAMPLES = r"""
     ports: [eth0]
     backend: netplan
   register: bridge  # bridge.addressing.dhcp4 is true, inherited_from names 50-cloud-init.yaml
+
+- name: The bridge inside cloud-init's own netplan file, keeping its match/set-name
+  palmfarm.ipv6.bridge_iface:
+    name: br0
+    ports: [eth0]
+    backend: netplan
+    config_file: /etc/netplan/50-cloud-init.yaml
 
 - name: A bridge with DHCPv4 only, whatever eth0 had
   palmfarm.ipv6.bridge_iface:

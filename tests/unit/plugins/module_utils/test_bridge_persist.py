@@ -276,3 +276,37 @@ def test_apply_commands_without_ports() -> None:
     assert apply_commands("networkd", BridgeSpec("br0", ()), "absent") == [
         ["networkctl", "reload"], ["networkctl", "delete", "br0"]]
     assert apply_commands("ifupdown", BridgeSpec("br0", ()), "absent") == [["ifdown", "--force", "br0"]]
+
+
+@pytest.mark.parametrize("case,config_file", [("netplan_pi", "/etc/netplan/50-cloud-init.yaml"),
+                                              ("ifupdown_debian", "/etc/network/interfaces"),
+                                              ("ifupdown_static", "/etc/network/interfaces")])
+def test_config_file_naming_a_users_file_is_edited_in_place(tmp_path: Path, case: str, config_file: str) -> None:
+    root = make_root(tmp_path, case)
+    backend, spec = GOLDEN_CASES[case][:2]
+    spec = inherited_spec(spec, backend, str(root), config_file)[0]
+    path = root / config_file.lstrip("/")
+    before = path.read_text()
+    changes = plan_files(spec, backend, str(root), config_file=config_file)
+    assert [c.path for c in changes] == [str(path)]  # no file of our own, nothing else touched
+    write(changes)
+    after = path.read_text()
+    # Everything of the user's is still there (cloud-init's match/set-name and header; the lo stanza and the
+    # source line), the port's lines are commented out, the bridge added.
+    assert restore(after, spec.name) == before
+    for kept in ("match:", "set-name: eth0", "# This file is generated", "source /etc/network/interfaces.d/*",
+                 "iface lo inet loopback"):
+        assert (kept in before) == (kept in after.replace(restore(after, spec.name), before))
+    assert "br0" in after and "bridge_iface" in after
+    # Idempotent, also for what it inherits.
+    assert inherited_spec(GOLDEN_CASES[case][1], backend, str(root), config_file)[0] == spec
+    assert not [c for c in plan_files(spec, backend, str(root), config_file=config_file) if c.changed]
+    # absent gives the file back as it was, and does not delete it.
+    removal = plan_files(spec, backend, str(root), config_file=config_file, state="absent")
+    assert [(c.path, c.after) for c in removal] == [(str(path), before)]
+
+
+def test_config_file_in_place_refuses_a_bridge_defined_there(tmp_path: Path) -> None:
+    root = make_root(tmp_path, "netplan_static_bridge")
+    with pytest.raises(BridgeError, match=r"01-netcfg.yaml already defines bridge br0; remove that definition"):
+        plan_files(BridgeSpec("br0", ("eth0",)), "netplan", str(root), config_file="/etc/netplan/01-netcfg.yaml")

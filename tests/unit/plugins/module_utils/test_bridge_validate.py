@@ -344,3 +344,33 @@ def test_networkd_addressing_matches_what_netplan_renders(tmp_path: Path, case: 
     subprocess.run([NETPLAN, "generate", "--root-dir", str(scratch)], check=True, capture_output=True)
     rendered = (scratch / "run/systemd/network/10-netplan-br0.network").read_text()
     assert spec.addresses and addressing_keys(ours) == addressing_keys(rendered)
+
+
+@needs_netplan
+@pytest.mark.parametrize("case,config_file", [("netplan_pi", "/etc/netplan/50-cloud-init.yaml"),
+                                              ("netplan_cloudinit", "/etc/netplan/50-cloud-init.yaml")])
+def test_netplan_accepts_config_file_edited_in_place(tmp_path: Path, case: str, config_file: str) -> None:
+    root = root_from(tmp_path, case)
+    dummy, spec = golden_case(case, root)
+    changes = plan_files(spec, "netplan", str(root), config_file=config_file)
+    warnings = validate("netplan", changes, str(root), which=tools(netplan=NETPLAN))
+    assert all("ipv6-address-generation" in w for w in warnings)
+
+
+@needs_netplan
+def test_netplan_checks_the_bridge_added_in_place(tmp_path: Path) -> None:
+    root = root_from(tmp_path, "netplan_cloudinit", {
+        "etc/netplan/70-late.yaml":
+            'network:\n  version: 2\n  bridges:\n    br0:\n      macaddress: "02:00:00:00:00:99"\n'})
+    changes = plan_files(SPEC, "netplan", str(root), config_file="/etc/netplan/50-cloud-init.yaml")
+    with pytest.raises(BridgeError, match=r"MACAddress=02:00:00:00:00:99 \(wanted dc:a6:32:01:02:03\); another file"):
+        validate("netplan", changes, str(root), which=tools(netplan=NETPLAN))
+
+
+@needs_ifquery
+@pytest.mark.parametrize("case", ["ifupdown_debian", "ifupdown_static"])
+def test_ifquery_accepts_config_file_edited_in_place(tmp_path: Path, case: str) -> None:
+    root = root_from(tmp_path, case)
+    dummy, spec = golden_case(case, root)
+    changes = plan_files(spec, "ifupdown", str(root), config_file="/etc/network/interfaces")
+    assert validate("ifupdown", changes, str(root), which=tools(ifquery=IFQUERY)) == []
