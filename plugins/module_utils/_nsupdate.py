@@ -22,6 +22,7 @@ from typing import Any, Iterable
 from ._dnspython_dep import dns
 from ._zone import (
     ZoneError,
+    check_collisions,
     plan,
     ptr_name,
     published_ptr_records,
@@ -96,6 +97,7 @@ class NsRequest:
     force: bool = False
     state: str = "present"
     scopes: list[str] | None = None
+    take_over: bool = False
 
 
 @dataclass
@@ -395,6 +397,12 @@ class Client:
         response = self._exchange(message, zone, what)
         self._check_rcode(response, zone, what)
         if not response.flags & dns.flags.AA:
+            cut = next((r.name.to_text().lower() for r in response.authority if r.rdtype == dns.rdatatype.NS), None)
+            if cut and cut != zone:
+                raise NsupdateError(
+                    f"name {name} lies below the delegation {cut} in zone {zone} at server {self.server.label}: the "
+                    "server answers for it with a referral, never with these records; publish it in the zone "
+                    f"{cut} is delegated to, or choose a name outside the delegation")
             raise NsupdateError(
                 f"server {self.server.label} is not authoritative for zone {zone} (its answer to {what} lacks "
                 "the AA flag): send the update to the zone's primary server, or check the zone name")
@@ -533,6 +541,15 @@ def _publish_once(req: NsRequest, client: Client, zone: str, reverse: str | None
     owned_rrset = (client.rrsets(zone, [OWNERSHIP_NAME], OWNERSHIP_TYPE, transferred) or {}).get(OWNERSHIP_NAME)
     owned = owned_names(owned_rrset[1]) if owned_rrset else set()
     current = client.rrsets(zone, owned | set(wanted), "AAAA", transferred)
+    if req.state == "present":
+        # What is on the server and not the module's: the whole zone when it was transferred, else the AAAA
+        # records of the wanted names (a name below a delegation fails in the query, with its referral).
+        existing = {n: set(types) for n, types in transferred.items()} if transferred is not None else \
+            {n: {"AAAA"} for n in current}
+        for name in owned:
+            existing.get(name, set()).discard("AAAA")
+        check_collisions(set(wanted) - owned, existing, f"zone {zone} at server {req.server.label}",
+                         req.take_over)
     fwd = plan_forward(owned, current, wanted, req.ttl, req.prune, req.max_delete_percent, req.force, req.state)
     before, after = forward_views(current, owned_rrset, fwd, req.ttl)
     warnings: list[str] = []

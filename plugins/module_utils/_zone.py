@@ -13,7 +13,7 @@ import os
 import re
 import socket
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ._addresses import AddressError, eui64, normalize_mac
 from ._dns_idna_dep import HAS_IDNA, idna
@@ -165,32 +165,151 @@ def find_include(text: str, include_path: str, base_dirs: Iterable[str] = ()) ->
     $INCLUDE path counts when it names the file from one of ``base_dirs`` (the zone file's directory, where
     Knot looks, or named's ``directory``, where BIND looks)."""
     bases = list(base_dirs)
-    for tokens in _entries(text):
-        if tokens[0].text.upper() != "$INCLUDE" or len(tokens) < 2:
-            continue
-        path = _unquote(tokens[1].text)
+    for token in include_tokens(text):
+        path = _unquote(token.text)
         if path == include_path:
-            return tokens[1]
+            return token
         if os.path.isabs(path):
             if _same_path(path, include_path):
-                return tokens[1]
+                return token
         elif any(_same_path(os.path.join(base, path), include_path) for base in bases):
-            return tokens[1]
+            return token
     return None
 
 
-def include_line(include_path: str, zone: str) -> str:
-    return f'$INCLUDE "{include_path}" {fqdn(zone)}\n'
+def include_tokens(text: str) -> list[Token]:
+    """The path token of every $INCLUDE line of a zone file text."""
+    return [tokens[1] for tokens in _entries(text) if tokens[0].text.upper() == "$INCLUDE" and len(tokens) > 1]
+
+
+def newline_of(text: str) -> str:
+    """The line ending a zone file uses: CRLF when most of its lines end so (a file from Windows), else LF."""
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+
+
+def include_line(include_path: str, zone: str, newline: str = "\n") -> str:
+    return f'$INCLUDE "{include_path}" {fqdn(zone)}{newline}'
 
 
 def ensure_include(text: str, include_path: str, zone: str, base_dirs: Iterable[str] = ()) -> str:
     """The zone text with one $INCLUDE line for ``include_path`` at its end, added only when missing (a
-    relative $INCLUDE from one of ``base_dirs`` counts, see find_include)."""
+    relative $INCLUDE from one of ``base_dirs`` counts, see find_include), ending as the file's lines end."""
     if find_include(text, include_path, base_dirs) is not None:
         return text
+    newline = newline_of(text)
     if text and not text.endswith("\n"):
-        text += "\n"
-    return text + include_line(include_path, zone)
+        text += newline
+    return text + include_line(include_path, zone, newline)
+
+
+def _absolute_name(word: str, origin: str | None) -> str | None:
+    """An owner name of a zone file as an absolute name, lower case; None when it is relative to an origin
+    the file does not set."""
+    if word == "@":
+        return origin
+    if word.endswith("."):
+        return word.lower()
+    return f"{word.lower()}.{origin}" if origin else None
+
+
+def soa_owner(text: str) -> str | None:
+    """The absolute owner of the zone file's SOA record (the zone it holds), when the file says it: an
+    absolute owner, or '@' or a relative one under a $ORIGIN line. None when it is relative to the origin the
+    server gives."""
+    origin: str | None = None
+    for tokens in _entries(text):
+        words = [t.text for t in tokens]
+        if words[0].upper() == "$ORIGIN" and len(words) > 1:
+            origin = _absolute_name(words[1], origin)
+            continue
+        if words[0].startswith("$"):
+            continue
+        upper = [w.upper() for w in words[:4]]
+        if "SOA" in upper[1:]:
+            return _absolute_name(words[0], origin)
+    return None
+
+
+_CLASSES = frozenset(("IN", "CH", "HS", "CS"))
+
+
+def zone_owners(text: str, zone: str, read: Callable[[str], str | None] | None = None) -> dict[str, set[str]]:
+    """The record types of each owner of a zone file text, owners relative to ``zone`` ('@' for the apex), as a
+    server reads them: $ORIGIN, a line without an owner continuing the previous owner, the TTL and class in
+    either order. The files it $INCLUDEs are read with ``read`` (path as written -> text, None to skip one),
+    with the origin the $INCLUDE line gives."""
+    result: dict[str, set[str]] = {}
+    _owners(text, zone_name(zone), zone_name(zone), read, result, 0)
+    return result
+
+
+def _owners(text: str, origin: str, current: str | None, read: Callable[[str], str | None] | None,
+            result: dict[str, set[str]], depth: int) -> None:
+    owner: str | None = None
+    for tokens in _entries(text):
+        first = tokens[0]
+        directive = first.text.upper()
+        if directive == "$ORIGIN" and len(tokens) > 1:
+            current = _absolute_name(tokens[1].text, current)
+            continue
+        if directive == "$INCLUDE" and len(tokens) > 1 and read is not None and depth < 8:
+            included = read(_unquote(tokens[1].text))
+            if included is not None:
+                start = _absolute_name(tokens[2].text, current) if len(tokens) > 2 else current
+                _owners(included, origin, start, read, result, depth + 1)
+            continue
+        if directive.startswith("$"):
+            continue
+        rest = tokens
+        if first.start == 0 or text[first.start - 1] == "\n":
+            owner, rest = _absolute_name(first.text, current), tokens[1:]
+        words = [t.text.upper() for t in rest]
+        while words and (words[0] in _CLASSES or _is_ttl(words[0])):
+            words.pop(0)
+        if not words or owner is None:
+            continue
+        if owner == origin:
+            result.setdefault("@", set()).add(words[0])
+        elif owner.endswith("." + origin):
+            result.setdefault(owner[: -len(origin) - 1], set()).add(words[0])
+
+
+def check_collisions(names: Iterable[str], existing: dict[str, dict[str, Any]] | dict[str, set[str]], where: str,
+                     take_over: bool | None = None) -> None:
+    """Refuse to publish a name (relative to the zone) that is not the module's to publish: one at or below a
+    delegation (an NS record below the apex: the server answers for it with a referral, never with the
+    records), an alias (CNAME, which can have no other record), or one with AAAA records made by hand
+    (``existing``: owner -> its record types, the module's own names left out) unless ``take_over`` is true.
+    ``take_over`` None: there is no taking over (method file; the module never edits hand-written lines)."""
+    cuts = sorted(o for o, types in existing.items() if "NS" in types and o != "@")
+    for name in sorted(names):
+        cut = next((c for c in cuts if name == c or name.endswith("." + c)), None)
+        if cut is not None:
+            raise ZoneError(
+                f"name {name} lies {'at' if cut == name else 'below'} the delegation {cut} (its NS records in "
+                f"{where}): the server answers for it with a referral, never with these records; publish it in the "
+                f"zone {cut} is delegated to, or choose a name outside the delegation")
+        types = existing.get(name) or ()
+        if "CNAME" in types:
+            raise ZoneError(f"name {name} is an alias (CNAME) in {where}, and a name with a CNAME can have no other "
+                            "records: remove the CNAME, or choose another name")
+        if "AAAA" in types and not take_over:
+            fix = ("remove them from the zone file to let the module publish the name (it never edits the lines "
+                   "written by hand)" if take_over is None else
+                   "set take_over=true to replace them and manage the name from now on")
+            raise ZoneError(f"name {name} already has AAAA records in {where}, not published by this module: "
+                            f"{fix}, or choose another name")
+
+
+def reverse_zone_prefix(origin: str) -> str | None:
+    """The IPv6 prefix a nibble ip6.arpa zone covers (2001:db8:ebbd:2080::/64), None for another name."""
+    labels = origin.rstrip(".").split(".")
+    if labels[-2:] != ["ip6", "arpa"] or not 1 <= len(labels) - 2 <= 32 \
+            or not all(re.fullmatch(r"[0-9a-f]", x) for x in labels[:-2]):
+        return None
+    nibbles = "".join(reversed(labels[:-2]))
+    return str(ipaddress.IPv6Network((int(nibbles.ljust(32, "0"), 16), len(nibbles) * 4)))
 
 
 # ---------------------------------------------------------------------------------------------------------------

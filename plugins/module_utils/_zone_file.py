@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) palmfarm.ipv6 contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Publishing records into zone files on disk: a lock, validation of the would-be result, atomic writes,
-and no write at all when nothing changes. The text work is in _zone."""
+"""Publishing records into zone files on disk: a lock, validation of the would-be result, atomic writes of
+every file of a change, all or nothing, and no write at all when nothing changes (or in check mode). Zone
+files reached through a symbolic link are written where the link points. The text work is in _zone."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ from typing import Any, Callable, Iterator
 
 from ._zone import (
     ZoneError,
+    check_collisions,
     ensure_include,
     find_include,
     find_serial,
+    include_tokens,
     next_serial,
     parse_include,
     plan,
@@ -28,8 +31,11 @@ from ._zone import (
     render_include,
     replace_serial,
     reverse_zone_name,
+    reverse_zone_prefix,
+    soa_owner,
     wanted_names,
     zone_name,
+    zone_owners,
 )
 
 CHECKERS = ("named-checkzone", "kzonecheck")
@@ -54,8 +60,14 @@ class ZoneChange:
     serial_before: int = 0
     serial_after: int = 0
     base_dirs: tuple[str, ...] = ()
+    # Where the files really are (a symbolic link resolved): what is locked, read and written.
+    zone_path: str = ""
+    include_path: str = ""
+    include_exists: bool = True
 
     def __post_init__(self) -> None:
+        self.zone_path = self.zone_path or self.zone_file
+        self.include_path = self.include_path or self.include_file
         self.serial_before = int(find_serial(self.zone_before).text)
         with_include = ensure_include(self.zone_before, self.include_file, self.zone, self.base_dirs)
         if with_include == self.zone_before and self.include_after == self.include_before:
@@ -111,16 +123,30 @@ class Outcome:
     backups: list[str] = field(default_factory=list)
 
 
-def _read(path: str, what: str, missing_ok: bool = False) -> str:
+def _reason(exc: OSError) -> str:
+    """An OSError in words, without the path it names (the messages name the user's file themselves)."""
+    return (exc.strerror or str(exc)).lower()
+
+
+def _read(path: str, what: str, missing_ok: bool = False, shown: str | None = None) -> str:
+    """The text of ``path``, line endings as they are (CRLF stays CRLF). ``shown`` is the path the user gave
+    (a symbolic link to ``path``), named in the messages."""
+    shown = shown or path
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8", newline="") as handle:
             return handle.read()
     except FileNotFoundError:
         if missing_ok:
             return ""
-        raise ZoneError(f"{what} {path} does not exist; the module edits an existing, hand-written zone file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ZoneError(f"cannot read {what} {path}: {exc}") from exc
+        raise ZoneError(f"{what} {shown} does not exist; the module edits an existing, hand-written zone file: "
+                        "create it (with its SOA record) or give its path") from None
+    except PermissionError:
+        raise ZoneError(f"cannot read {what} {shown}: permission denied; run the task as a user who may read it "
+                        "(become: true)") from None
+    except UnicodeDecodeError as exc:
+        raise ZoneError(f"{what} {shown} is not UTF-8 text ({exc}); save it as UTF-8") from None
+    except OSError as exc:
+        raise ZoneError(f"cannot read {what} {shown}: {_reason(exc)}") from None
 
 
 def named_directory(confs: tuple[str, ...] = NAMED_CONFS) -> str | None:
@@ -148,18 +174,38 @@ def include_base_dirs(zone_file: str, extra: list[str] | None = None,
 
 
 @contextlib.contextmanager
-def locked(paths: list[str]) -> Iterator[None]:
-    """Exclusive flock on a lock file beside each zone file, taken in a fixed order."""
+def locked(paths: dict[str, str]) -> Iterator[None]:
+    """Exclusive flock on each zone file itself (real path -> the path the user gave), taken in a fixed order.
+    The lock leaves nothing on the disk and needs no write access (check mode writes nothing). A zone file
+    is replaced by a rename: a lock taken on the file a rename just replaced is taken again on the new one."""
     handles = []
     try:
-        for path in sorted(set(paths)):
-            handle = open(path + ".lock", "a")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            handles.append(handle)
+        for path in sorted(paths):
+            handles.append(_lock_one(path, paths[path]))
         yield
     finally:
         for handle in reversed(handles):
-            handle.close()
+            os.close(handle)
+
+
+def _lock_one(path: str, shown: str) -> int:
+    while True:
+        try:
+            handle = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise ZoneError(f"zone file {shown} does not exist; the module edits an existing, hand-written zone "
+                            "file: create it (with its SOA record) or give its path") from None
+        except OSError as exc:
+            raise ZoneError(f"cannot open zone file {shown}: {_reason(exc)}; run the task as a user who may read "
+                            "it (become: true)") from None
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            same = os.path.samestat(os.fstat(handle), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            return handle
+        os.close(handle)
 
 
 def checker() -> str:
@@ -195,7 +241,7 @@ def check_zone(zone: str, path: str, run_command: RunCommand, cwd: str | None = 
 def _write_temp(directory: str, text: str, like: str | None) -> str:
     fd, temp = tempfile.mkstemp(dir=directory, prefix=".palmfarm-", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
@@ -235,23 +281,29 @@ def _include_cwd(change: ZoneChange) -> str:
     return zone_dir
 
 
+def _candidate(change: ZoneChange, include_temp: str, base: str) -> str:
+    """The would-be zone text, loadable from anywhere: the $INCLUDE of the include file names ``include_temp``,
+    the other relative $INCLUDE paths are made absolute from ``base``."""
+    text = change.zone_after
+    token = find_include(text, change.include_file, change.base_dirs)
+    if token is None:  # ensure_include added it; cannot happen
+        raise ZoneError(f"zone file text for {change.zone} lost its $INCLUDE line")
+    text = text[:token.start] + f'"{include_temp}"' + text[token.end:]
+    for other in reversed([t for t in include_tokens(text) if t.start != token.start]):
+        path = other.text.strip('"')
+        if not os.path.isabs(path):
+            text = text[:other.start] + f'"{os.path.join(base, path)}"' + text[other.end:]
+    return text
+
+
 def _check_after(change: ZoneChange, run_command: RunCommand) -> str | None:
-    """Load the would-be zone (with the new include) from temporary files beside the zone file: None when it
-    loads, else the checker's complaint."""
-    directory = os.path.dirname(os.path.abspath(change.zone_file))
-    include_temp = _write_temp(directory, change.include_after, None)
-    try:
-        token = find_include(change.zone_after, change.include_file, change.base_dirs)
-        if token is None:  # ensure_include added it; cannot happen
-            raise ZoneError(f"zone file text for {change.zone} lost its $INCLUDE line")
-        candidate = change.zone_after[:token.start] + f'"{include_temp}"' + change.zone_after[token.end:]
-        zone_temp = _write_temp(directory, candidate, None)
-        try:
-            return check_zone(change.zone, zone_temp, run_command, _include_cwd(change))
-        finally:
-            os.unlink(zone_temp)
-    finally:
-        os.unlink(include_temp)
+    """Load the would-be zone (with the new include) from temporary files in a private directory, never
+    beside the zone file: None when it loads, else the checker's complaint."""
+    base = _include_cwd(change) if checker().endswith("named-checkzone") else os.path.dirname(change.zone_path)
+    with tempfile.TemporaryDirectory(prefix="palmfarm-dns-") as directory:
+        include_temp = _write_temp(directory, change.include_after, None)
+        zone_temp = _write_temp(directory, _candidate(change, include_temp, base), None)
+        return check_zone(change.zone, zone_temp, run_command, base)
 
 
 def _validate(changes: list[ZoneChange], run_command: RunCommand) -> None:
@@ -266,26 +318,91 @@ def _validate(changes: list[ZoneChange], run_command: RunCommand) -> None:
     for change, problem in zip(changes, problems):
         if not problem:
             continue
-        before = check_zone(change.zone, change.zone_file, run_command, _include_cwd(change))
+        before = check_zone(change.zone, change.zone_path, run_command, _include_cwd(change))
         if before:
             raise ZoneError(f"zone file {change.zone_file} does not validate before the change, so it was not "
-                            f"touched; fix it first: {before}")
+                            f"touched; fix it first: {before} (it was loaded as the zone {change.zone}; if it holds "
+                            "another zone, give that one)")
         raise ZoneError(f"zone {change.zone} would not validate after the change, so nothing was written: {problem}")
 
 
-def _commit(change: ZoneChange, backup: Callable[[str], str] | None) -> list[str]:
-    backups = []
-    if backup:
-        backups.append(backup(change.zone_file))
-        if change.include_before:
-            backups.append(backup(change.include_file))
-    if change.include_after != change.include_before:
-        temp = _write_temp(os.path.dirname(os.path.abspath(change.include_file)), change.include_after,
-                           change.include_file if change.include_before else change.zone_file)
-        _replace(temp, change.include_file)
-    temp = _write_temp(os.path.dirname(os.path.abspath(change.zone_file)), change.zone_after, change.zone_file)
-    _replace(temp, change.zone_file)
+def check_origin(text: str, zone: str, path: str, option: str) -> None:
+    """Refuse a zone file whose SOA record is for another zone than ``zone`` (option ``option``), saying which
+    zone the file holds and what to give instead."""
+    found = soa_owner(text)
+    if found is None or found == zone:
+        return
+    prefix = reverse_zone_prefix(found)
+    hint = f"{option}: {found}" + (f" (or the prefix {prefix})" if prefix else "")
+    raise ZoneError(f"{option} is {zone}, but {path} holds the zone {found} (the owner of its SOA record); give "
+                    f"{hint}, or the file of the zone {zone}")
+
+
+@dataclass
+class _File:
+    """One file of a change: where it goes, its text before (None: it did not exist) and after, and the file
+    whose mode and owner it takes."""
+
+    path: str
+    shown: str
+    before: str | None
+    after: str
+    like: str
+
+
+def _files(changes: list[ZoneChange]) -> list[_File]:
+    files = []
+    for change in changes:
+        if change.include_after != change.include_before or not change.include_exists:
+            files.append(_File(change.include_path, change.include_file,
+                               change.include_before if change.include_exists else None, change.include_after,
+                               change.include_path if change.include_exists else change.zone_path))
+        files.append(_File(change.zone_path, change.zone_file, change.zone_before, change.zone_after,
+                           change.zone_path))
+    return files
+
+
+def _write_error(file: _File, exc: OSError, done: str) -> ZoneError:
+    directory = os.path.dirname(file.path)
+    shown = f"{file.shown} (a link to {file.path})" if file.shown != file.path else file.shown
+    return ZoneError(f"cannot write {shown}: {_reason(exc)} in directory {directory}; {done}. Run the task as a "
+                     f"user who may write in {directory} (become: true), or create that directory")
+
+
+def commit(changes: list[ZoneChange], backup: Callable[[str], str] | None = None) -> list[str]:
+    """Write every file of ``changes``, all or nothing: each new text goes to a temporary file beside its file
+    first; only when all are written are they renamed into place, and when a rename fails the files already
+    renamed get their old text back (a file that did not exist is removed)."""
+    files = _files(changes)
+    staged: list[tuple[_File, str]] = []
+    try:
+        for file in files:
+            staged.append((file, _write_temp(os.path.dirname(file.path), file.after, file.like)))
+    except OSError as exc:
+        for _file, temp in staged:
+            os.unlink(temp)
+        raise _write_error(file, exc, "no file was changed") from None
+    backups = [backup(f.path) for f in files if backup and f.before is not None]
+    done: list[_File] = []
+    try:
+        for file, temp in staged:
+            _replace(temp, file.path)
+            done.append(file)
+    except OSError as exc:
+        for _file, temp in staged[len(done):]:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        _undo(done)
+        raise _write_error(file, exc, "the files written before it got their old text back") from None
     return [b for b in backups if b]
+
+
+def _undo(done: list[_File]) -> None:
+    for file in reversed(done):
+        if file.before is None:
+            os.unlink(file.path)
+        else:
+            _replace(_write_temp(os.path.dirname(file.path), file.before, file.path), file.path)
 
 
 def publish(req: Request, check_mode: bool, run_command: RunCommand,
@@ -308,31 +425,65 @@ def publish(req: Request, check_mode: bool, run_command: RunCommand,
         if not os.path.isabs(req.reverse_zone_file):
             raise ZoneError(f"reverse_zone_file {req.reverse_zone_file!r} is not an absolute path")
     wanted, warnings = wanted_names(req.records, zone, req.name_prefix, req.state, req.scopes)
-    zone_files = [req.zone_file] + ([req.reverse_zone_file] if reverse and req.reverse_zone_file else [])
-    with locked(zone_files):
-        include_before = _read(req.include_file, "include file", missing_ok=True)
-        current, _ttl = parse_include(include_before)
+    shown = {os.path.realpath(req.zone_file): req.zone_file}
+    if reverse and req.reverse_zone_file:
+        shown.setdefault(os.path.realpath(req.reverse_zone_file), req.reverse_zone_file)
+    with locked(shown):
+        current, _ttl = parse_include(_read(os.path.realpath(req.include_file), "include file", True,
+                                            req.include_file))
         step = plan(current, wanted, req.prune, req.max_delete_percent, req.force, req.state)
-        changes = [ZoneChange(zone, req.zone_file, req.include_file, _read(req.zone_file, "zone file"),
-                              include_before, render_include(step.result, "AAAA", req.ttl, zone),
-                              req.serial_format,
-                              base_dirs=include_base_dirs(req.zone_file, req.include_directories))]
+        changes = [_zone_change(zone, req.zone_file, req.include_file, render_include(step.result, "AAAA", req.ttl,
+                                                                                       zone), req, "zone")]
+        if req.state == "present":
+            check_collisions(wanted, zone_owners(changes[0].zone_before, zone, _hand_written(changes[0])),
+                             f"zone file {req.zone_file} (or a file it includes)")
         if reverse and req.reverse_zone_file:
-            reverse_include = req.reverse_include_file or req.include_file + ".ptr"
             ptr, warning = published_ptr_records(step.result, zone, reverse)
             if warning:
                 warnings.append(warning)
-            changes.append(ZoneChange(
-                reverse, req.reverse_zone_file, reverse_include, _read(req.reverse_zone_file, "reverse zone file"),
-                _read(reverse_include, "include file", missing_ok=True),
-                render_include(ptr, "PTR", req.ttl, reverse),
-                req.serial_format, base_dirs=include_base_dirs(req.reverse_zone_file, req.include_directories)))
+            changes.append(_zone_change(reverse, req.reverse_zone_file, req.reverse_include_file
+                                        or req.include_file + ".ptr", render_include(ptr, "PTR", req.ttl, reverse),
+                                        req, "reverse_zone"))
         todo = [c for c in changes if c.changed]
         if req.validate:
             _validate(todo, run_command)
-        backups: list[str] = []
-        if not check_mode:
-            for change in todo:
-                backups += _commit(change, backup)
+        backups = [] if check_mode else commit(todo, backup)
     return Outcome(changed=bool(todo), changes=changes, added=step.add, removed=step.remove,
                    updated=step.change, records=step.result, warnings=warnings, backups=backups)
+
+
+def _hand_written(change: ZoneChange) -> Callable[[str], str | None]:
+    """How the files a zone file $INCLUDEs are read for their names: found as the server finds them (an
+    absolute path, or relative to the zone file's directory or named's), the module's own include file left
+    out (its names are the module's). A file not found is skipped: the zone check reports it."""
+    own = os.path.realpath(change.include_path)
+
+    def read(path: str) -> str | None:
+        for candidate in [path] if os.path.isabs(path) else [os.path.join(b, path) for b in change.base_dirs]:
+            if os.path.isfile(candidate):
+                if os.path.realpath(candidate) == own:
+                    return None
+                try:
+                    with open(candidate, encoding="utf-8", errors="replace", newline="") as handle:
+                        return handle.read()
+                except OSError:
+                    return None
+        return None
+
+    return read
+
+
+def _zone_change(zone: str, zone_file: str, include_file: str, include_after: str, req: Request,
+                 option: str) -> ZoneChange:
+    """The change of one zone file and its include file, read through any symbolic link; a zone file that
+    holds another zone than ``zone`` (option ``option``) is refused, saying which."""
+    zone_path, include_path = os.path.realpath(zone_file), os.path.realpath(include_file)
+    what = "zone file" if option == "zone" else "reverse zone file"
+    zone_text = _read(zone_path, what, shown=zone_file)
+    check_origin(zone_text, zone, f"{what} {zone_file}", option)
+    base_dirs = include_base_dirs(zone_file, req.include_directories)
+    if zone_path != zone_file:
+        base_dirs += (os.path.dirname(zone_path),)
+    return ZoneChange(zone, zone_file, include_file, zone_text, _read(include_path, "include file", True, include_file),
+                      include_after, req.serial_format, base_dirs=base_dirs, zone_path=zone_path,
+                      include_path=include_path, include_exists=os.path.lexists(include_path))

@@ -12,17 +12,30 @@ description:
   - Publishes AAAA records (and with O(ptr=true) the matching nibble-format PTR records of a reverse zone) into
     a zone file the module does not own. The records go into O(include_file), a file the module owns, pulled
     into the zone file by one C($INCLUDE) line that the module appends once when it is missing.
+  - A name that already has AAAA records written by hand in the zone file (or in a file it C($INCLUDE)s, other
+    than O(include_file)), an alias (CNAME) or a name at or below a delegation (NS records below the apex) is
+    refused before anything changes (see O(take_over)). Names made by C($GENERATE) are not read; the zone check
+    of O(validate) stops what they would break.
   - Everything else in the zone file stays byte for byte as it is (comments, C($TTL), C($ORIGIN), a multi-line
     SOA, order, blank lines) except the SOA serial, which changes only when the records change.
   - A run with nothing to change writes nothing (same bytes, same mtime) and reports no change.
-  - Writes are atomic (a temporary file in the same directory, synced, then renamed) and serialised by a lock
-    (C(flock) on C(ZONE_FILE.lock)). With O(validate=true) the zone is checked before the change (a zone that
-    does not load is not touched) and the would-be zone is checked before the rename.
+  - Writes are atomic and all or nothing. Every file of a change (zone files and include files) is first
+    written to a temporary file beside it and synced; only when all are written are they renamed into place, and
+    when a rename fails the files already renamed get their old text back. The task is serialised by a lock
+    (C(flock) on the zone file itself), which leaves no file behind. With O(validate=true) the would-be zones
+    are loaded from temporary files in a private directory before anything is renamed, and a zone that does
+    not load is then checked as it is (a zone that does not load before the change is not touched).
+  - Check mode writes nothing beside the zone files and needs no write access to their directories.
+  - A zone file (or include file) reached through a symbolic link is written where the link points; the link
+    stays. The line endings of a zone file are kept; in a file with CRLF line endings (from Windows) the
+    C($INCLUDE) line ends with CRLF too. (BIND reads such a file; Knot refuses it.)
+  - A zone file whose SOA record names another zone than O(zone) (or O(reverse_zone)), by its owner or a
+    C($ORIGIN) line, fails the task, naming the zone the file holds.
   - With O(method=nsupdate) the same records go to a DNS server with a dynamic zone as RFC 2136 updates,
     signed with a TSIG key, and the server moves the serial. The names the module manages there are listed
     in one TXT record set, C(_palmfarm-managed.ZONE), one string per name, changed in the same update as the
-    records; O(prune) and O(state=absent) only ever remove names on that list. A listed name that already
-    has AAAA records not made by the module gets its AAAA record set replaced. The current records are read
+    records; O(prune) and O(state=absent) only ever remove names on that list. A name of O(records) that
+    already has AAAA records not made by the module is refused unless O(take_over=true). The current records are read
     by a zone transfer (AXFR, signed with the key) when the server allows one, else by one query per name.
     The update carries the list as it was read as its prerequisite, so two runs at the same time cannot lose
     each other's names (the later one reads again and retries).
@@ -162,6 +175,18 @@ options:
   force:
     description:
       - Prune names even beyond O(max_delete_percent).
+    type: bool
+    default: false
+  take_over:
+    description:
+      - With O(method=nsupdate), a name of O(records) that already has AAAA records in the zone, not made by the
+        module (not listed in C(_palmfarm-managed.ZONE)), fails the task unless O(take_over=true); then its AAAA
+        record set is replaced and the name is managed from then on (a later O(prune) or O(state=absent) removes
+        it).
+      - With O(method=file), such a name (AAAA records written by hand in O(zone_file) or a file it includes)
+        always fails the task (the module never edits the hand-written lines); remove them to publish the name.
+      - Whatever O(take_over) says, a name at or below a delegation (NS records of a name below the apex; the
+        server would answer with a referral, never with the records) or an alias (CNAME) fails the task.
     type: bool
     default: false
   serial_format:
@@ -425,7 +450,7 @@ def run_nsupdate(module: AnsibleModule, records: list) -> dict:
                     p["timeout"])
     request = NsRequest(server=server, records=records, **{k: p[k] for k in (
         "zone", "ttl", "name_prefix", "ptr", "reverse_zone", "prune", "max_delete_percent", "force", "state",
-        "scopes")})
+        "scopes", "take_over")})
     outcome = nsupdate_publish(request, module.check_mode)
     result = outcome_result(module, outcome,
                             {u.zone: {"before": u.serial_before, "after": u.serial_after} for u in outcome.updates})
@@ -452,6 +477,7 @@ def main() -> None:
             "prune": {"type": "bool", "default": False},
             "max_delete_percent": {"type": "int", "default": 50},
             "force": {"type": "bool", "default": False},
+            "take_over": {"type": "bool", "default": False},
             "serial_format": {"type": "str", "choices": ["date", "increment", "unixtime"], "default": "date"},
             "validate": {"type": "bool", "default": True},
             "backup": {"type": "bool", "default": False},

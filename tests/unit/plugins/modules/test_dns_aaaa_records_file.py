@@ -48,9 +48,9 @@ def run(args: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: p
 
 
 def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file's bytes and mtime, but the lock files (taken in check mode too)."""
-    return {p.name: (p.read_bytes(), os.stat(p).st_mtime_ns) for p in sorted(directory.iterdir())
-            if p.is_file() and p.suffix != ".lock"}
+    """Every file's bytes and mtime, and every other entry by its name (the lock leaves none)."""
+    return {p.name: (p.read_bytes(), os.stat(p).st_mtime_ns) if p.is_file() else (b"", 0)
+            for p in sorted(directory.iterdir())}
 
 
 def test_check_apply_check_apply(zones: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
