@@ -119,6 +119,7 @@ def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callabl
     inherited = None
     if backend in PERSISTENT_BACKENDS:
         persist = persist or _persist()
+        persist.preflight(spec, backend, "/", state)
         if state == "present":
             spec, inherited = persist.inherited_spec(spec, backend, "/", params.get("config_file"), params)
         planned = persist.plan_files(spec, backend, root="/", config_file=params.get("config_file"), state=state)
@@ -146,7 +147,8 @@ def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callabl
         # The network tool brings the running state in line with its files in its own way: run it when the
         # files change or when the bridge is plainly not there (or still there), not for every detail.
         if changes or _runtime_differs(spec, current, state):
-            commands = [" ".join(c) for c in persist.apply_commands(backend, spec, state=state)]
+            commands = [" ".join(c) for c in persist.pre_commands(backend, spec, state=state)
+                        + persist.apply_commands(backend, spec, state=state)]
         else:
             commands = []
     changed = bool(commands or changes)
@@ -184,6 +186,8 @@ def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callabl
         result["rollback"] = rollback.arm(directory, name, timeout, current, [(c.path, c.before) for c in changes])
     try:
         mode = persist.file_mode(backend) if persist is not None and changes else 0o644
+        for command in persist.pre_commands(backend, spec, state=state) if backend != "kernel" else []:
+            _apply_command(command, warn, run_command)
         backups = []
         for change in changes:
             if change.after is None:

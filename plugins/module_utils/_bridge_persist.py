@@ -561,11 +561,34 @@ def plan_warnings(spec: BridgeSpec, backend: str, root: str = "/", config_file: 
     return warnings
 
 
+IFUPDOWN_BRIDGE_HOOK = "etc/network/if-pre-up.d/bridge"  # bridge-utils' hook that turns bridge_ports into a bridge
+
+
+def preflight(spec: BridgeSpec, backend: str, root: str = "/", state: str = "present") -> None:
+    """Refuse, before anything is changed, a change the backend cannot make on this host."""
+    hook = _under(root, IFUPDOWN_BRIDGE_HOOK)
+    if backend == "ifupdown" and state == "present" and not os.path.exists(hook):
+        raise BridgeError(f"ifupdown makes bridges from bridge_ports only with the bridge-utils package, and it is not "
+                          f"installed ({hook} is missing), so 'ifup {spec.name}' would fail; install it first "
+                          "(apt-get install bridge-utils), or choose another backend")
+
+
+def pre_commands(backend: str, spec: BridgeSpec, state: str = "present") -> list[list[str]]:
+    """The commands to run before the files change: ifdown needs the stanza it brought an interface up with,
+    so the ports (present) or the bridge (absent) go down while their stanzas are still there."""
+    _check_backend(backend)
+    if backend != "ifupdown":
+        return []
+    if state == "present":
+        return [["ifdown", "--force", port] for port in spec.ports]
+    return [["ifdown", "--force", spec.name]]
+
+
 def apply_commands(backend: str, spec: BridgeSpec, state: str = "present") -> list[list[str]]:
     """The commands, in order, that make the written (or removed) files live. Each is an argv list.
 
-    ifupdown: `ifdown --force` of an interface that ifupdown does not know fails harmlessly; the caller
-    should treat a failed ifdown as a warning and a failed ifup as an error.
+    ifupdown: see pre_commands for the ifdown that comes before the files change. A failed ifdown (an interface
+    ifupdown never brought up) is harmless; the caller treats it as a warning and a failed ifup as an error.
     """
     _check_backend(backend)
     if state not in STATES:
@@ -580,8 +603,8 @@ def apply_commands(backend: str, spec: BridgeSpec, state: str = "present") -> li
         return commands + ([["networkctl", "reconfigure"] + ports] if ports else [])
     if backend == "ifupdown":
         if state == "present":
-            return [["ifdown", "--force", port] for port in ports] + [["ifup", spec.name]]
-        return [["ifdown", "--force", spec.name]] + [["ifup", port] for port in ports]
+            return [["ifup", spec.name]]
+        return [["ifup", port] for port in ports]
     if state == "present":
         return [["nmcli", "connection", "reload"], ["nmcli", "connection", "up", nm_connection_id(spec)]]
     return [["nmcli", "connection", "reload"]]

@@ -255,17 +255,10 @@ def _validate_ifupdown(changes, root, scratch, run, which) -> list[str]:
         shutil.copytree(etc, os.path.join(scratch, "etc/network"), symlinks=True)
     _stage(changes, root, scratch)
     main = os.path.join(scratch, "etc/network/interfaces")
-    written = [os.path.join(scratch, _rel(c.path, root)) for c in changes if c.after is not None]
     text = open(main, encoding="utf-8").read() if os.path.exists(main) else ""
-    # Point absolute source paths into the scratch copy; add our files when the main file does not source them.
+    # Exactly what ifup reads: /etc/network/interfaces and what it sources, only pointed into the scratch copy.
     text = re.sub(r"^(\s*source(?:-directory)?\s+)/", lambda m: m.group(1) + scratch.rstrip("/") + "/", text,
                   flags=re.MULTILINE)
-    sourced = set()
-    for kind, pattern in re.findall(r"^\s*(source|source-directory)\s+(\S+)", text, re.MULTILINE):
-        sourced.update(glob.glob(pattern if kind == "source" else os.path.join(pattern, "*")))
-    for path in written:
-        if path not in sourced and path != main:
-            text += f"\nsource {path}\n"
     _write(main, text, 0o644)
     state = os.path.join(scratch, "run/network")
     os.makedirs(state, exist_ok=True)
@@ -281,8 +274,11 @@ def _validate_ifupdown(changes, root, scratch, run, which) -> list[str]:
             continue
         bridge = ours.group(1)
         if bridge not in proc.stdout.split():
-            raise BridgeError(f"ifquery does not list {bridge} among the interfaces brought up at boot; the file "
-                              f"{change.path} is not read")
+            interfaces = os.path.join(root, "etc/network/interfaces")
+            raise BridgeError(f"ifquery does not list {bridge} among the interfaces brought up at boot: {interfaces} "
+                              f"does not read {change.path}, so ifup would not know {bridge}; add the line 'source "
+                              f"{os.path.dirname('/' + _rel(change.path, root))}/*' to {interfaces}, or set "
+                              "config_file: /etc/network/interfaces")
         shown = _run(run, base + [bridge])
         if shown.returncode != 0 or "bridge_ports:" not in shown.stdout:
             raise BridgeError(f"ifquery {bridge} shows no bridge_ports: {_tool_message(shown, scratch, root)}")

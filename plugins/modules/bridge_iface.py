@@ -27,6 +27,9 @@ author:
   - palmfarm.ipv6 contributors (@palmfarm)
 requirements:
   - pyroute2 (Python library) on the managed host
+  - with O(backend=ifupdown), the bridge-utils package (its hooks make the bridge from C(bridge_ports)); the
+    module refuses, before any change, a host without it
+  - with O(backend=netplan), PyYAML (python3-yaml, which netplan itself needs) to read and edit the netplan files
 extends_documentation_fragment:
   - palmfarm.ipv6.attributes
 options:
@@ -48,6 +51,10 @@ options:
       - V(kernel) changes only the running state, with pyroute2; nothing survives a reboot.
       - V(netplan), V(networkd), V(ifupdown) and V(nm) (NetworkManager) write that tool's configuration file,
         validated before it goes live, with a backup, and apply it.
+      - V(ifupdown) checks with C(ifquery) exactly what C(ifup) will read, so a C(/etc/network/interfaces)
+        without a C(source /etc/network/interfaces.d/*) line is refused (or set O(config_file) to it). It runs
+        C(ifdown) while the stanzas it reads are still there (the ports before the bridge replaces them, the
+        bridge before its stanza is removed with O(state=absent)).
       - V(auto) picks the one the host uses (netplan, then NetworkManager, networkd, ifupdown).
     type: str
     choices: [auto, netplan, networkd, ifupdown, nm, kernel]

@@ -26,6 +26,8 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_persist impo
     marker,
     plan_files,
     plan_warnings,
+    pre_commands,
+    preflight,
 )
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_spec import BridgeError, BridgeSpec, FileChange
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_userfiles import restore
@@ -262,8 +264,8 @@ SPEC2 = BridgeSpec("br0", ("eth0", "eth1"))
     ("networkd", "present", [["networkctl", "reload"], ["networkctl", "reconfigure", "br0", "eth0", "eth1"]]),
     ("networkd", "absent", [["networkctl", "reload"], ["networkctl", "delete", "br0"],
                             ["networkctl", "reconfigure", "eth0", "eth1"]]),
-    ("ifupdown", "present", [["ifdown", "--force", "eth0"], ["ifdown", "--force", "eth1"], ["ifup", "br0"]]),
-    ("ifupdown", "absent", [["ifdown", "--force", "br0"], ["ifup", "eth0"], ["ifup", "eth1"]]),
+    ("ifupdown", "present", [["ifup", "br0"]]),
+    ("ifupdown", "absent", [["ifup", "eth0"], ["ifup", "eth1"]]),
     ("nm", "present", [["nmcli", "connection", "reload"], ["nmcli", "connection", "up", "palmfarm-br0"]]),
     ("nm", "absent", [["nmcli", "connection", "reload"]]),
 ])
@@ -275,7 +277,28 @@ def test_apply_commands_without_ports() -> None:
     # Removing a bridge whose ports are unknown: nothing to reconfigure or bring up besides the bridge.
     assert apply_commands("networkd", BridgeSpec("br0", ()), "absent") == [
         ["networkctl", "reload"], ["networkctl", "delete", "br0"]]
-    assert apply_commands("ifupdown", BridgeSpec("br0", ()), "absent") == [["ifdown", "--force", "br0"]]
+    assert apply_commands("ifupdown", BridgeSpec("br0", ()), "absent") == []
+
+
+@pytest.mark.parametrize("backend,state,expected", [
+    # ifdown needs the stanza it brought the interface up with: it runs before the files change.
+    ("ifupdown", "present", [["ifdown", "--force", "eth0"], ["ifdown", "--force", "eth1"]]),
+    ("ifupdown", "absent", [["ifdown", "--force", "br0"]]),
+    ("netplan", "absent", []), ("networkd", "present", []), ("nm", "absent", []),
+])
+def test_pre_commands(backend: str, state: str, expected: list[list[str]]) -> None:
+    assert pre_commands(backend, SPEC2, state) == expected
+
+
+def test_preflight_refuses_ifupdown_without_bridge_utils(tmp_path: Path) -> None:
+    with pytest.raises(BridgeError) as info:
+        preflight(SPEC2, "ifupdown", str(tmp_path))
+    assert "bridge-utils package" in str(info.value) and "apt-get install bridge-utils" in str(info.value)
+    assert f"{tmp_path}/etc/network/if-pre-up.d/bridge is missing" in str(info.value)
+    layout(tmp_path, {"etc/network/if-pre-up.d/bridge": "#!/bin/sh\n"})
+    preflight(SPEC2, "ifupdown", str(tmp_path))
+    preflight(SPEC2, "ifupdown", str(tmp_path / "nothing"), state="absent")  # removing needs no hook
+    preflight(SPEC2, "netplan", str(tmp_path / "nothing"))
 
 
 @pytest.mark.parametrize("case,config_file", [("netplan_pi", "/etc/netplan/50-cloud-init.yaml"),

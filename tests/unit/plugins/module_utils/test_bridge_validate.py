@@ -191,10 +191,18 @@ def test_ifquery_accepts_golden(tmp_path: Path, case: str) -> None:
 
 @needs_ifquery
 @pytest.mark.parametrize("interfaces", [None, "auto lo\niface lo inet loopback\n"])
-def test_ifquery_reads_our_file_even_when_not_sourced(tmp_path: Path, interfaces: str | None) -> None:
+def test_ifquery_refuses_our_file_when_ifup_does_not_read_it(tmp_path: Path, interfaces: str | None) -> None:
+    """What ifquery is shown is exactly what ifup reads: no source line, no bridge (ifup br0 would fail)."""
     root = root_from(tmp_path, files={"etc/network/interfaces": interfaces} if interfaces else None)
-    assert validate("ifupdown", plan_files(SPEC, "ifupdown", str(root)), str(root),
-                    which=tools(ifquery=IFQUERY)) == []
+    with pytest.raises(BridgeError) as info:
+        validate("ifupdown", plan_files(SPEC, "ifupdown", str(root)), str(root), which=tools(ifquery=IFQUERY))
+    message = str(info.value)
+    if interfaces:
+        assert f"{root}/etc/network/interfaces does not read {root}/etc/network/interfaces.d/palmfarm-br0" in message
+        assert "add the line 'source /etc/network/interfaces.d/*'" in message
+        assert "config_file: /etc/network/interfaces" in message
+    else:
+        assert message.startswith("ifquery")
 
 
 @needs_ifquery

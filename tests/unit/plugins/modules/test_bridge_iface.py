@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) palmfarm.ipv6 contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""bridge_iface's main(): bad input fails before the kernel is read or anything is changed."""
+"""bridge_iface's main(): bad input fails before the kernel is read or anything is changed; the order of the
+persistent backends' commands and file changes."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils import _bridge_iface
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_kernel import LinkState
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_options import LinkInfo
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_spec import FileChange
 from ansible_collections.palmfarm.ipv6.plugins.modules import bridge_iface
 
 LINKS = {
@@ -48,3 +51,44 @@ def test_bad_input(args, message, capsys, monkeypatch):
     result = run(args, capsys, monkeypatch)
     assert result["failed"]
     assert message in result["msg"]
+
+
+@pytest.mark.parametrize("state,before,after,expected", [
+    # absent: br0 goes down while its stanza is still there (ifdown reads it), then the port comes up.
+    ("absent", "stanza", None, [("ifdown --force br0", "stanza"), ("ifup eth0", None)]),
+    # present: the port goes down while the user's stanza for it is still there, then the bridge comes up.
+    ("present", "iface eth0 inet dhcp", "moved",
+     [("ifdown --force eth0", "iface eth0 inet dhcp"), ("ifup br0", "moved")]),
+])
+def test_ifupdown_ifdown_runs_before_the_stanza_changes(state, before, after, expected, capsys, monkeypatch,
+                                                        tmp_path):
+    path = tmp_path / "interfaces"
+    path.write_text(before)
+    seen = []
+
+    def run_command(self, argv, **kwargs):
+        seen.append((" ".join(argv), path.read_text() if path.exists() else None))
+        return 0, "", ""
+
+    enslaved = state == "absent"
+    monkeypatch.setattr(_bridge_iface.kernel, "read_links", lambda: {
+        "br0": LinkInfo("br0", kind="bridge"),
+        "eth0": LinkInfo("eth0", address="02:aa:bb:cc:dd:01", master="br0" if enslaved else None,
+                         master_kind="bridge" if enslaved else None)})
+    monkeypatch.setattr(_bridge_iface.kernel, "read_state", lambda names: {
+        "br0": LinkState("br0", exists=enslaved, kind="bridge"),
+        "eth0": LinkState("eth0", mac="02:aa:bb:cc:dd:01", master="br0" if enslaved else None)})
+    monkeypatch.setattr(_bridge_iface.kernel, "forwarding", lambda: False)
+    monkeypatch.setattr(_bridge_iface.kernel, "default_route_links", list)
+    persist = _bridge_iface._persist()
+    monkeypatch.setattr(persist, "preflight", lambda *args: None)
+    monkeypatch.setattr(persist, "plan_files", lambda *args, **kwargs: [FileChange(str(path), before, after)])
+    monkeypatch.setattr(_bridge_iface, "_validate", lambda backend, changes: [])
+    monkeypatch.setattr(bridge_iface.AnsibleModule, "run_command", run_command)
+    with patch_module_args({"ports": ["eth0"], "state": state, "backend": "ifupdown", "rollback_timeout": 0,
+                            "inherit_addressing": False}), pytest.raises(SystemExit):
+        bridge_iface.main()
+    result = json.loads(capsys.readouterr().out)
+    assert result["changed"] and not result.get("failed"), result
+    assert seen == expected
+    assert result["commands"] == [command for command, dummy in expected]
