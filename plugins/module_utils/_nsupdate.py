@@ -410,6 +410,10 @@ class Client:
         for rrset in response.answer:
             if rrset.name == wanted and rrset.rdtype == dns.rdatatype.from_text(rtype):
                 return rrset.ttl, sorted(_value(rdata, rtype) for rdata in rrset)
+            if rrset.name == wanted and rrset.rdtype == dns.rdatatype.CNAME:
+                raise NsupdateError(
+                    f"name {name} is an alias (CNAME) in zone {zone} at server {self.server.label}, and a name with a "
+                    "CNAME can have no other records: remove the CNAME, or choose another name")
         return None
 
     def serial(self, zone: str) -> int:

@@ -392,17 +392,26 @@ def commit(changes: list[ZoneChange], backup: Callable[[str], str] | None = None
         for _file, temp in staged[len(done):]:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
-        _undo(done)
-        raise _write_error(file, exc, "the files written before it got their old text back") from None
+        lost = _undo(done)
+        undone = (f"the files written before it could not all get their old text back ({'; '.join(lost)}): "
+                  "restore them from their backups (backup=true)") if lost else \
+            "the files written before it got their old text back"
+        raise _write_error(file, exc, undone) from None
     return [b for b in backups if b]
 
 
-def _undo(done: list[_File]) -> None:
+def _undo(done: list[_File]) -> list[str]:
+    """Put the files of ``done`` back as they were; the ones that could not be, with the reason."""
+    lost = []
     for file in reversed(done):
-        if file.before is None:
-            os.unlink(file.path)
-        else:
-            _replace(_write_temp(os.path.dirname(file.path), file.before, file.path), file.path)
+        try:
+            if file.before is None:
+                os.unlink(file.path)
+            else:
+                _replace(_write_temp(os.path.dirname(file.path), file.before, file.path), file.path)
+        except OSError as exc:
+            lost.append(f"{file.shown}: {_reason(exc)}")
+    return lost
 
 
 def publish(req: Request, check_mode: bool, run_command: RunCommand,

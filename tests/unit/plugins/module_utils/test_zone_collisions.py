@@ -9,10 +9,20 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
+import dns.flags
+import dns.message
+import dns.query
+import dns.rrset
 import pytest
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._nsupdate import OWNERSHIP_NAME, nsupdate_publish
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._nsupdate import (
+    OWNERSHIP_NAME,
+    Client,
+    Server,
+    nsupdate_publish,
+)
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone import ZoneError, check_collisions, zone_owners
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone_file import Request, publish
 from ansible_collections.palmfarm.ipv6.tests.unit.plugins.module_utils.test_nsupdate import (
@@ -136,3 +146,33 @@ def test_names_of_hand_written_included_files_count_the_modules_own_do_not(tmp_p
     req.records = [{"name": "lxcw5", "addresses": [A5]}]
     assert publish(req, check_mode=False, run_command=run_command).added == ["lxcw5"]
     assert not publish(req, check_mode=False, run_command=run_command).changed
+
+
+def _answer(monkeypatch: pytest.MonkeyPatch, fill: Any) -> None:
+    """The server answers every query with the response ``fill`` makes of it."""
+    def tcp(message: Any, *_args: Any, **_kwargs: Any) -> Any:
+        response = dns.message.make_response(message)
+        fill(response)
+        return response
+    monkeypatch.setattr(dns.query, "tcp", tcp)
+
+
+def test_without_a_transfer_a_referral_names_the_delegation(monkeypatch: pytest.MonkeyPatch) -> None:
+    def referral(response: Any) -> None:
+        response.flags &= ~dns.flags.AA
+        response.authority.append(dns.rrset.from_text("shop.lab.example.net.", 3600, "IN", "NS", "ns1.shop.example."))
+
+    _answer(monkeypatch, referral)
+    with pytest.raises(ZoneError, match=r"^name w1.shop.lab.example.net. lies below the delegation "
+                                        r"shop.lab.example.net. in zone lab.example.net. at server \[::1\]:53541"):
+        Client(Server("::1", 53541)).query("w1.shop.lab.example.net.", "AAAA", ZONE)
+
+
+def test_without_a_transfer_an_alias_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    def alias(response: Any) -> None:
+        response.flags |= dns.flags.AA
+        response.answer.append(dns.rrset.from_text("www.lab.example.net.", 3600, "IN", "CNAME", "router"))
+
+    _answer(monkeypatch, alias)
+    with pytest.raises(ZoneError, match=r"^name www.lab.example.net. is an alias \(CNAME\) in zone lab.example.net."):
+        Client(Server("::1", 53541)).query("www.lab.example.net.", "AAAA", ZONE)

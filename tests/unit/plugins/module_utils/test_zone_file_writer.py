@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -177,25 +178,33 @@ def test_an_include_that_cannot_be_written_changes_no_file(tmp_path: Path) -> No
     assert listing(tmp_path) == before
 
 
-def test_a_failed_rename_puts_the_renamed_files_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    req = request(tmp_path, ptr=True)
-    before = listing(tmp_path)
+def failed_renames(req: Request, monkeypatch: pytest.MonkeyPatch, fails: Callable[[str, str], bool],
+                   error: OSError) -> str:
+    """The message of ``publish(req)`` when renaming a temporary file onto a path fails with ``error``
+    wherever ``fails(temp, path)`` says so (the temporary file then gone, as after a crash)."""
     real_replace = _zone_file._replace
-    renamed: list[str] = []
 
     def replace(temp: str, path: str) -> None:
-        if path == str(tmp_path / "reverse.zone") and not renamed.count(path):
-            renamed.append(path)
-            raise OSError(28, "No space left on device")
+        if fails(temp, path):
+            os.unlink(temp)
+            raise error
         real_replace(temp, path)
 
     monkeypatch.setattr(_zone_file, "_replace", replace)
     with pytest.raises(ZoneError) as caught:
         publish(req, check_mode=False, run_command=run_command)
-    assert str(caught.value).startswith(f"cannot write {tmp_path}/reverse.zone: no space left on device")
-    assert "got their old text back" in str(caught.value)
-    assert listing(tmp_path) == before
     monkeypatch.setattr(_zone_file, "_replace", real_replace)
+    return str(caught.value)
+
+
+def test_a_failed_rename_puts_the_renamed_files_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    req = request(tmp_path, ptr=True)
+    before = listing(tmp_path)
+    message = failed_renames(req, monkeypatch, lambda _temp, path: path == str(tmp_path / "reverse.zone"),
+                             OSError(28, "No space left on device"))
+    assert message.startswith(f"cannot write {tmp_path}/reverse.zone: no space left on device")
+    assert "got their old text back" in message
+    assert listing(tmp_path) == before
     assert publish(req, check_mode=False, run_command=run_command).changed
 
 
@@ -230,3 +239,14 @@ def test_a_reverse_zone_that_does_not_match_its_file_says_what_mismatches(tmp_pa
 def test_a_zone_that_does_not_match_its_file(tmp_path: Path) -> None:
     with pytest.raises(ZoneError, match=r"^zone is lab.example.org., but zone file .* holds the zone lab.example.net."):
         publish(request(tmp_path, zone="lab.example.org"), check_mode=False, run_command=run_command)
+
+
+def test_an_undo_that_fails_too_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fails(temp: str, path: str) -> bool:
+        # The reverse zone cannot be written, nor can the zone file get its old text (serial) back.
+        return path == str(tmp_path / "reverse.zone") or "2024010501" in Path(temp).read_text()
+
+    message = failed_renames(request(tmp_path, ptr=True), monkeypatch, fails, OSError(5, "Input/output error"))
+    assert f"could not all get their old text back ({tmp_path}/lab.zone: input/output error)" in message
+    assert "restore them from their backups" in message
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".palmfarm-")]
