@@ -5,9 +5,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-import time
 from typing import Any, Callable
 
 from . import _bridge_kernel as kernel
@@ -15,6 +12,7 @@ from . import _bridge_options as options
 from . import _bridge_probe as probe
 from . import _bridge_rollback as rollback
 from ._bridge_spec import PERSISTENT_BACKENDS, BridgeError, BridgeSpec, FileChange
+from ._bridge_writer import Write, replace_all
 
 CHECK_WINDOW = 10.0  # seconds the connectivity_check addresses get to answer after the change
 
@@ -36,28 +34,6 @@ def _validate(backend: str, changes: list[FileChange]) -> list[str]:
     except ImportError:
         return []
     return list(_bridge_validate.validate(backend, changes, root="/"))
-
-
-def write_file(path: str, content: str, mode: int, backup: bool) -> str | None:
-    """Replace path atomically with content; the backup file's name when one was made."""
-    backup_path = None
-    if backup and os.path.exists(path):
-        backup_path = f"{path}.{time.strftime('%Y-%m-%d@%H:%M:%S')}~"
-        with open(path, "rb") as src, open(backup_path, "wb") as dst:
-            dst.write(src.read())
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".bridge_iface.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return backup_path
 
 
 def _file_diffs(changes: list[FileChange]) -> list[dict[str, str]]:
@@ -185,17 +161,14 @@ def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callabl
     if timeout > 0:
         result["rollback"] = rollback.arm(directory, name, timeout, current, [(c.path, c.before) for c in changes])
     try:
-        mode = persist.file_mode(backend) if persist is not None and changes else 0o644
         for command in persist.pre_commands(backend, spec, state=state) if backend != "kernel" else []:
             _apply_command(command, warn, run_command)
-        backups = []
-        for change in changes:
-            if change.after is None:
-                if os.path.exists(change.path):
-                    os.unlink(change.path)
-            else:
-                backups.append(write_file(change.path, change.after, mode, bool(params.get("backup"))))
-        result["backup_files"] = [b for b in backups if b]
+        if changes:
+            mode = persist.file_mode(backend)
+            # Files of the collection's own get the backend's mode; a user's file edited in place keeps its own.
+            writes = [Write(c.path, c.after, mode if c.before is None or c.before.startswith(persist.MARKER_PREFIX)
+                            else None) for c in changes]
+            result["backup_files"] = replace_all(writes, bool(params.get("backup")))
         if backend == "kernel":
             kernel.apply(steps)
         else:
@@ -204,6 +177,9 @@ def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callabl
     except (BridgeError, OSError) as exc:
         if timeout > 0:
             done = rollback.fire(directory)
+            if done and done["errors"]:
+                raise BridgeError(f"{exc}; the revert at {done['at']} could not restore everything: "
+                                  + "; ".join(done["errors"])) from exc
             raise BridgeError(f"{exc}; the previous state was restored at {done['at'] if done else 'once'}") from exc
         raise BridgeError(str(exc)) from exc
 

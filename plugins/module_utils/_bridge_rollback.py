@@ -35,11 +35,13 @@ from typing import Any, Iterator
 
 from . import _bridge_kernel as kernel
 from ._bridge_spec import BridgeError
+from ._bridge_writer import Write, replace_all
+from ._bridge_writer import unlink_if_present as _remove
 
 BASE_DIR = "/run/palmfarm"
 NETNS_DIR = "/run/netns"
 LIB_PACKAGE = "palmfarm_bridge"
-LIB_FILES = ("_bridge_spec.py", "_bridge_kernel.py", "_bridge_rollback.py")
+LIB_FILES = ("_bridge_spec.py", "_bridge_kernel.py", "_bridge_writer.py", "_bridge_rollback.py")
 POLL = 0.1
 
 
@@ -107,13 +109,6 @@ def _write_json(path: str, data: Any) -> None:
     with open(tmp, "w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=1, sort_keys=True)
     os.replace(tmp, path)
-
-
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 def _waiting_pid(directory: str) -> int | None:
@@ -253,18 +248,20 @@ def confirm(directory: str, name: str) -> bool:
 
 
 def _restore_files(entries: list[dict[str, Any]]) -> list[str]:
+    """Put each file back as it was (each one whole, through the writer); what could not be, one line each."""
     errors = []
     for entry in entries:
         path = entry["path"]
         try:
             if entry["saved"] is None:
-                _remove(path)
-                continue
-            tmp = f"{path}.palmfarm-revert"
-            shutil.copyfile(entry["saved"], tmp)
-            os.chmod(tmp, entry.get("mode", 0o644))
-            os.replace(tmp, path)
-        except OSError as exc:
+                if not os.path.lexists(path):
+                    continue  # absent before, absent now
+                text = None
+            else:
+                with open(entry["saved"], encoding="utf-8") as handle:
+                    text = handle.read()
+            replace_all([Write(path, text, entry.get("mode", 0o644))])
+        except (OSError, BridgeError) as exc:
             errors.append(f"{path}: {exc}")
     return errors
 

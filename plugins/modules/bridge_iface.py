@@ -163,6 +163,9 @@ options:
     type: bool
     default: false
 notes:
+  - The files of a change are written all or nothing, through temporary files beside them; when one cannot be
+    written, the others are put back and no temporary file stays. The revert puts each previous file back the
+    same way, and the task's message lists any file it could not restore.
   - The revert is a process in its own session (a transient systemd unit when systemd is PID 1), so it fires
     even when the connection that made the change is gone.
 seealso:

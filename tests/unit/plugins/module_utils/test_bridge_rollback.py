@@ -103,3 +103,17 @@ def test_state_dir_in_a_named_namespace(monkeypatch, tmp_path):
     assert rollback.state_dir("br0", base="/b") == "/b/netns-pfbr-pi/bridge-br0"
     monkeypatch.setattr(rollback, "_netns_inode", lambda pid: 7 if pid == "self" else 8)
     assert rollback.state_dir("br0", base="/b") == "/b/netns-7/bridge-br0"
+
+
+def test_a_file_that_cannot_be_restored_is_reported_and_leaves_nothing_behind(tmp_path, files):
+    old, new = files
+    directory = str(tmp_path / "state")
+    blocked = tmp_path / "blocked.conf"
+    rollback.arm(directory, "br0", 60, {}, [(str(old), "old content\n"), (str(blocked), "was a file\n"),
+                                            (str(new), None)], python=sys.executable)
+    blocked.mkdir()  # the file became a directory: it cannot be put back
+    done = rollback.fire(directory)
+    assert old.read_text() == "old content\n" and not new.exists()
+    assert len(done["errors"]) == 1 and done["errors"][0].startswith(f"{blocked}: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked.conf", "old.conf", "state"]
+    assert list(blocked.iterdir()) == []

@@ -92,3 +92,35 @@ def test_ifupdown_ifdown_runs_before_the_stanza_changes(state, before, after, ex
     assert result["changed"] and not result.get("failed"), result
     assert seen == expected
     assert result["commands"] == [command for command, dummy in expected]
+
+
+@pytest.mark.parametrize("errors,message", [
+    ([], "no file was changed; the previous state was restored at T"),
+    (["/etc/x: boom"], "no file was changed; the revert at T could not restore everything: /etc/x: boom"),
+])
+def test_a_file_that_cannot_be_written_changes_none_and_the_message_tells_the_revert(
+        errors, message, capsys, monkeypatch, tmp_path):
+    first = tmp_path / "first.yaml"
+    first.write_text("user's\n")
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("")
+    monkeypatch.setattr(_bridge_iface.kernel, "read_links", lambda: dict(LINKS))
+    monkeypatch.setattr(_bridge_iface.kernel, "read_state", lambda names: {
+        "br0": LinkState("br0", exists=False), "eth0": LinkState("eth0", mac="02:aa:bb:cc:dd:01")})
+    monkeypatch.setattr(_bridge_iface.kernel, "forwarding", lambda: False)
+    persist = _bridge_iface._persist()
+    monkeypatch.setattr(persist, "inherited_spec", lambda spec, *args: (spec, persist.Addressing()))
+    monkeypatch.setattr(persist, "plan_files", lambda *args, **kwargs: [
+        FileChange(str(first), "user's\n", "edited\n"), FileChange(str(blocked / "br0.yaml"), None, "ours\n")])
+    monkeypatch.setattr(_bridge_iface, "_validate", lambda backend, changes: [])
+    monkeypatch.setattr(_bridge_iface.rollback, "state_dir", lambda name: str(tmp_path / "state"))
+    monkeypatch.setattr(_bridge_iface.rollback, "arm", lambda *args: {"armed": True, "confirmed": False,
+                                                                      "deadline": "T"})
+    monkeypatch.setattr(_bridge_iface.rollback, "fire", lambda directory: {"at": "T", "errors": errors})
+    with patch_module_args({"ports": ["eth0"], "backend": "netplan"}), pytest.raises(SystemExit):
+        bridge_iface.main()
+    result = json.loads(capsys.readouterr().out)
+    assert result["failed"] and result["msg"].startswith(f"cannot write {blocked}/br0.yaml: ")
+    assert result["msg"].endswith(message)
+    assert first.read_text() == "user's\n" and sorted(p.name for p in tmp_path.iterdir()) == ["first.yaml",
+                                                                                              "not-a-dir"]
