@@ -4,15 +4,15 @@ SHELL := /bin/bash
 VENV := $(CURDIR)/.venv
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
-# LAB_SERVER=incus (or lxd) chooses the lab's server where the lxd_host role would choose the other one: Incus on
-# Debian 12 comes from its backports. Empty: the role's choice (the installed one; with both or none, Incus on
-# Debian 13 and later, LXD on Debian 12). Take the lab down before switching it to the other server.
+# LAB_SERVER=incus (or lxd) chooses the lab's server; Incus on Debian 12 comes from its backports. Empty: the
+# lxd_host role's own choice (scripts/lab_server.sh: the installed one; with both or none, Incus on Debian 13 and
+# later, LXD on Debian 12). Take the lab down before switching it to the other server.
 LAB_SERVER ?=
 # LAB_SUITE=trixie builds the lab's routers and house hosts from Debian 13 (empty: bookworm, Debian 12), and
 # LAB_BIRD=bird3 gives its routers BIRD 3.1 (trixie only; empty: bird2). Take the lab down before switching.
 LAB_SUITE ?=
 LAB_BIRD ?=
-LAB := ansible-playbook -i inventory/lab $(if $(LAB_SERVER),-e lxd_host_server=$(LAB_SERVER)) \
+LAB := ansible-playbook -i inventory/lab -e lxd_host_server=$(or $(LAB_SERVER),$(shell bash scripts/lab_server.sh)) \
 	$(if $(LAB_SUITE),-e lab_image_suite=$(LAB_SUITE)) $(if $(LAB_BIRD),-e lab_image_bird_package=$(LAB_BIRD))
 
 .PHONY: help bootstrap lab lab-down demo site status test units sanity newest lint ee docs docs-check integration molecule \
