@@ -10,7 +10,7 @@ import traceback
 
 IDNA_IMPORT_ERROR: str | None = None
 try:
-    import idna
+    import idna  # pylint: disable=unused-import
 except ImportError:
     IDNA_IMPORT_ERROR = traceback.format_exc()
     idna = None  # type: ignore[assignment]

@@ -441,8 +441,8 @@ def publish(req: Request, check_mode: bool, run_command: RunCommand,
         current, _ttl = parse_include(_read(os.path.realpath(req.include_file), "include file", True,
                                             req.include_file))
         step = plan(current, wanted, req.prune, req.max_delete_percent, req.force, req.state)
-        changes = [_zone_change(zone, req.zone_file, req.include_file, render_include(step.result, "AAAA", req.ttl,
-                                                                                       zone), req, "zone")]
+        include_text = render_include(step.result, "AAAA", req.ttl, zone)
+        changes = [_zone_change(zone, req.zone_file, req.include_file, include_text, req, "zone")]
         if req.state == "present":
             check_collisions(wanted, zone_owners(changes[0].zone_before, zone, _hand_written(changes[0])),
                              f"zone file {req.zone_file} (or a file it includes)")

@@ -77,8 +77,8 @@ def test_auto_takes_bird_2_where_the_release_has_it(release_file, generation, pa
     assert choice("opkg", "auto", release_file)[:2] == (packages, generation)
 
 
-@pytest.mark.parametrize("version, packages", [("auto", ["bird2"]), ("2", ["bird2"]), ("3", ["bird2"]),
-                                                ("1.6", ["bird"])])
+@pytest.mark.parametrize("version, packages", [
+    ("auto", ["bird2"]), ("2", ["bird2"]), ("3", ["bird2"]), ("1.6", ["bird"])])
 def test_debian_packages(version, packages):
     assert choice("apt", version)[0] == packages
 

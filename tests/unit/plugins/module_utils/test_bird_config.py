@@ -378,11 +378,11 @@ def test_direct_and_kernel_options() -> None:
     ("2", "fast", None, 10),
     ("1.6", "stable", None, 10),
 ])
-def test_kernel_scan_time_is_one_second_for_bird3_fast_unless_set(version: str, profile: str | None,
-                                                                    kernel: dict[str, Any] | None, scan: int) -> None:
+def test_kernel_scan_time_is_one_second_for_bird3_fast_unless_set(
+        version: str, profile: str | None, kernel: dict[str, Any] | None, scan: int) -> None:
     text = render_config(params(profile=profile, kernel=kernel), version)
     kernel_block = text[text.index("protocol kernel {"):]
-    assert f"  scan time {scan};\n" in kernel_block.split("}")[0]
+    assert f"  scan time {scan};\n" in kernel_block.split("}", maxsplit=1)[0]
 
 
 @pytest.mark.parametrize("iface, version, line", [
@@ -651,8 +651,8 @@ def test_bird_takes_what_the_renderer_refuses(binary: str, version: str, release
     """rxcost 65535 (Babel's infinity), a 16-character interface name and a RIPng timeout shorter than the update
     time all parse: only the renderer stands between them and a router that misbehaves. (Router id 0.0.0.0
     parses on BIRD 2 and 3 too; bird6 refuses it itself.)"""
-    text = render_config(params(ripng={"interfaces": [{"names": ["eth1"], "update_time": 30,
-                                                        "timeout_time": 60}]}), version)
+    ripng = {"interfaces": [{"names": ["eth1"], "update_time": 30, "timeout_time": 60}]}
+    text = render_config(params(ripng=ripng), version)
     text = text.replace('interface "eth0" {', 'interface "abcdefghijklmnop" {\n    rxcost 65535;')
     text = text.replace("timeout time 60;", "timeout time 5;")
     assert "rxcost 65535;" in text and "timeout time 5;" in text

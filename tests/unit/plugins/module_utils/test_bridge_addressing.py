@@ -132,7 +132,9 @@ def netplan_root(tmp_path: Path, text: str) -> Path:
 
 def test_netplan_port_with_only_addressing_keeps_a_definition(tmp_path: Path) -> None:
     root = netplan_root(tmp_path, "network:\n  ethernets:\n    eth0:\n      dhcp4: true\n")
-    ((dummy, after),) = userfiles.netplan(str(root), ("eth0",), "br0", set()).edits.values()
+    edits = list(userfiles.netplan(str(root), ("eth0",), "br0", set()).edits.values())
+    assert len(edits) == 1
+    after = edits[0][1]
     assert after == ("network:\n  ethernets:\n    eth0:\n# moved to br0 by palmfarm.ipv6 bridge_iface:       dhcp4: "
                      "true\n      dhcp4: false  # added for br0 by palmfarm.ipv6 bridge_iface\n")
 

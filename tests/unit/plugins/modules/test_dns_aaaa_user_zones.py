@@ -25,9 +25,9 @@ def fixture_zone(tmp_path: Path) -> dict[str, Any]:
             "validate": bool(shutil.which("named-checkzone") or shutil.which("kzonecheck"))}
 
 
-def test_an_idn_name_without_idna_names_the_library(zone: dict[str, Any], tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str],
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_idn_name_without_idna_names_the_library(
+        zone: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_zone, "HAS_IDNA", False)
     before = snapshot(tmp_path)
     result = run({**zone, "records": [{"name": "faß", "addresses": ["2001:db8:ebbd:2080::5"]}]}, capsys, monkeypatch)
@@ -39,9 +39,9 @@ def test_an_idn_name_without_idna_names_the_library(zone: dict[str, Any], tmp_pa
     assert ascii_only["changed"] is True
 
 
-def test_an_idn_name_is_published_as_idna_2008(zone: dict[str, Any], tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str],
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_idn_name_is_published_as_idna_2008(
+        zone: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     result = run({**zone, "records": [{"name": "straße", "addresses": ["2001:db8:ebbd:2080::5"]}]}, capsys,
                  monkeypatch)
     assert result["changed"] is True and result["added"] == ["xn--strae-oqa"]
