@@ -203,7 +203,8 @@ def arm(
     env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), "PYTHONPATH": lib, "LC_ALL": "C"}
     command = [python or sys.executable, "-m", f"{LIB_PACKAGE}._bridge_rollback", "run", directory]
     if _systemd_here():
-        unit = f"palmfarm-bridge-revert-{name}-{int(time.time())}"
+        # Unique per arm: two arms in one second (a quick re-run) must not meet an existing unit's name.
+        unit = f"palmfarm-bridge-revert-{name}-{time.time_ns()}"
         command = ["systemd-run", "--quiet", "--collect", f"--unit={unit}", f"--setenv=PYTHONPATH={lib}"] + command
     with open(os.path.join(directory, "revert.log"), "ab") as log:
         # A new session: no controlling terminal, not in the connection's process group, so SIGHUP from a

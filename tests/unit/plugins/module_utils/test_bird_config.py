@@ -13,6 +13,7 @@ when the binary is absent.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -39,14 +40,28 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird_config import 
 BIRD16_DIR = Path(os.environ.get("PALMFARM_BIRD16_DIR")
                   or Path(os.environ.get("PALMFARM_TEST_DIR", "/tmp/palmfarm-ipv6-test")) / "bird16")
 BIRD6 = BIRD16_DIR / "usr" / "sbin" / "bird6"
-BIRD2 = shutil.which("bird") or ("/usr/sbin/bird" if os.path.exists("/usr/sbin/bird") else None)
+HOST_BIRD = shutil.which("bird") or ("/usr/sbin/bird" if os.path.exists("/usr/sbin/bird") else None)
+
+
+def release_of(binary: str | None) -> str | None:
+    """The release a BIRD binary names in `bird --version` (Debian 12's bird2 is 2.0.12, Debian 13's is 2.17)."""
+    if binary is None:
+        return None
+    result = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30, check=False)
+    match = re.search(r"BIRD version (\S+)", result.stdout + result.stderr)
+    return match.group(1) if match else None
+
+
+HOST_BIRD_RELEASE = release_of(HOST_BIRD)
+# The host's own `bird`, when it is a BIRD 2 (the tests below render BIRD 2 files for it).
+BIRD2 = HOST_BIRD if HOST_BIRD_RELEASE and HOST_BIRD_RELEASE.startswith("2.") else None
 BIRD_TRIXIE_DIR = Path(os.environ.get("PALMFARM_BIRD_TRIXIE_DIR")
                        or Path(os.environ.get("PALMFARM_TEST_DIR", "/tmp/palmfarm-ipv6-test")) / "bird-trixie")
 # Debian 13's BIRD 2.17 and BIRD 3.1, by the version they render for.
 TRIXIE = {"2": BIRD_TRIXIE_DIR / "bird2" / "bird", "3": BIRD_TRIXIE_DIR / "bird3" / "bird"}
 # `bird --version` of each release, as the real binaries print it (on stderr).
-VERSION_OUTPUT = {"1.6.8": "BIRD version 1.6.8\n", "2.0.12": "BIRD version 2.0.12\n",
-                  "2.17.6": "BIRD version 2.17.6\n", "3.1.8": "BIRD version 3.1.8\n"}
+VERSION_OUTPUT = {release: f"BIRD version {release}\n"
+                  for release in ("1.6.8", "2.0.12", "2.17.6", "3.1.8", HOST_BIRD_RELEASE) if release}
 
 
 def params(**extra: Any) -> dict[str, Any]:
@@ -490,6 +505,10 @@ def bird_parse(binary: str | Path, text: str, tmp_path: Path) -> subprocess.Comp
 
 
 needs_bird2 = pytest.mark.skipif(BIRD2 is None, reason="bird (BIRD 2) is absent: apt-get install bird2")
+
+
+def before_2_14(release: str) -> bool:
+    return tuple(int(part) for part in release.split(".")[:2]) < (2, 14)
 needs_bird6 = pytest.mark.skipif(not BIRD6.exists(),
                                  reason=f"{BIRD6} is absent: run scripts/fetch_bird16.sh {BIRD16_DIR}")
 
@@ -609,7 +628,8 @@ def test_trixie_bird_crashes_on_a_4096_character_string(version: str, tmp_path: 
 # The limits the renderer draws, against every real parser: each BIRD binary by the version it renders for.
 
 def every_bird() -> list[Any]:
-    return [pytest.param(BIRD2 or "bird", "2", "2.0.12", marks=needs_bird2, id="bird2.0.12"),
+    return [pytest.param(BIRD2 or "bird", "2", HOST_BIRD_RELEASE or "2", marks=needs_bird2,
+                         id=f"bird{HOST_BIRD_RELEASE or '2'}-host"),
             *[pytest.param(TRIXIE[version], version, release, marks=needs_trixie(version), id=f"bird{release}")
               for version, release in (("2", "2.17.6"), ("3", "3.1.8"))]]
 
@@ -629,7 +649,7 @@ def test_type_tunnel_is_taken_from_bird_2_14(binary: str, version: str, release:
     """BIRD 2.17 and 3.1 parse 'type tunnel'; 2.0.12 refuses it, and check_binary says so before it runs."""
     p = params(babel=babel(type="tunnel"))
     result = bird_parse(binary, render_config(p, version), tmp_path)
-    if release == "2.0.12":
+    if before_2_14(release):
         assert result.returncode != 0 and "expecting WIRED or WIRELESS" in result.stderr
         with pytest.raises(BirdConfigError, match="type tunnel needs BIRD 2.14 or later"):
             check_binary(p, version, str(binary), VERSION_OUTPUT[release])
