@@ -9,7 +9,8 @@
 # (wheels kept in .cache/wheels, so a second run needs no package index), the tarball is installed with
 # `ansible-galaxy collection install` into a scratch collections path, and the installed collection's own
 # playbook PLAYBOOK (default palmfarm.ipv6.site) runs from that virtualenv against the embedded lab, from a
-# directory outside the repository (no ansible.cfg, roles or plugins of the checkout in reach). The
+# directory outside the repository (no ansible.cfg, roles or plugins of the checkout in reach). The tarball must
+# hold the user-facing roles and playbooks and none of the lab's roles and playbooks, tests, molecule or scripts. The
 # collections of requirements.yml come from .cache/collections, as scripts/bootstrap.sh fetched them.
 set -euo pipefail
 
@@ -32,6 +33,16 @@ copy="$(bash "$root/scripts/collection_copy.sh" "$work/src")"
 tarball="$work/build/palmfarm-ipv6-$version.tar.gz"
 [[ -s "$tarball" ]] || { ls "$work/build" >&2; echo "release_check: the build made no $tarball" >&2; exit 1; }
 echo "release_check: built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB) in $((SECONDS - start)) s"
+
+# What ships: the user-facing parts are in, the lab and the test harness are out (galaxy.yml's build_ignore).
+contents="$(tar -tzf "$tarball")"
+for wanted in plugins/modules/ roles/lxd_host/ roles/farm/ roles/dns_zone/ roles/babel_router/ roles/farm_gateway/ \
+              playbooks/site.yml playbooks/status.yml inventory/example/ README.md requirements.txt; do
+    grep -q "^$wanted" <<<"$contents" || { echo "release_check: $wanted is missing from the tarball" >&2; exit 1; }
+done
+harness="$(grep -E '^(roles/lab_|playbooks/(demo|lab|lab_down)\.yml|playbooks/files/|inventory/lab/|tests/|molecule/|scripts/|bench/|Makefile|ansible\.cfg|requirements-)' <<<"$contents" || true)"
+[[ -z "$harness" ]] || { echo "release_check: the tarball holds the lab or the test harness:" >&2; echo "$harness" >&2; exit 1; }
+echo "release_check: the tarball holds the user-facing roles and playbooks, and no lab role, test or script"
 
 # ansible-core as requirements-test.txt pins it, and the collection's Python requirements.
 core_spec="$(grep -E '^ansible-core' "$root/requirements-test.txt" | head -1)"

@@ -509,6 +509,8 @@ needs_bird2 = pytest.mark.skipif(BIRD2 is None, reason="bird (BIRD 2) is absent:
 
 def before_2_14(release: str) -> bool:
     return tuple(int(part) for part in release.split(".")[:2]) < (2, 14)
+
+
 needs_bird6 = pytest.mark.skipif(not BIRD6.exists(),
                                  reason=f"{BIRD6} is absent: run scripts/fetch_bird16.sh {BIRD16_DIR}")
 
