@@ -4,8 +4,9 @@
 #
 # Usage: scripts/lint.sh
 #
-# ansible-lint (profile production, see .ansible-lint), yamllint (.yamllint) and ruff (pyproject.toml), all from
-# the .venv-lint virtualenv (requirements-lint.txt). Every linter runs even when an earlier one fails; the
+# ansible-lint (profile production, see .ansible-lint), yamllint (.yamllint), ruff and mypy (strict on
+# plugins/module_utils; both configured in pyproject.toml), all from the .venv-lint virtualenv (requirements-lint.txt).
+# mypy reads the cores by their full name, from the collection link that bootstrap makes under .cache/collections. Every linter runs even when an earlier one fails; the
 # script fails when any of them did.
 set -uo pipefail
 
@@ -13,7 +14,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 lint_bin="${LINT_VENV:-$root/.venv-lint}/bin"
 cd "$root" || exit 1
 
-for tool in ansible-lint yamllint ruff; do
+for tool in ansible-lint yamllint ruff mypy; do
     if [[ ! -x "$lint_bin/$tool" ]]; then
         echo "lint: $lint_bin/$tool is missing; run 'make bootstrap' first" >&2
         exit 1
@@ -34,9 +35,15 @@ run() {
 run ansible-lint ansible-lint --nocolor
 run yamllint yamllint --strict --format standard .
 run ruff ruff check --no-cache --output-format concise plugins tests bench scripts
+# mypy from the collection link, where the cores import by their full name.
+typecheck() {
+    (cd "$root/.cache/collections" && "$lint_bin/mypy" --config-file "$root/pyproject.toml" --cache-dir /dev/null \
+        -p ansible_collections.palmfarm.ipv6.plugins.module_utils)
+}
+run mypy typecheck
 
 if (( ${#failed[@]} )); then
     echo "lint: FAILED: ${failed[*]}" >&2
     exit 1
 fi
-echo "lint: ansible-lint, yamllint and ruff passed"
+echo "lint: ansible-lint, yamllint, ruff and mypy passed"

@@ -148,7 +148,7 @@ class ActionModule(ActionBase):
 
     # --- the module's work, from the controller ----------------------------------------------------------
 
-    def _on_controller(self, params: dict) -> dict:
+    def _on_controller(self, params: dict) -> dict:  # noqa: C901
         check_mode = bool(self._task.check_mode)
         facts = parse_sections(self._shell(facts_command())["stdout"])
         version = params["bird_version"]

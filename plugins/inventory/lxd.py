@@ -152,7 +152,7 @@ from ansible.errors import AnsibleParserError
 from ansible.module_utils.basic import missing_required_lib
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdError
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_connection import LxdError
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_inventory import (
     InventoryError,
     InventoryHost,

@@ -114,7 +114,7 @@ def best_address(addresses: dict[str, Any]) -> str | None:
     deprecated address."""
     for scope in SCOPES:
         if addresses.get(scope):
-            first = addresses[scope][0]
+            first: str = addresses[scope][0]
             if scope == "link_local" and addresses.get("interface") and "%" not in first:
                 return f"{first}%{addresses['interface']}"
             return first

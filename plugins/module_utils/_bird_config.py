@@ -256,9 +256,10 @@ def _int_in(value: Any, bounds: tuple[int, int], what: str) -> int:
             value = int(str(value), 10)
         except ValueError:
             raise BirdConfigError(f"{what} {value!r} is not a whole number between {low} and {high}") from None
-    if not low <= value <= high:
-        raise BirdConfigError(f"{what} {value} is out of range; BIRD accepts {low} to {high}")
-    return value
+    number: int = value
+    if not low <= number <= high:
+        raise BirdConfigError(f"{what} {number} is out of range; BIRD accepts {low} to {high}")
+    return number
 
 
 def _merged(iface: Mapping[str, Any], preset: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
@@ -308,7 +309,7 @@ def _rxcost(value: Any, where: str) -> int:
     return cost
 
 
-def babel_interface_lines(iface: Mapping[str, Any], profile: str | None, version: str, index: int) -> list[str]:
+def babel_interface_lines(iface: Mapping[str, Any], profile: str | None, version: str, index: int) -> list[str]:  # noqa: C901
     """The ``interface ... { ... };`` block of one Babel interface entry."""
     where = f"babel.interfaces[{index}]"
     patterns = _patterns(iface.get("names"), where)
@@ -403,7 +404,7 @@ def _channel(version: str, lines: list[str]) -> list[str]:
     return ["  ipv6 {"] + [f"    {line}" for line in lines] + ["  };"]
 
 
-def render_config(params: Mapping[str, Any], version: str) -> str:
+def render_config(params: Mapping[str, Any], version: str) -> str:  # noqa: C901
     """A complete BIRD configuration for ``version`` (one of :data:`VERSIONS`) from the module's options."""
     _check_version(version)
     profile = params.get("profile")

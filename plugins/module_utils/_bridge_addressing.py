@@ -65,7 +65,7 @@ def merge_all(parts: Iterable[Addressing]) -> Addressing:
     return result
 
 
-def _joined(first: tuple, second: tuple) -> tuple:
+def _joined(first: tuple[Any, ...], second: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(dict.fromkeys(first + second))
 
 
@@ -113,12 +113,12 @@ def _with_prefix(address: str, netmask: str | None, v6: bool) -> str:
 NETPLAN_KEYS = ("dhcp4", "dhcp6", "accept-ra", "addresses", "gateway4", "gateway6", "routes", "nameservers")
 
 
-def netplan_stanzas(data: Any, ports: Iterable[str], bridge: str) -> list[tuple[str, str, dict]]:
+def netplan_stanzas(data: Any, ports: Iterable[str], bridge: str) -> list[tuple[str, str, dict[str, Any]]]:
     """(section, id, settings) of every netplan definition of a port (ethernets, by id or set-name) or of the
     bridge (bridges), in the order the document has them."""
     ports = set(ports)
     network = data.get("network") if isinstance(data, dict) else None
-    found = []
+    found: list[tuple[str, str, dict[str, Any]]] = []
     if not isinstance(network, dict):
         return found
     for section in ("ethernets", "bridges"):
@@ -131,8 +131,8 @@ def netplan_stanzas(data: Any, ports: Iterable[str], bridge: str) -> list[tuple[
     return found
 
 
-def from_netplan(settings: dict) -> Addressing:
-    addresses = []
+def from_netplan(settings: dict[str, Any]) -> Addressing:
+    addresses: list[Any] = []
     for entry in settings.get("addresses") or []:
         addresses.extend(entry if isinstance(entry, dict) else [entry])
     routes = [(_destination(str(route.get("to", ""))), str(route["via"]))
@@ -259,7 +259,7 @@ def networkd_matches(text: str, name: str) -> bool:
     return not positive or any(fnmatch.fnmatchcase(name, w) for w in positive)
 
 
-def from_networkd(text: str) -> Addressing:
+def from_networkd(text: str) -> Addressing:  # noqa: C901
     dhcp4 = dhcp6 = accept_ra = None
     addresses, routes, nameservers, search = [], [], [], []
     route: dict[str, str] = {}
@@ -314,7 +314,7 @@ def _nm_list(value: str) -> list[str]:
     return [part for part in re.split(r"[;,]\s*|\s+", value) if part]
 
 
-def from_nm(text: str) -> Addressing:
+def from_nm(text: str) -> Addressing:  # noqa: C901
     values: dict[str, dict[str, str]] = {}
     for section, key, value in ini_entries(text):
         values.setdefault(section, {})[key] = value

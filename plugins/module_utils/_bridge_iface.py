@@ -12,7 +12,7 @@ from . import _bridge_options as options
 from . import _bridge_probe as probe
 from . import _bridge_rollback as rollback
 from ._bridge_spec import PERSISTENT_BACKENDS, BridgeError, BridgeSpec, FileChange
-from ._bridge_writer import Write, replace_all
+from ._files import FilesError, Write, backup_copy, replace_all
 
 CHECK_WINDOW = 10.0  # seconds the connectivity_check addresses get to answer after the change
 
@@ -66,7 +66,7 @@ def run_confirm(name: str, check_mode: bool) -> dict[str, Any]:
     }
 
 
-def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callable[[str], None],
+def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callable[[str], None],  # noqa: C901
         run_command: Callable[..., Any]) -> dict[str, Any]:
     """The whole task; `run_command` (the module's) runs the persistent backend's apply commands."""
     name = params["name"]
@@ -87,7 +87,7 @@ def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callabl
         raise BridgeError(f"rollback_timeout {timeout} is negative; give seconds (e.g. 120), or 0 for no rollback")
 
     backend = params["backend"]
-    persist = None
+    persist: Any = None
     if backend == "auto":
         persist = _persist()
         backend = persist.detect_backend("/")
@@ -167,14 +167,14 @@ def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callabl
             mode = persist.file_mode(backend)
             # Files of the collection's own get the backend's mode; a user's file edited in place keeps its own.
             writes = [Write(c.path, c.after, mode if c.before is None or c.before.startswith(persist.MARKER_PREFIX)
-                            else None) for c in changes]
-            result["backup_files"] = replace_all(writes, bool(params.get("backup")))
+                            else None, make_dirs=True) for c in changes]
+            result["backup_files"] = replace_all(writes, backup_copy if params.get("backup") else None)
         if backend == "kernel":
             kernel.apply(steps)
         else:
             for command in persist.apply_commands(backend, spec, state=state):
                 _apply_command(command, warn, run_command)
-    except (BridgeError, OSError) as exc:
+    except (BridgeError, FilesError, OSError) as exc:
         if timeout > 0:
             done = rollback.fire(directory)
             if done and done["errors"]:

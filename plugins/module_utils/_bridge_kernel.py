@@ -224,7 +224,7 @@ def _ipv6_off(link: LinkState) -> bool:
     return bool(link.sysctl.get("disable_ipv6"))
 
 
-def plan(current: dict[str, LinkState], desired: dict[str, LinkState]) -> list[Step]:
+def plan(current: dict[str, LinkState], desired: dict[str, LinkState]) -> list[Step]:  # noqa: C901
     """The steps that take `current` to `desired`, in an order that keeps the host's addresses answering."""
     steps: list[Step] = []
     empty = LinkState("", exists=False)
@@ -373,7 +373,8 @@ def forwarding() -> bool:
 
 
 def _kind(msg: Any) -> str | None:
-    return msg.get_nested("IFLA_LINKINFO", "IFLA_INFO_KIND")
+    kind: str | None = msg.get_nested("IFLA_LINKINFO", "IFLA_INFO_KIND")
+    return kind
 
 
 def read_links(ipr: Any = None) -> dict[str, Any]:
@@ -510,10 +511,11 @@ def _index(ipr: Any, name: str) -> int:
     found = ipr.link_lookup(ifname=name)
     if not found:
         raise BridgeError(f"interface {name} vanished while it was being changed")
-    return found[0]
+    index: int = found[0]
+    return index
 
 
-def _apply_one(ipr: Any, step: Step) -> None:
+def _apply_one(ipr: Any, step: Step) -> None:  # noqa: C901
     a = step.args
     if step.op == "bridge_add":
         extra = {"address": a["mac"]} if a.get("mac") else {}

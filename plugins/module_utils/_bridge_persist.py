@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import uuid
+from typing import Any, Callable
 
 from . import _bridge_userfiles as userfiles
 from ._bridge_addressing import DEFAULT, Addressing, is_v6
@@ -52,7 +53,7 @@ def _under(root: str, rel: str) -> str:
     return os.path.join(root, rel.lstrip("/"))
 
 
-def detect_backend(root: str = "/", which=shutil.which) -> str:
+def detect_backend(root: str = "/", which: Callable[[str], str | None] = shutil.which) -> str:
     """Return the persistent backend the host under `root` really uses, or raise BridgeError.
 
     Order: netplan (YAML in /etc/netplan and a netplan binary: Ubuntu, also on the Raspberry Pi), then
@@ -411,7 +412,7 @@ def current_addressing(spec: BridgeSpec, backend: str, root: str = "/", config_f
 
 
 def inherited_spec(spec: BridgeSpec, backend: str, root: str = "/", config_file: str | None = None,
-                   params: dict | None = None) -> tuple[BridgeSpec, Addressing]:
+                   params: dict[str, Any] | None = None) -> tuple[BridgeSpec, Addressing]:
     """The bridge with the addressing it inherits from the users' files (see options.with_addressing), and
     what was found there."""
     found = current_addressing(spec, backend, root, config_file)
@@ -508,7 +509,7 @@ def _mentions(text: str, name: str) -> bool:
     return re.search(rf"(?<![\w.:-]){re.escape(name)}(?![\w.-])", text) is not None
 
 
-def plan_warnings(spec: BridgeSpec, backend: str, root: str = "/", config_file: str | None = None,
+def plan_warnings(spec: BridgeSpec, backend: str, root: str = "/", config_file: str | None = None,  # noqa: C901
                   state: str = "present") -> list[str]:
     """Sentences about the host's other configuration that the change does not fix by itself.
 
@@ -522,7 +523,7 @@ def plan_warnings(spec: BridgeSpec, backend: str, root: str = "/", config_file: 
         return []
     names = (spec.name,) + tuple(spec.ports)
     ours = set(_our_paths(spec, backend, root, config_file))
-    warnings = []
+    warnings: list[str] = []
     if backend == "netplan":
         path = netplan_path(spec, root, config_file)
         for other in sorted(glob.glob(_under(root, NETPLAN_DIR + "/*.yaml"))):
@@ -539,14 +540,14 @@ def plan_warnings(spec: BridgeSpec, backend: str, root: str = "/", config_file: 
                             "there")
     elif backend == "ifupdown":
         main = _under(root, IFUPDOWN_FILE)
-        text = _read(main)
+        main_text = _read(main)
         path = ifupdown_path(spec, root, config_file)
-        if text is None:
+        if main_text is None:
             warnings.append(f"{main} does not exist, so ifupdown will not read {path}; create it with a line "
                             "'source /etc/network/interfaces.d/*'")
         else:
             if not config_file and not re.search(r"^\s*source(-directory)?\s+/etc/network/interfaces\.d",
-                                                 text, re.MULTILINE):
+                                                 main_text, re.MULTILINE):
                 warnings.append(f"{main} has no 'source /etc/network/interfaces.d/*' line, so ifupdown will not read "
                                 f"{path}; add that line")
     else:

@@ -18,6 +18,7 @@ import socket
 import struct
 import sys
 import time
+from typing import Any
 
 from ._bridge_spec import BridgeError
 
@@ -67,7 +68,7 @@ def _checksum(data: bytes) -> int:
     total = sum(struct.unpack(f"!{len(data) // 2}H", data))
     total = (total >> 16) + (total & 0xFFFF)
     total += total >> 16
-    return ~total & 0xFFFF
+    return int(~total & 0xFFFF)
 
 
 class Echo:
@@ -155,7 +156,7 @@ def silent_targets(targets: list[str], within: float, timeout: float = 1.0) -> l
     return pending
 
 
-def watch(address: str, interval: float, duration: float | None, stop_file: str | None = None) -> dict:
+def watch(address: str, interval: float, duration: float | None, stop_file: str | None = None) -> dict[str, Any]:
     """Ping every `interval` s until duration, SIGTERM or stop_file; the longest gap between replies."""
     echo = Echo(address)
     stop = {"now": False}

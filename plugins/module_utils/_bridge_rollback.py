@@ -35,13 +35,13 @@ from typing import Any, Iterator
 
 from . import _bridge_kernel as kernel
 from ._bridge_spec import BridgeError
-from ._bridge_writer import Write, replace_all
-from ._bridge_writer import unlink_if_present as _remove
+from ._files import FilesError, Write, replace_all
+from ._files import unlink_if_present as _remove
 
 BASE_DIR = "/run/palmfarm"
 NETNS_DIR = "/run/netns"
 LIB_PACKAGE = "palmfarm_bridge"
-LIB_FILES = ("_bridge_spec.py", "_bridge_kernel.py", "_bridge_writer.py", "_bridge_rollback.py")
+LIB_FILES = ("_bridge_spec.py", "_bridge_kernel.py", "_files.py", "_bridge_rollback.py")
 POLL = 0.1
 
 
@@ -261,8 +261,8 @@ def _restore_files(entries: list[dict[str, Any]]) -> list[str]:
             else:
                 with open(entry["saved"], encoding="utf-8") as handle:
                     text = handle.read()
-            replace_all([Write(path, text, entry.get("mode", 0o644))])
-        except (OSError, BridgeError) as exc:
+            replace_all([Write(path, text, entry.get("mode", 0o644), make_dirs=True)])
+        except (OSError, BridgeError, FilesError) as exc:
             errors.append(f"{path}: {exc}")
     return errors
 

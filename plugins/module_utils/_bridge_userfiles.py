@@ -143,7 +143,8 @@ def _last_line(node: Any) -> int:
     """The last line a YAML node's text is on (0-based)."""
     if isinstance(node, yaml.ScalarNode) or getattr(node, "flow_style", False) or not node.value:
         end = node.end_mark
-        return end.line - 1 if end.column == 0 and end.line > node.start_mark.line else end.line
+        line: int = end.line - 1 if end.column == 0 and end.line > node.start_mark.line else end.line
+        return line
     children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
     return max(_last_line(child) for child in children)
 

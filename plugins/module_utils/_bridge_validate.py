@@ -29,15 +29,20 @@ import re
 import shutil
 import subprocess
 import tempfile
+from typing import Any, Callable, Optional
 
 from ._bridge_spec import BridgeError, FileChange
+
+# subprocess.run and shutil.which, or the tests' stand-ins.
+Runner = Callable[..., 'subprocess.CompletedProcess[str]']
+Which = Callable[[str], Optional[str]]
 
 TOOL_TIMEOUT = 60
 MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$", re.IGNORECASE)
 BOOLEANS = ("yes", "no", "true", "false", "1", "0", "on", "off")
 
 # The sections and keys this collection writes, with a check for each value (None: any text).
-NETWORKD_KEYS = {
+NETWORKD_KEYS: dict[str, dict[str, dict[str, Any]]] = {
     ".netdev": {
         "NetDev": {"Name": None, "Kind": ("bridge",), "MACAddress": MAC_RE},
         "Bridge": {"STP": BOOLEANS, "ForwardDelaySec": re.compile(r"^\d+$")},
@@ -89,8 +94,8 @@ sys.exit(1 if bad else 0)
 """
 
 
-def validate(backend: str, changes: list[FileChange], root: str = "/", run=subprocess.run,
-             which=shutil.which) -> list[str]:
+def validate(backend: str, changes: list[FileChange], root: str = "/", run: Runner = subprocess.run,
+             which: Which = shutil.which) -> list[str]:
     """Check `changes` (from plan_files) with `backend`'s tools; return warnings, raise BridgeError if invalid.
 
     A warning is one sentence, e.g. "ifquery is not installed (Debian package ifupdown); the ifupdown file
@@ -134,15 +139,17 @@ def _stage(changes: list[FileChange], root: str, scratch: str) -> None:
             _write(target, change.after)
 
 
-def _run(run, argv: list[str], **kwargs) -> subprocess.CompletedProcess:
+def _run(run: Runner, argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, LC_ALL="C", LANG="C")
     try:
-        return run(argv, capture_output=True, text=True, timeout=TOOL_TIMEOUT, check=False, env=env, **kwargs)
+        proc: subprocess.CompletedProcess[str] = run(argv, capture_output=True, text=True, timeout=TOOL_TIMEOUT,
+                                                     check=False, env=env, **kwargs)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise BridgeError("could not run {}: {}".format(" ".join(argv), exc)) from exc
+    return proc
 
 
-def _tool_message(proc: subprocess.CompletedProcess, scratch: str, root: str) -> str:
+def _tool_message(proc: subprocess.CompletedProcess[str], scratch: str, root: str) -> str:
     text = (proc.stderr or "").strip() or (proc.stdout or "").strip() or f"exit status {proc.returncode}"
     return text.replace(scratch.rstrip("/") + "/", root.rstrip("/") + "/")
 
@@ -186,7 +193,7 @@ def _bridge_of(changes: list[FileChange]) -> tuple[str | None, str | None, str |
 _UDEV_RELOAD_FAILED = "Failed to send reload request"
 
 
-def _validate_netplan(changes, root, scratch, run, which) -> list[str]:
+def _validate_netplan(changes: list[FileChange], root: str, scratch: str, run: Runner, which: Which) -> list[str]:  # noqa: C901
     netplan = which("netplan")
     if not netplan:
         return ["netplan is not installed (Debian/Ubuntu package netplan.io); the netplan file was not checked"]
@@ -246,7 +253,7 @@ def _validate_netplan(changes, root, scratch, run, which) -> list[str]:
 # ---------------------------------------------------------------------------------------------- ifupdown
 
 
-def _validate_ifupdown(changes, root, scratch, run, which) -> list[str]:
+def _validate_ifupdown(changes: list[FileChange], root: str, scratch: str, run: Runner, which: Which) -> list[str]:
     ifquery = which("ifquery")
     if not ifquery:
         return ["ifquery is not installed (Debian package ifupdown); the ifupdown file was not checked"]
@@ -288,13 +295,13 @@ def _validate_ifupdown(changes, root, scratch, run, which) -> list[str]:
 # ---------------------------------------------------------------------------------------------- NetworkManager
 
 
-def _nm_version(nmcli: str, run) -> tuple[int, ...]:
+def _nm_version(nmcli: str, run: Runner) -> tuple[int, ...]:
     proc = _run(run, [nmcli, "--version"])
     match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", proc.stdout or "")
     return tuple(int(part or 0) for part in match.groups()) if match else (0,)
 
 
-def _validate_nm(changes, scratch, run, which) -> list[str]:
+def _validate_nm(changes: list[FileChange], scratch: str, run: Runner, which: Which) -> list[str]:  # noqa: C901
     """nmcli --offline (NetworkManager 1.40 and newer) reads each keyfile and refuses profiles that fail
     NetworkManager's own checks (a forward delay out of range, a missing connection type); it silently drops
     values it does not understand, so libnm's keyfile reader then reads them too, with every dropped value
@@ -347,7 +354,7 @@ def _validate_nm(changes, scratch, run, which) -> list[str]:
 # ---------------------------------------------------------------------------------------------- networkd
 
 
-def _validate_networkd(changes) -> list[str]:
+def _validate_networkd(changes: list[FileChange]) -> list[str]:  # noqa: C901
     for change in changes:
         if change.after is None:
             continue

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import traceback
 
+__all__ = ["HAS_IDNA", "IDNA_IMPORT_ERROR", "idna"]
+
 IDNA_IMPORT_ERROR: str | None = None
 try:
     import idna  # pylint: disable=unused-import

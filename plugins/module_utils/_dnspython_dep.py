@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import traceback
 
+__all__ = ["DNSPYTHON_IMPORT_ERROR", "HAS_DNSPYTHON", "dns"]
+
 try:
     import dns.exception  # noqa: F401  # pylint: disable=unused-import
     import dns.flags  # noqa: F401  # pylint: disable=unused-import

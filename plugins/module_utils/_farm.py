@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ._addresses import instance_addresses
-from ._lxd_client import LxdClient, LxdError, is_remote, names_from_urls
+from ._lxd_client import LxdClient, names_from_urls
+from ._lxd_connection import LxdError, is_remote
 from ._lxd_names import instance_name_problem, profile_name_problem
 from ._lxd_values import normalize_config, normalize_devices
 from ._netns_addresses import read_networks
@@ -99,17 +100,23 @@ def desired_names(names: list[str] | None, name_prefix: str | None, count: int |
     return [f"{name_prefix}{i}" for i in range(start_index, start_index + count)]
 
 
-def build_spec(params: dict[str, Any]) -> FarmSpec:
+def _int_param(params: dict[str, Any], key: str, default: int) -> int:
+    value = params.get(key)
+    return default if value is None else int(value)
+
+
+def build_spec(params: dict[str, Any]) -> FarmSpec:  # noqa: C901
     """Check the module's parameters and return the desired farm; FarmError before any API call."""
     names = desired_names(params.get("names"), params.get("name_prefix"), params.get("count"),
-                          params.get("start_index") if params.get("start_index") is not None else 1)
+                          _int_param(params, "start_index", 1))
     for name in names:
         problem = instance_name_problem(name)
         if problem:
             if params.get("name_prefix") is not None:
                 problem += f" (from name_prefix {params['name_prefix']!r})"
             raise FarmError(problem)
-    profiles = [str(p) for p in (params.get("profiles") if params.get("profiles") is not None else ["default"])]
+    given_profiles = params.get("profiles")
+    profiles = [str(p) for p in (given_profiles if given_profiles is not None else ["default"])]
     for profile in profiles:
         problem = profile_name_problem(profile)
         if problem:
@@ -126,10 +133,10 @@ def build_spec(params: dict[str, Any]) -> FarmSpec:
     if prune and params.get("names") is not None and not farm:
         raise FarmError("prune with names needs farm: only instances labelled with that farm "
                         f"({FARM_KEY}) are pruned, so set farm (e.g. farm: web)")
-    workers = int(params.get("workers") if params.get("workers") is not None else 10)
+    workers = _int_param(params, "workers", 10)
     if workers < 1:
         raise FarmError(f"workers is {workers}; it must be 1 or more")
-    wait_timeout = int(params.get("wait_timeout") if params.get("wait_timeout") is not None else 60)
+    wait_timeout = _int_param(params, "wait_timeout", 60)
     if wait_timeout < 0:
         raise FarmError(f"wait_timeout is {wait_timeout}; it must be 0 or more seconds")
     addr_gen_mode = params.get("addr_gen_mode") or "eui64"
@@ -622,13 +629,14 @@ class FarmWorker:
 
     def fetch(self, name: str) -> dict[str, Any] | None:
         """One instance with its state (GET instances/<name>?recursion=1), None when it does not exist."""
-        return self.client().get_or_none(f"instances/{name}", params={"recursion": "1"})
+        found: dict[str, Any] | None = self.client().get_or_none(f"instances/{name}", params={"recursion": "1"})
+        return found
 
     def refresh(self, names: list[str]) -> dict[str, dict[str, Any] | None]:
         """Fetch only these instances, in parallel: cheaper than listing every instance with its state."""
         return dict(zip(names, self.map(self.fetch, names)))
 
-    def run(self, step: Step) -> dict[str, Any]:
+    def run(self, step: Step) -> dict[str, Any]:  # noqa: C901
         """Carry out one step, then fetch the instance as it is now.
 
         Returns {done: [actions], error: str|None, phase: str|None, instance: dict|None}.
@@ -699,7 +707,7 @@ def fetch_log_tail(client: LxdClient, name: str) -> str:
         return f"(no lxc.log: {exc})"
 
 
-def run_farm(spec: FarmSpec, client: LxdClient, factory: Callable[[], LxdClient], check_mode: bool = False,
+def run_farm(spec: FarmSpec, client: LxdClient, factory: Callable[[], LxdClient], check_mode: bool = False,  # noqa: C901
              clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
              reader: Callable[..., dict[str, Any]] = read_networks) -> dict[str, Any]:
     """Make the farm look like ``spec``; returns the task result, raises FarmError/LxdError on failure.

@@ -33,7 +33,8 @@ from ._farm import (
     run_farm,
     wanted_secret,
 )
-from ._lxd_client import LxdClient, LxdError
+from ._lxd_client import LxdClient
+from ._lxd_connection import LxdError
 from ._placement import Member, Placement, PlacementError, PlacementSpec, place, placement_spec
 
 UNREACHABLE = "unreachable"
@@ -92,7 +93,7 @@ class _ClusterWorker(FarmWorker):
     """The cluster-only writes, on the farm's bounded pool of threads with a client each."""
 
     def create(self, client: LxdClient, name: str, member: str | None) -> None:
-        body = create_body(name, self.spec, self.source, wanted_secret(name, self.spec, None))
+        body = create_body(name, self.spec, self.source or {}, wanted_secret(name, self.spec, None))
         client.request("POST", "instances", body, params={"target": member} if member else None)
 
     def move(self, client: LxdClient, name: str, member: str) -> None:
@@ -112,7 +113,7 @@ class _ClusterWorker(FarmWorker):
             return name, f"{action} on {member or 'the member LXD picks'} failed: {exc}"
         return name, None
 
-    def run(self, jobs: list[tuple[str, str, str | None]]) -> dict[str, str | None]:
+    def run_jobs(self, jobs: list[tuple[str, str, str | None]]) -> dict[str, str | None]:
         return dict(self.map(self.one, jobs)) if jobs else {}
 
 
@@ -131,7 +132,7 @@ def offline_facts(name: str, member: str) -> dict[str, Any]:
     return facts
 
 
-def run_cluster_farm(spec: FarmSpec, placement_spec: PlacementSpec, client: LxdClient,
+def run_cluster_farm(spec: FarmSpec, placement_spec: PlacementSpec, client: LxdClient,  # noqa: C901
                      factory: Callable[[], LxdClient], check_mode: bool = False,
                      farm_runner: Callable[..., dict[str, Any]] = run_farm) -> dict[str, Any]:
     """Make the farm look like ``spec`` with its replicas placed as ``placement_spec`` says; the task result.
@@ -176,17 +177,18 @@ def run_cluster_farm(spec: FarmSpec, placement_spec: PlacementSpec, client: LxdC
     errors: dict[str, str | None] = {}
     done: dict[str, str] = {}
     if not check_mode and jobs:
-        with _ClusterWorker(factory, spec, source, instances) as worker:
+        worker = _ClusterWorker(factory, spec, source, instances)
+        with worker:
             if placement.follow_first:
                 first = [j for j in jobs if j[0] == "create"][0]
-                errors.update(worker.run([first]))
+                errors.update(worker.run_jobs([first]))
                 if errors.get(first[1]) is None:
                     anchor = (client.get(f"instances/{first[1]}") or {}).get("location")
                     jobs = [(a, n, anchor if a == "create" else m) for a, n, m in jobs if n != first[1]]
                     done[first[1]] = "create"
                 else:
                     jobs = [j for j in jobs if j[0] != "create"]
-            errors.update(worker.run(jobs))
+            errors.update(worker.run_jobs(jobs))
         for action, name, _member in jobs:
             if errors.get(name) is None:
                 done[name] = action
@@ -211,7 +213,7 @@ def run_cluster_farm(spec: FarmSpec, placement_spec: PlacementSpec, client: LxdC
     return result
 
 
-def _merge(result: dict[str, Any], spec: FarmSpec, placement: Placement, done: dict[str, str],
+def _merge(result: dict[str, Any], spec: FarmSpec, placement: Placement, done: dict[str, str],  # noqa: C901
            locations: dict[str, str], check_mode: bool, statuses: dict[str, str]) -> dict[str, Any]:
     """run_farm's result with the cluster's part added (see `run_cluster_farm`)."""
     result = dict(result)

@@ -42,7 +42,7 @@ def farm_records(records: list[Any], state: str = "present", scopes: list[str] |
     return kept, warnings
 
 
-def _eui64_mismatch(item: dict[str, Any], scopes: tuple[str, ...] | None) -> str | None:
+def _eui64_mismatch(item: dict[str, Any], scopes: tuple[str, ...] | None) -> str | None:  # noqa: C901
     try:
         published = [ipaddress.IPv6Address(str(a).split("%", maxsplit=1)[0]) for a in given_addresses(item, scopes)]
     except ValueError:

@@ -32,7 +32,8 @@ from urllib.parse import quote, urlencode, urlsplit
 from ansible.module_utils.urls import ConnectionError as UrlConnectionError
 from ansible.module_utils.urls import open_url
 
-from ._lxd_client import LxdClient, LxdError, names_from_urls
+from ._lxd_client import LxdClient, names_from_urls
+from ._lxd_connection import LxdError
 from ._lxd_names import instance_name_problem
 from ._lxd_values import normalize_config
 
@@ -141,7 +142,7 @@ class ImageRequest:
         return f"{self.instance}/{self.snapshot}" if self.snapshot else str(self.instance)
 
 
-def build_request(params: Mapping[str, Any]) -> ImageRequest:
+def build_request(params: Mapping[str, Any]) -> ImageRequest:  # noqa: C901
     """Check the module parameters and return the request, or raise ImageError. Nothing touches LXD here."""
     aliases = params.get("aliases") or []
     if not aliases:
@@ -383,9 +384,9 @@ def desired_settings(request: ImageRequest, image: Mapping[str, Any] | None,
 
 
 def _settings_differ(image: Mapping[str, Any], settings: Mapping[str, Any]) -> bool:
-    return (dict(image.get("properties") or {}) != settings["properties"]
-            or bool(image.get("public")) != settings["public"]
-            or bool(image.get("auto_update")) != settings["auto_update"])
+    return bool(dict(image.get("properties") or {}) != settings["properties"]
+                or bool(image.get("public")) != settings["public"]
+                or bool(image.get("auto_update")) != settings["auto_update"])
 
 
 @dataclass
@@ -398,7 +399,7 @@ class SourceFacts:
     fingerprint: str | None = None  # tarballs
 
 
-def plan_image(request: ImageRequest, images: list[Mapping[str, Any]], facts: SourceFacts) -> ImagePlan:
+def plan_image(request: ImageRequest, images: list[Mapping[str, Any]], facts: SourceFacts) -> ImagePlan:  # noqa: C901
     """Decide what to do from the images LXD has (``GET images?recursion=1``) and the facts about the source."""
     by_fp = {str(image.get("fingerprint")): image for image in images}
     now = alias_map(images)
@@ -413,13 +414,13 @@ def plan_image(request: ImageRequest, images: list[Mapping[str, Any]], facts: So
 
     if request.state == "absent":
         aliases = plan_removal(request.aliases, now, by_fp)
-        actions = [f"remove alias {a} from {short(now[a])}" for a in aliases.remove]
-        actions += [f"delete image {short(fp)} (no alias left on it)" for fp in aliases.delete_images]
+        removals = [f"remove alias {a} from {short(now[a])}" for a in aliases.remove]
+        removals += [f"delete image {short(fp)} (no alias left on it)" for fp in aliases.delete_images]
         left = [a for a in alias_names(first) if a not in aliases.remove]
         fp_after = None if (first is None or before["fingerprint"] in aliases.delete_images) else before["fingerprint"]
         after = diff_side(fp_after, left if fp_after else [], (first or {}).get("properties") or {} if fp_after
                           else {}, dict.fromkeys(request.aliases))
-        return ImagePlan(actions, None, None, False, aliases, {}, before, after, {})
+        return ImagePlan(removals, None, None, False, aliases, {}, before, after, {})
 
     target: str | None = None
     create: str | None = None
@@ -620,7 +621,7 @@ def _create(client: LxdClient, request: ImageRequest, plan: ImagePlan, settings:
     return str(fingerprint)
 
 
-def apply_image(client: LxdClient, request: ImageRequest, check_mode: bool = False) -> ImagePlan:
+def apply_image(client: LxdClient, request: ImageRequest, check_mode: bool = False) -> ImagePlan:  # noqa: C901
     """Read, plan and (unless check_mode) carry out the plan; ``plan.image`` is the image afterwards."""
     facts = SourceFacts()
     if request.state == "present":

@@ -13,7 +13,7 @@ import inspect
 import os
 from typing import Any
 
-from ._lxd_client import SERVER_CRT, LxdConnection, LxdError, error_text, pem_fingerprint
+from ._lxd_connection import SERVER_CRT, LxdConnection, LxdError, error_text, pem_fingerprint
 from ._lxd_dep import import_pylxd
 
 pylxd, pylxd_exceptions, PYLXD_IMPORT_ERROR = import_pylxd()
@@ -32,7 +32,7 @@ class TransportFailure(Exception):
     """The connection itself failed (TLS, refused, timed out); the text is requests' or pylxd's."""
 
 
-class _PinnedAdapter(_HTTPAdapter):
+class _PinnedAdapter(_HTTPAdapter):  # type: ignore[misc]  # requests has no type information
     """Accepts exactly one server certificate, by SHA-256 fingerprint, whatever CA bundle the environment names.
 
     pylxd's own adapter reads the certificate from requests' `verify` argument, which requests replaces with

@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ._lxd_client import LxdClient, LxdConnection, is_remote
+from ._lxd_client import LxdClient
+from ._lxd_connection import LxdConnection, is_remote
 from ._lxd_dep import pylxd_import_error
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ._lxd_client import LxdError
+from ._lxd_connection import LxdError
 
 DEVICE_TYPE_HINT = "e.g. type: nic with nictype: bridged and parent: br0, or type: disk with path and pool"
 

@@ -200,9 +200,9 @@ def network_map(link_dump: bytes, address_dump: bytes) -> Network:
         network[link["name"]] = {"addresses": [], "hwaddr": link["hwaddr"], "mtu": link["mtu"],
                                  "state": link["state"], "type": link["type"]}
     for index, entry in parse_addresses(address_dump):
-        link = links.get(index)
-        if link is not None:
-            network[link["name"]]["addresses"].append(entry)
+        owner = links.get(index)
+        if owner is not None:
+            network[owner["name"]]["addresses"].append(entry)
     return network
 
 
@@ -357,7 +357,7 @@ def usable(proc: str = "/proc") -> bool:
             and os.path.exists(os.path.join(proc, "thread-self", "ns", "net")))
 
 
-def read_networks(names: list[str], project: str | None = None, proc: str = "/proc") -> dict[str, Network | None]:
+def read_networks(names: list[str], project: str | None = None, proc: str = "/proc") -> dict[str, Network | None]:  # noqa: C901
     """{instance: network map or None} for these (running) containers; None where the kernel could not tell
     (no process found, not permitted, the process gone meanwhile...). Never raises."""
     result: dict[str, Network | None] = dict.fromkeys(names)

@@ -122,7 +122,7 @@ def _prefix(text: str) -> str:
         raise NetworkPictureError(f"{text!r} is not a prefix; give one like 2001:db8:ebbd:2080::/64") from exc
 
 
-def parse_routes(text: str) -> list[Route]:
+def parse_routes(text: str) -> list[Route]:  # noqa: C901
     """The routes of `birdc show route` (BIRD 2) or `birdc6 show route` (BIRD 1.6) output."""
     if not isinstance(text, str):
         raise NetworkPictureError(f"routes {text!r} are not text; give the stdout of `birdc show route`")
@@ -228,7 +228,7 @@ def _room_settings(rooms: Any) -> list[dict[str, Any]]:
     return checked
 
 
-def _links(link_settings: Any, routers: Sequence[str], routes: Mapping[str, list[Route]],
+def _links(link_settings: Any, routers: Sequence[str], routes: Mapping[str, list[Route]],  # noqa: C901
            interfaces: Any = None) -> list[Link]:
     if link_settings:
         if not isinstance(link_settings, Mapping):
@@ -266,7 +266,7 @@ def _links(link_settings: Any, routers: Sequence[str], routes: Mapping[str, list
     return [Link(name, ((ends[0], name), (ends[1], name))) for name, ends in sorted(seen.items()) if len(ends) == 2]
 
 
-def build_network(routes_by_router: Any, rooms: Any = None, links: Any = None, focus: Any = None,
+def build_network(routes_by_router: Any, rooms: Any = None, links: Any = None, focus: Any = None,  # noqa: C901
                   title: str = "", interfaces: Any = None, hosts: Any = None) -> Network:
     """The model of the network: rooms, routers, links and the flows between every two rooms.
 

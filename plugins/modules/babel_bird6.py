@@ -489,7 +489,7 @@ def reload_daemon(module: AnsibleModule, version: str) -> tuple[bool, str]:
     return reload_outcome(command, rc, out + err)
 
 
-def run(module: AnsibleModule) -> dict:
+def run(module: AnsibleModule) -> dict:  # noqa: C901
     params = module.params
     version = params["bird_version"]
     if version == "auto":

@@ -473,7 +473,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm_cluster import
     cluster_placement,
     run_cluster_farm,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdError
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_connection import LxdError
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_module import (
     client_from_params,
     lxd_connection_argument_spec,

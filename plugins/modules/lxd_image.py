@@ -256,7 +256,7 @@ diff:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._image import apply_image, build_request
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdError
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_connection import LxdError
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_module import (
     client_from_params,
     lxd_connection_argument_spec,

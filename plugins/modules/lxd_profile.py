@@ -171,7 +171,7 @@ actions:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdError
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_connection import LxdError
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_module import (
     client_from_params,
     lxd_connection_argument_spec,

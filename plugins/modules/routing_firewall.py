@@ -234,7 +234,7 @@ def warn_fragments(module: AnsibleModule, result: dict) -> None:
                     f"and packets above the path MTU are lost; drop only what you must, not all fragments")
 
 
-def run_nftables(module: AnsibleModule, protocols: list[str], interfaces: list[str]) -> dict:
+def run_nftables(module: AnsibleModule, protocols: list[str], interfaces: list[str]) -> dict:  # noqa: C901
     params = module.params
     table = check_nft_name(params["table"], "table")
     chain = check_nft_name(params["chain"], "chain")

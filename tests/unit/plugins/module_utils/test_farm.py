@@ -30,7 +30,8 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm import (
     update_body,
     without_global,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdError, LxdNotFound, Server
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import Server
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_connection import LxdError, LxdNotFound
 from ansible_collections.palmfarm.ipv6.plugins.modules import lxd_farm
 
 GLOBAL = "2001:db8:ebbd:2080::/64"

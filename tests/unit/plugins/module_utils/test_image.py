@@ -32,7 +32,8 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._image import (
     remote_matches,
     tarball_fingerprint,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdConnection, LxdNotFound, Server
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import Server
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_connection import LxdConnection, LxdNotFound
 
 FP_A = "a" * 64
 FP_B = "b" * 64

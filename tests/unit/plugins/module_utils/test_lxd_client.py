@@ -14,18 +14,20 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils import _lxd_client, _lxd_https
+from ansible_collections.palmfarm.ipv6.plugins.module_utils import _lxd_client, _lxd_connection, _lxd_https
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import (
+    Server,
+    identify_server,
+    missing_extension,
+    names_from_urls,
+)
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_connection import (
     SOCKET_CANDIDATES,
     LxdConnection,
     LxdError,
-    Server,
     connection_problem,
     find_socket,
-    identify_server,
     is_remote,
-    missing_extension,
-    names_from_urls,
     pem_fingerprint,
     reason_of,
     url_problem,
@@ -55,7 +57,7 @@ def no_default_sockets(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     snap = tmp_path / "snap" / "unix.socket"
     deb = tmp_path / "deb" / "unix.socket"
     incus = tmp_path / "incus" / "unix.socket"
-    monkeypatch.setattr(_lxd_client, "SOCKET_CANDIDATES", (str(snap), str(deb), str(incus)))
+    monkeypatch.setattr(_lxd_connection, "SOCKET_CANDIDATES", (str(snap), str(deb), str(incus)))
     return tmp_path
 
 

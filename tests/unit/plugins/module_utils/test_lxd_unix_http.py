@@ -15,13 +15,8 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import (
-    LxdClient,
-    LxdConnection,
-    LxdError,
-    LxdNotFound,
-    Server,
-)
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import LxdClient, Server
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_connection import LxdConnection, LxdError, LxdNotFound
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_module import client_from_params
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_unix_http import UnixHttp, request_url
 

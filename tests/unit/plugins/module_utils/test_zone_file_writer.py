@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils import _zone_file
+from ansible_collections.palmfarm.ipv6.plugins.module_utils import _files, _zone_file
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone import ZoneError, newline_of, soa_owner
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone_file import Request, publish
 from ansible_collections.palmfarm.ipv6.tests.unit.plugins.run_command import run_command
@@ -119,10 +119,10 @@ def test_check_mode_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     request(tmp_path, ptr=True)
     before = listing(tmp_path)
 
-    def no_rename(*_args: object) -> None:
-        raise AssertionError("check mode renamed a file")
+    def no_write(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("check mode wrote a file")
 
-    monkeypatch.setattr(_zone_file, "_replace", no_rename)
+    monkeypatch.setattr(_zone_file, "replace_all", no_write)
     outcome = publish(request(tmp_path, ptr=True), check_mode=True, run_command=run_command)
     assert outcome.changed and listing(tmp_path) == before
 
@@ -143,7 +143,7 @@ def test_check_mode_in_a_directory_it_may_not_write(tmp_path: Path, monkeypatch:
     message = str(caught.value)
     assert message.startswith(f"cannot write {tmp_path}/lab.farm: permission denied in directory {tmp_path}; no file "
                               "was changed")
-    assert "(become: true)" in message and ".palmfarm-" not in message and ".lock" not in message
+    assert "(become: true)" in message and _files.TEMP_PREFIX not in message and ".lock" not in message
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lab.zone"]
 
 
@@ -182,18 +182,17 @@ def failed_renames(req: Request, monkeypatch: pytest.MonkeyPatch, fails: Callabl
                    error: OSError) -> str:
     """The message of ``publish(req)`` when renaming a temporary file onto a path fails with ``error``
     wherever ``fails(temp, path)`` says so (the temporary file then gone, as after a crash)."""
-    real_replace = _zone_file._replace
+    real_replace = os.replace
 
     def replace(temp: str, path: str) -> None:
         if fails(temp, path):
-            os.unlink(temp)
             raise error
         real_replace(temp, path)
 
-    monkeypatch.setattr(_zone_file, "_replace", replace)
+    monkeypatch.setattr(_files.os, "replace", replace)
     with pytest.raises(ZoneError) as caught:
         publish(req, check_mode=False, run_command=run_command)
-    monkeypatch.setattr(_zone_file, "_replace", real_replace)
+    monkeypatch.setattr(_files.os, "replace", real_replace)
     return str(caught.value)
 
 
@@ -247,6 +246,9 @@ def test_an_undo_that_fails_too_names_the_file(tmp_path: Path, monkeypatch: pyte
         return path == str(tmp_path / "reverse.zone") or "2024010501" in Path(temp).read_text()
 
     message = failed_renames(request(tmp_path, ptr=True), monkeypatch, fails, OSError(5, "Input/output error"))
-    assert f"could not all get their old text back ({tmp_path}/lab.zone: input/output error)" in message
+    assert (f"could not all get their old text back ({tmp_path}/lab.zone: input/output error (its old file is "
+            in message)
     assert "restore them from their backups" in message
-    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".palmfarm-")]
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith(_files.TEMP_PREFIX)]
+    assert [p.name.startswith(_files.TEMP_PREFIX + "old.") for p in kept] == [True]  # only the old zone file
+    assert "2024010501" in kept[0].read_text() and f"its old file is {kept[0]}" in message
