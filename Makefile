@@ -17,7 +17,7 @@ LAB := ansible-playbook -i inventory/lab -e lxd_host_server=$(or $(LAB_SERVER),$
 
 .PHONY: help bootstrap lab lab-down demo site status test units sanity newest lint ee docs docs-check integration molecule \
 	isolation integration-incus debian13 \
-	status-check runner-check release-check bench-farm bench-cluster bench-docs
+	status-check runner-check release-check bench-farm bench-cluster bench-docs mutation
 
 help:
 	@echo "make demo      build the embedded lab and run the farm on it"
@@ -61,10 +61,16 @@ ee: bootstrap
 
 docs: bootstrap
 	python scripts/build_docs.py
+	python scripts/architecture.py
 
 docs-check: bootstrap
 	python scripts/build_docs.py --check
+	python scripts/architecture.py --check
 	python scripts/bench_docs.py --check
+
+# Mutation testing of the pure cores (scripts/mutation.py): docs/mutation/*.json and docs/mutation.md.
+mutation: bootstrap
+	python scripts/mutation.py
 
 # docs/benchmarks.md's generated sections, rendered from the samples the benchmarks wrote (docs/bench/*.json).
 bench-docs: bootstrap

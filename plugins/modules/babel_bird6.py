@@ -50,6 +50,7 @@ options:
     choices: [auto, '1.6', '2', '3']
     default: auto
   path:
+    aliases: [config_file]
     description:
       - The configuration file to write.
       - Default on OpenWrt C(/etc/bird6.conf) (BIRD 1.6) or C(/etc/bird.conf); elsewhere (Debian)
@@ -239,6 +240,7 @@ options:
     type: bool
     default: false
   reload:
+    aliases: [apply]
     description:
       - After a change, tell a running daemon to read its configuration again (C(birdc configure) or
         C(birdc6 configure)). When no daemon answers, nothing is reloaded and RV(reloaded) is V(false).
@@ -410,6 +412,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird_remote import 
     reload_command,
     reload_outcome,
 )
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._files import FilesError, Write, replace_all
 
 _BABEL_IFACE = dict(
     names=dict(type="list", elements="str", required=True),
@@ -435,7 +438,7 @@ _RIPNG_IFACE = dict(
 ARGUMENT_SPEC = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
     bird_version=dict(type="str", choices=["auto", "1.6", "2", "3"], default="auto"),
-    path=dict(type="path"),
+    path=dict(type="path", aliases=["config_file"]),
     router_id=dict(type="str"),
     profile=dict(type="str", choices=["seed", "stable", "fast"]),
     babel=dict(type="dict", options=dict(
@@ -450,7 +453,7 @@ ARGUMENT_SPEC = dict(
     device=dict(type="dict", options=dict(scan_time=dict(type="int", default=10))),
     validate=dict(type="bool", default=True),
     backup=dict(type="bool", default=False),
-    reload=dict(type="bool", default=True),
+    reload=dict(type="bool", default=True, aliases=["apply"]),
     control_socket=dict(type="path"),
     render_on_controller=dict(type="bool"),
     bird_binary=dict(type="path"),
@@ -516,25 +519,27 @@ def run(module: AnsibleModule) -> dict:  # noqa: C901
     if not changed:
         return result
 
-    tmp = None
-    if present:
+    if present and params["validate"]:
+        # Parsed by the BIRD on this host from Ansible's own temporary directory, in check mode too.
         fd, tmp = tempfile.mkstemp(prefix=".babel_bird6.", suffix=".conf", dir=module.tmpdir)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(to_bytes(after))
-        if params["validate"]:
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(to_bytes(after))
             validate_text(module, version, tmp)
-            result["validated"] = True
+        finally:
+            os.unlink(tmp)
+        result["validated"] = True
     if module.check_mode:
         return result
-    if params["backup"] and exists:
-        result["backup_file"] = module.backup_local(path)
-    if present:
-        directory = os.path.dirname(path) or "."
-        if not os.path.isdir(directory):
-            raise BirdConfigError(f"the directory of path {path} does not exist; install BIRD or create it")
-        module.atomic_move(tmp, path)
-    else:
-        os.remove(path)
+    if present and not os.path.isdir(os.path.dirname(path) or "."):
+        raise BirdConfigError(f"the directory of path {path} does not exist; install BIRD or create it")
+    try:
+        backups = replace_all([Write(path, after if present else None)],
+                              module.backup_local if params["backup"] else None)
+    except FilesError as exc:
+        raise BirdConfigError(str(exc)) from exc
+    if backups:
+        result["backup_file"] = backups[0]
     if params["reload"]:
         result["reloaded"], result["reload_message"] = reload_daemon(module, version)
     else:

@@ -46,6 +46,7 @@ options:
     type: list
     elements: str
   backend:
+    aliases: [method]
     description:
       - What makes the change.
       - V(kernel) changes only the running state, with pyroute2; nothing survives a reboot.
@@ -142,6 +143,7 @@ options:
     elements: str
     default: []
   config_file:
+    aliases: [path]
     description:
       - The file a persistent backend writes (netplan and ifupdown only); each backend has its own default (e.g.
         a netplan file that sorts after cloud-init's, C(/etc/network/interfaces.d/palmfarm-BRIDGE)).
@@ -338,7 +340,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_spec import 
 ARGUMENT_SPEC = {
     "name": {"type": "str", "default": "br0"},
     "ports": {"type": "list", "elements": "str"},
-    "backend": {"type": "str", "choices": list(BACKENDS), "default": "auto"},
+    "backend": {"type": "str", "choices": list(BACKENDS), "default": "auto", "aliases": ["method"]},
     "state": {"type": "str", "choices": ["present", "absent", "confirmed"], "default": "present"},
     "mac": {"type": "str", "default": "port"},
     "stp": {"type": "bool", "default": False},
@@ -351,7 +353,7 @@ ARGUMENT_SPEC = {
     "port_disable_ipv6": {"type": "bool", "default": True},
     "rollback_timeout": {"type": "int", "default": 120},
     "connectivity_check": {"type": "list", "elements": "str", "default": []},
-    "config_file": {"type": "path"},
+    "config_file": {"type": "path", "aliases": ["path"]},
     "backup": {"type": "bool", "default": False},
     "force": {"type": "bool", "default": False},
 }

@@ -219,6 +219,7 @@ options:
     choices: [present, absent]
     default: present
   method:
+    aliases: [backend]
     description:
       - V(file) edits the zone files on this host. V(nsupdate) sends RFC 2136 updates to O(server), which
         must serve O(zone) (and O(reverse_zone)) as a dynamic primary zone; it needs the Python library
@@ -459,37 +460,40 @@ def run_nsupdate(module: AnsibleModule, records: list) -> dict:
     return result
 
 
+ARGUMENT_SPEC = {
+    "zone": {"type": "str", "required": True},
+    "zone_file": {"type": "path"},
+    "include_file": {"type": "path"},
+    "records": {"type": "list", "elements": "dict", "default": []},
+    "records_file": {"type": "path"},
+    "scopes": {"type": "list", "elements": "str", "choices": ["global", "ula"]},
+    "name_prefix": {"type": "str", "default": ""},
+    "ttl": {"type": "int", "default": 3600},
+    "ptr": {"type": "bool", "default": False},
+    "reverse_zone": {"type": "str"},
+    "reverse_zone_file": {"type": "path"},
+    "reverse_include_file": {"type": "path"},
+    "prune": {"type": "bool", "default": False},
+    "max_delete_percent": {"type": "int", "default": 50},
+    "force": {"type": "bool", "default": False},
+    "take_over": {"type": "bool", "default": False},
+    "serial_format": {"type": "str", "choices": ["date", "increment", "unixtime"], "default": "date"},
+    "validate": {"type": "bool", "default": True},
+    "backup": {"type": "bool", "default": False},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "method": {"type": "str", "choices": ["file", "nsupdate"], "default": "file", "aliases": ["backend"]},
+    "server": {"type": "str"},
+    "port": {"type": "int", "default": 53},
+    "tsig_key_name": {"type": "str", "no_log": False},
+    "tsig_key_secret": {"type": "str", "no_log": True},
+    "tsig_algorithm": {"type": "str", "choices": TSIG_ALGORITHMS, "default": "hmac-sha256"},
+    "timeout": {"type": "float", "default": 10},
+}
+
+
 def main() -> None:
     module = AnsibleModule(
-        argument_spec={
-            "zone": {"type": "str", "required": True},
-            "zone_file": {"type": "path"},
-            "include_file": {"type": "path"},
-            "records": {"type": "list", "elements": "dict", "default": []},
-            "records_file": {"type": "path"},
-            "scopes": {"type": "list", "elements": "str", "choices": ["global", "ula"]},
-            "name_prefix": {"type": "str", "default": ""},
-            "ttl": {"type": "int", "default": 3600},
-            "ptr": {"type": "bool", "default": False},
-            "reverse_zone": {"type": "str"},
-            "reverse_zone_file": {"type": "path"},
-            "reverse_include_file": {"type": "path"},
-            "prune": {"type": "bool", "default": False},
-            "max_delete_percent": {"type": "int", "default": 50},
-            "force": {"type": "bool", "default": False},
-            "take_over": {"type": "bool", "default": False},
-            "serial_format": {"type": "str", "choices": ["date", "increment", "unixtime"], "default": "date"},
-            "validate": {"type": "bool", "default": True},
-            "backup": {"type": "bool", "default": False},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-            "method": {"type": "str", "choices": ["file", "nsupdate"], "default": "file"},
-            "server": {"type": "str"},
-            "port": {"type": "int", "default": 53},
-            "tsig_key_name": {"type": "str", "no_log": False},
-            "tsig_key_secret": {"type": "str", "no_log": True},
-            "tsig_algorithm": {"type": "str", "choices": TSIG_ALGORITHMS, "default": "hmac-sha256"},
-            "timeout": {"type": "float", "default": 10},
-        },
+        argument_spec=ARGUMENT_SPEC,
         required_if=[
             ("method", "file", ("zone_file", "include_file")),
             ("method", "nsupdate", ("server",)),

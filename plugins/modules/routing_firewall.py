@@ -50,12 +50,14 @@ options:
     type: str
     default: '*'
   backend:
+    aliases: [method]
     description:
       - V(auto) uses V(uci) when C(/sbin/uci) or C(/etc/config/firewall) exists (OpenWrt), else V(nftables).
     type: str
     choices: [auto, nftables, uci]
     default: auto
   path:
+    aliases: [config_file]
     description:
       - The nftables file to write (O(backend=nftables)). Include it from C(/etc/nftables.conf) before the
         table whose input chain jumps to O(chain), so a reload of the whole ruleset keeps it.
@@ -83,6 +85,7 @@ options:
         a reboot. Omitted, the running input chain is left alone.
     type: str
   apply:
+    aliases: [reload]
     description:
       - Load the rules now (C(nft -f PATH), or C(uci commit) and the firewall reload on OpenWrt). A running
         chain that already holds exactly these rules is not loaded again.
@@ -168,11 +171,11 @@ backup_file:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_text
+from ansible.module_utils.common.text.converters import to_text
 
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._files import FilesError, Write, replace_all
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._routing_firewall import (
     UCI_PREFIX,
     FirewallError,
@@ -197,12 +200,12 @@ ARGUMENT_SPEC = dict(
     protocols=dict(type="list", elements="str", choices=["babel", "ripng", "bfd"], required=True),
     interfaces=dict(type="list", elements="str", default=[]),
     zone=dict(type="str", default="*"),
-    backend=dict(type="str", choices=["auto", "nftables", "uci"], default="auto"),
-    path=dict(type="path", default="/etc/nftables.d/palmfarm-routing.nft"),
+    backend=dict(type="str", choices=["auto", "nftables", "uci"], default="auto", aliases=["method"]),
+    path=dict(type="path", default="/etc/nftables.d/palmfarm-routing.nft", aliases=["config_file"]),
     table=dict(type="str", default="filter"),
     chain=dict(type="str", default="palmfarm_routing"),
     jump_from=dict(type="str"),
-    apply=dict(type="bool", default=True),
+    apply=dict(type="bool", default=True, aliases=["reload"]),
     state=dict(type="str", choices=["present", "absent"], default="present"),
     backup=dict(type="bool", default=False),
 )
@@ -282,21 +285,18 @@ def run_nftables(module: AnsibleModule, protocols: list[str], interfaces: list[s
         return result
 
     if file_changed:
-        if params["backup"] and exists:
-            result["backup_file"] = module.backup_local(path)
-        if present:
-            directory = os.path.dirname(path) or "."
-            if not os.path.isdir(directory):
-                os.makedirs(directory, mode=0o755)
-            fd, tmp = tempfile.mkstemp(prefix=".routing_firewall.", suffix=".nft", dir=module.tmpdir)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(to_bytes(wanted_file))
-            # Parse it before it goes live: a file nft rejects is never installed.
-            if nft:
-                _run(module, [nft, "-c", "-f", tmp], what="; the file was not installed")
-            module.atomic_move(tmp, path)
-        else:
-            os.remove(path)
+        def check(staged: dict[str, str]) -> None:
+            # Parsed before it goes live: a file nft rejects is never installed.
+            if nft and present:
+                _run(module, [nft, "-c", "-f", staged[path]], what="; the file was not installed")
+
+        try:
+            backups = replace_all([Write(path, wanted_file if present else None, make_dirs=True)],
+                                  module.backup_local if params["backup"] else None, check)
+        except FilesError as exc:
+            raise FirewallError(str(exc)) from exc
+        if backups:
+            result["backup_file"] = backups[0]
     if present and params["apply"]:
         if rules_changed:
             _run(module, [nft, "-f", path])

@@ -1,0 +1,223 @@
+#!/usr/bin/env python
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Mutation testing of the pure cores: would the unit tests notice a bug?
+
+Usage: .venv/bin/python scripts/mutation.py [CORE ...] [--max N] | --report [--check]
+
+For each core (a file of plugins/module_utils, by name, e.g. ``_files``; the CORES below when none is given)
+the script makes one small bug at a time in a private copy of the collection: a comparison turned around
+(``<`` to ``<=``, ``==`` to ``!=``, ``in`` to ``not in``), ``and`` to ``or``, a ``not`` dropped, ``+`` to ``-``,
+``True`` to ``False``, a whole number moved by one, a ``return`` of a value made ``return None``. Each such
+mutant runs the core's own unit tests (tests/unit/plugins/module_utils/test_<core>.py and the others CORES
+names); it is *killed* when they fail. A mutant that survives is a bug the tests would let through.
+
+The samples go to docs/mutation/<core>.json (every mutant: line, what changed, killed or not, with the versions
+of Python and pytest); --report renders docs/mutation.md from those files alone. --max N samples N mutants
+of each core, spread evenly over the file (all of them by default). --report --check fails when
+docs/mutation.md is not what the JSON files render.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "mutation"
+REPORT = ROOT / "docs" / "mutation.md"
+UNIT = "tests/unit/plugins/module_utils"
+# Each pure core and the unit tests that are about it.
+CORES = {
+    "_files": ["test_files.py"],
+    "_addresses": ["test_addresses.py"],
+    "_placement": ["test_placement.py"],
+    "_lxd_values": ["test_lxd_values.py"],
+    "_farm_table": ["test_farm_table.py"],
+    "_bridge_addressing": ["test_bridge_addressing.py"],
+}
+
+SWAP_COMPARE: dict[type, type] = {
+    ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is,
+}
+SWAP_BINOP: dict[type, type] = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.FloorDiv, ast.FloorDiv: ast.Mult}
+
+
+def mutation_points(tree: ast.AST) -> list[tuple[int, int, str]]:
+    """(node index in ast.walk order, line, what the mutant changes), for every node a mutant can change."""
+    points = []
+    for index, node in enumerate(ast.walk(tree)):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Compare) and type(node.ops[0]) in SWAP_COMPARE:
+            points.append((index, line, f"{type(node.ops[0]).__name__} -> {SWAP_COMPARE[type(node.ops[0])].__name__}"))
+        elif isinstance(node, ast.BoolOp):
+            points.append((index, line, "and -> or" if isinstance(node.op, ast.And) else "or -> and"))
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            points.append((index, line, "not dropped"))
+        elif isinstance(node, ast.BinOp) and type(node.op) in SWAP_BINOP:
+            points.append((index, line, f"{type(node.op).__name__} -> {SWAP_BINOP[type(node.op)].__name__}"))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, bool):
+            points.append((index, line, f"{node.value} -> {not node.value}"))
+        elif isinstance(node, ast.Constant) and type(node.value) is int:
+            points.append((index, line, f"{node.value} -> {node.value + 1}"))
+        elif isinstance(node, ast.Return) and node.value is not None and not (
+                isinstance(node.value, ast.Constant) and node.value.value is None):
+            points.append((index, line, "return value -> return None"))
+    return points
+
+
+def mutate(tree: ast.AST, index: int) -> ast.AST:
+    """A copy of `tree` with the node at `index` (ast.walk order) changed as mutation_points describes."""
+    mutant = copy.deepcopy(tree)
+    node = list(ast.walk(mutant))[index]
+    if isinstance(node, ast.Compare):
+        node.ops[0] = SWAP_COMPARE[type(node.ops[0])]()
+    elif isinstance(node, ast.BoolOp):
+        node.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+    elif isinstance(node, ast.UnaryOp):
+        node.op = ast.UAdd()  # `+x` keeps the operand's value: the `not` is gone
+        node.operand = ast.Call(ast.Name("bool", ast.Load()), [node.operand], [])
+    elif isinstance(node, ast.BinOp):
+        node.op = SWAP_BINOP[type(node.op)]()
+    elif isinstance(node, ast.Constant) and isinstance(node.value, bool):
+        node.value = not node.value
+    elif isinstance(node, ast.Constant):
+        node.value = node.value + 1
+    elif isinstance(node, ast.Return):
+        node.value = None
+    return ast.fix_missing_locations(mutant)
+
+
+def private_copy(work: Path) -> Path:
+    """The collection copied to WORK/ansible_collections/palmfarm/ipv6 (plugins and unit tests only)."""
+    dest = work / "ansible_collections" / "palmfarm" / "ipv6"
+    dest.mkdir(parents=True)
+    for part in ("plugins", "tests/unit", "galaxy.yml", "meta", "pyproject.toml", "README.md"):
+        src = ROOT / part
+        target = dest / part
+        if src.is_dir():
+            shutil.copytree(src, target, ignore=shutil.ignore_patterns("__pycache__", "output"))
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target)
+    return dest
+
+
+def run_tests(dest: Path, tests: list[str], timeout: float) -> str:
+    """'passed', 'failed' or 'timeout': the core's unit tests in the private copy."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    argv = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+            *[f"{UNIT}/{t}" for t in tests]]
+    try:
+        proc = subprocess.run(argv, cwd=dest, env=env, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    return "passed" if proc.returncode == 0 else "failed"
+
+
+def spread(points: list[Any], most: int | None) -> list[Any]:
+    if most is None or len(points) <= most:
+        return points
+    step = len(points) / most
+    return [points[int(i * step)] for i in range(most)]
+
+
+def test_core(core: str, tests: list[str], most: int | None) -> dict[str, Any]:
+    source = (ROOT / "plugins" / "module_utils" / f"{core}.py").read_text()
+    tree = ast.parse(source)
+    with tempfile.TemporaryDirectory(prefix="palmfarm-mutation-") as work:
+        dest = private_copy(Path(work))
+        target = dest / "plugins" / "module_utils" / f"{core}.py"
+        started = time.monotonic()
+        if run_tests(dest, tests, timeout=600) != "passed":
+            raise SystemExit(f"mutation: the tests of {core} fail without any mutant; fix them first")
+        baseline = time.monotonic() - started
+        mutants = []
+        for index, line, change in spread(mutation_points(tree), most):
+            try:
+                target.write_text(ast.unparse(mutate(tree, index)))
+            except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+                mutants.append({"line": line, "change": change, "outcome": f"not made: {exc}"})
+                continue
+            outcome = run_tests(dest, tests, timeout=baseline * 5 + 10)
+            mutants.append({"line": line, "change": change,
+                            "outcome": "survived" if outcome == "passed" else f"killed ({outcome})"})
+            print(f"mutation: {core}:{line} {change}: {mutants[-1]['outcome']}", flush=True)
+        target.write_text(source)
+    made = [m for m in mutants if not m["outcome"].startswith("not made")]
+    killed = [m for m in made if m["outcome"].startswith("killed")]
+    return {"core": core, "tests": tests, "mutants": mutants, "made": len(made), "killed": len(killed),
+            "score": round(len(killed) / len(made), 3) if made else None,
+            "python": platform.python_version(), "pytest": _pytest_version(),
+            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def _pytest_version() -> str:
+    import pytest  # pylint: disable=import-outside-toplevel
+
+    return str(pytest.__version__)
+
+
+def report() -> str:
+    rows = []
+    for path in sorted(OUT.glob("*.json")):
+        data = json.loads(path.read_text())
+        survivors = [m for m in data["mutants"] if m["outcome"] == "survived"]
+        shown = "; ".join(f"line {m['line']}: {m['change']}" for m in survivors[:6])
+        more = f" and {len(survivors) - 6} more" if len(survivors) > 6 else ""
+        score = f"{data['score']:.0%}" if data["score"] is not None else "n/a"
+        rows.append(f"| `{data['core']}.py` | {data['made']} | {data['killed']} | {score} | "
+                    f"{shown + more or 'none'} |")
+    return "\n".join([
+        "<!-- Generated by scripts/mutation.py --report from docs/mutation/*.json; do not edit. -->",
+        "# Mutation testing of the pure cores", "",
+        "Each mutant is one small bug made in a core (a comparison turned around, `and` for `or`, a `not`",
+        "dropped, a number moved by one, a value returned as None); it is killed when the core's own unit tests",
+        "fail. Survivors are bugs the tests would let through: each is either a test to write or an equivalent",
+        "mutant (one that changes nothing a caller can see). Run `make mutation` to measure again.", "",
+        "| Core | Mutants | Killed | Score | Survivors (first six) |", "|---|---|---|---|---|", *rows, ""])
+
+
+def main(argv: list[str]) -> int:
+    if "--report" in argv:
+        if "--check" in argv:
+            if not REPORT.exists() or REPORT.read_text() != report():
+                print(f"mutation: {REPORT.relative_to(ROOT)} is not what docs/mutation/*.json render; run "
+                      "'scripts/mutation.py --report' and commit it", file=sys.stderr)
+                return 1
+            print(f"mutation: {REPORT.relative_to(ROOT)} matches docs/mutation/*.json")
+            return 0
+        REPORT.write_text(report())
+        print(f"mutation: wrote {REPORT.relative_to(ROOT)}")
+        return 0
+    most = None
+    if "--max" in argv:
+        most = int(argv[argv.index("--max") + 1])
+        del argv[argv.index("--max"):argv.index("--max") + 2]
+    cores = argv or list(CORES)
+    unknown = [c for c in cores if c not in CORES]
+    if unknown:
+        raise SystemExit(f"mutation: no unit tests are named for {', '.join(unknown)}; add them to CORES "
+                         f"in {Path(__file__).name} (known: {', '.join(CORES)})")
+    OUT.mkdir(parents=True, exist_ok=True)
+    for core in cores:
+        data = test_core(core, CORES[core], most)
+        (OUT / f"{core}.json").write_text(json.dumps(data, indent=1) + "\n")
+        print(f"mutation: {core}: {data['killed']} of {data['made']} killed ({data['score']})")
+    REPORT.write_text(report())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""scripts/architecture.py: the map finds the imports, the code lines and the cycles it must refuse (that the
+page is current is `make docs-check`'s)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "architecture.py"
+SPEC = importlib.util.spec_from_file_location("architecture", SCRIPT)
+assert SPEC is not None and SPEC.loader is not None
+architecture = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(architecture)
+
+
+def test_cycles_are_found_once_each() -> None:
+    assert architecture.cycles({"a": ["b"], "b": ["c"], "c": []}) == []
+    assert architecture.cycles({"a": ["b"], "b": ["a"], "c": ["a"]}) == [["a", "b", "a"]]
+    assert architecture.cycles({"a": ["b"], "b": ["c"], "c": ["a", "d"], "d": ["d"]}) == [
+        ["a", "b", "c", "a"], ["d", "d"]]
+
+
+def test_imports_by_relative_and_full_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    utils = tmp_path / "module_utils"
+    utils.mkdir()
+    for name in ("_a", "_b", "_c"):
+        (utils / f"{name}.py").write_text("")
+    (utils / "_a.py").write_text("from ._b import x\nfrom . import _c\nimport os\n")
+    module = tmp_path / "mod.py"
+    module.write_text("from ansible_collections.palmfarm.ipv6.plugins.module_utils._a import y\n"
+                      "from ansible_collections.palmfarm.ipv6.plugins.module_utils import _b\n"
+                      "from ansible_collections.other.plugins.module_utils._c import z\n")
+    monkeypatch.setattr(architecture, "UTILS", utils)
+    assert architecture.cores_used(utils / "_a.py") == ["_b", "_c"]
+    assert architecture.cores_used(module) == ["_a", "_b"]
+
+
+def test_code_lines_leave_out_documentation(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text('DOCUMENTATION = """\nlong\ntext\n"""\n\n\ndef main() -> None:\n    """Doc."""\n\n'
+                    '    # a comment\n    x = 1\n    if x:\n        print(x)\n')
+    assert architecture.code_lines(path) == 4  # def, x = 1, if, print
