@@ -66,6 +66,7 @@ docs: bootstrap
 docs-check: bootstrap
 	python scripts/build_docs.py --check
 	python scripts/architecture.py --check
+	python scripts/mutation.py --report --check
 	python scripts/bench_docs.py --check
 
 # Mutation testing of the pure cores (scripts/mutation.py): docs/mutation/*.json and docs/mutation.md.

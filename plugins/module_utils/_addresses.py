@@ -9,7 +9,11 @@ import ipaddress
 import re
 from typing import Any
 
-SCOPES = ("global", "ula", "link_local")
+SCOPES = ("global", "ula", "link_local")  # an instance's address scopes, the most preferred first
+# The scopes dns_aaaa may publish (an lxd_farm instance's ipv6.global and ipv6.ula): never a link-local address.
+PUBLISHABLE_SCOPES = SCOPES[:2]
+# How an interface makes its SLAAC interface identifiers: from its MAC (EUI-64), or from a secret (RFC 7217).
+ADDR_GEN_MODES = ("eui64", "stable-privacy")
 
 _MAC_RE = re.compile(r"^[0-9a-f]{2}([:-]?)[0-9a-f]{2}(\1[0-9a-f]{2}){4}$", re.IGNORECASE)
 ULA_NET = ipaddress.IPv6Network("fc00::/7")

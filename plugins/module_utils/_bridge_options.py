@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
-from ._addresses import AddressError, normalize_mac
+from ._addresses import ADDR_GEN_MODES, AddressError, normalize_mac
 from ._bridge_addressing import Addressing
 from ._bridge_probe import parse_target
-from ._bridge_spec import ADDR_GEN_MODES, IFNAMSIZ, BridgeError, BridgeSpec
+from ._bridge_spec import IFNAMSIZ, BridgeError, BridgeSpec
 
 # Linux dev_valid_name(): no '/', ':' or white space, not '.' or '..', 1 to IFNAMSIZ-1 (15) bytes.
 _IFNAME_BAD = re.compile(r"[/:\s]")

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 BACKENDS = ("auto", "netplan", "networkd", "ifupdown", "nm", "kernel")
 PERSISTENT_BACKENDS = ("netplan", "networkd", "ifupdown", "nm")
-ADDR_GEN_MODES = ("eui64", "stable-privacy")
 IFNAMSIZ = 15
 
 

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ._addresses import instance_addresses
+from ._addresses import ADDR_GEN_MODES, instance_addresses
 from ._lxd_client import LxdClient, names_from_urls
 from ._lxd_connection import LxdError, is_remote
 from ._lxd_names import instance_name_problem, profile_name_problem
@@ -35,7 +35,6 @@ FARM_KEY = "user.palmfarm.farm"
 # RFC 7217 stable-privacy addresses: LXD sets this sysctl in the container's network namespace before eth0 is up,
 # and the kernel then derives eth0's SLAAC interface identifiers from it instead of the MAC (EUI-64).
 SECRET_KEY = "linux.sysctl.net.ipv6.conf.eth0.stable_secret"
-ADDR_GEN_MODES = ("eui64", "stable-privacy")
 MIN_SECRET_LENGTH = 16
 IGNORED_CONFIG_PREFIXES = ("volatile.", "image.")
 STATES = ("started", "stopped", "absent")

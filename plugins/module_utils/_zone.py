@@ -15,12 +15,10 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ._addresses import AddressError, eui64, normalize_mac
+from ._addresses import PUBLISHABLE_SCOPES, AddressError, eui64, normalize_mac
 from ._dns_idna_dep import HAS_IDNA, idna
 
 SERIAL_FORMATS = ("date", "increment", "unixtime")
-# The address scopes of an lxd_farm instance that can be published (its ipv6.global, ipv6.ula).
-SCOPES = ("global", "ula")
 SERIAL_MODULO = 2 ** 32
 HEADER = "; Managed by palmfarm.ipv6.dns_aaaa: this file is rewritten on every change, do not edit it."
 _LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -587,13 +585,13 @@ def wanted_names(records: Iterable[Any], zone: str, name_prefix: str, state: str
 
 
 def check_scopes(scopes: Iterable[str] | None) -> tuple[str, ...] | None:
-    """``scopes`` as a tuple without repeats (None: the default choice), each one of SCOPES."""
+    """``scopes`` as a tuple without repeats (None: the default choice), each one of PUBLISHABLE_SCOPES."""
     if scopes is None:
         return None
     chosen = tuple(dict.fromkeys(str(s) for s in scopes))
     for scope in chosen:
-        if scope not in SCOPES:
-            raise ZoneError(f"scope {scope!r} is unknown; give scopes from {', '.join(SCOPES)}")
+        if scope not in PUBLISHABLE_SCOPES:
+            raise ZoneError(f"scope {scope!r} is unknown; give scopes from {', '.join(PUBLISHABLE_SCOPES)}")
     if not chosen:
         raise ZoneError("scopes is empty; give global, ula or both, or leave it out to publish each instance's "
                         "address")

@@ -90,6 +90,7 @@ def test_eui64_round_trip(octets: bytes, network: int) -> None:
     ("::1", "other"),
     ("ff02::1", "other"),
     ("ff0e::1", "other"),
+    ("100::1", "other"),  # unicast, but neither global nor ULA nor link-local (the discard-only prefix)
 ])
 def test_scope_of(address: str, scope: str) -> None:
     assert scope_of(address) == scope
@@ -171,3 +172,38 @@ def test_instance_addresses_of_a_stopped_instance(network: dict[str, Any] | None
 ])
 def test_best_address(addresses: dict[str, Any], expected: str | None) -> None:
     assert best_address(addresses) == expected
+
+
+@pytest.mark.parametrize("address, mac", [
+    (SEED_ADDRESS, None),
+    (SEED_ADDRESS, ""),
+    ("not an address", SEED_MAC),
+    (SEED_ADDRESS, "not a mac"),
+])
+def test_is_eui64_of_is_false_without_a_usable_mac_or_address(address: str, mac: str | None) -> None:
+    assert is_eui64_of(address, mac) is False
+
+
+def test_is_eui64_of_reads_a_zone_index() -> None:
+    assert is_eui64_of("fe80::216:3eff:fe97:4ec9%eth0", SEED_MAC) is True
+
+
+def test_instance_addresses_skips_loopbacks_by_name_and_by_type() -> None:
+    network: dict[str, Any] = {
+        "lo": {"type": "broadcast", "hwaddr": "00:16:3e:00:00:01", "addresses": [inet6("2001:db8::1")]},
+        "lo9": {"type": "loopback", "hwaddr": "00:16:3e:00:00:02", "addresses": [inet6("2001:db8::2")]},
+        "eth0": {"type": "broadcast", "hwaddr": SEED_MAC, "addresses": [inet6(SEED_ADDRESS)]},
+    }
+    result = instance_addresses(network)
+    assert result["global"] == [SEED_ADDRESS]
+    assert (result["mac"], result["interface"]) == (SEED_MAC, "eth0")
+
+
+def test_instance_addresses_names_the_first_interface_with_a_mac() -> None:
+    network: dict[str, Any] = {
+        "eth1": {"type": "broadcast", "hwaddr": "00:16:3e:00:00:01", "addresses": []},
+        "eth0": {"type": "broadcast", "hwaddr": "", "addresses": []},
+        "eth2": {"type": "broadcast", "hwaddr": "00:16:3e:00:00:02", "addresses": []},
+    }
+    result = instance_addresses(network)
+    assert (result["mac"], result["interface"]) == ("00:16:3e:00:00:01", "eth1")

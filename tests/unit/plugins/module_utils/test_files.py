@@ -48,6 +48,7 @@ def test_a_file_that_cannot_be_staged_changes_nothing(tree: Path) -> None:
         replace_all([Write(str(tree / "etc/user.yaml"), "edited\n"), Write(str(tree / "etc/old.conf/x"), "x\n")])
     assert str(info.value).startswith(f"cannot write {tree}/etc/old.conf/x: ")
     assert str(info.value).endswith("; no file was changed")
+    assert info.value.undone is False and info.value.lost == [] and info.value.kept == {}
     assert listing(tree) == before
 
 
@@ -142,3 +143,69 @@ def test_an_undo_that_fails_names_the_file_it_could_not_put_back(
     assert kept.parent == tree / "etc" and kept.read_text() == "user\n"  # the old file, for the user to put back
     assert f"putting the files already changed back failed too: {tree}/etc/user.yaml: " in str(info.value)
     assert str(info.value).endswith(f"(its old file is {kept})")
+
+
+def test_a_new_file_without_a_mode_or_a_model_is_0644(tree: Path) -> None:
+    replace_all([Write(str(tree / "etc/fresh.conf"), "x\n")])
+    assert stat.S_IMODE((tree / "etc/fresh.conf").stat().st_mode) == writer.NEW_FILE_MODE == 0o644
+
+
+def test_a_write_is_a_value_that_cannot_change() -> None:
+    write = Write("/etc/x", "y")
+    with pytest.raises(AttributeError):
+        write.text = "z"  # type: ignore[misc]
+
+
+def test_a_missing_directory_is_made_only_when_asked(tree: Path) -> None:
+    before = listing(tree)
+    with pytest.raises(FilesError, match=r"^cannot write .*/etc/missing/a.conf: .*No such file or directory"):
+        replace_all([Write(str(tree / "etc/missing/a.conf"), "a\n")])
+    assert listing(tree) == before and not (tree / "etc/missing").exists()
+    replace_all([Write(str(tree / "etc/missing/a.conf"), "a\n", make_dirs=True),
+                 Write(str(tree / "etc/user.yaml"), "again\n", make_dirs=True)])  # an existing directory too
+    assert (tree / "etc/missing/a.conf").read_text() == "a\n" and (tree / "etc/user.yaml").read_text() == "again\n"
+
+
+def test_a_relative_path_is_written_in_the_working_directory(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tree / "etc")
+    replace_all([Write("relative.conf", "r\n"), Write("old.conf", None)])
+    assert (tree / "etc/relative.conf").read_text() == "r\n" and not (tree / "etc/old.conf").exists()
+
+
+def test_a_link_to_a_directory_is_replaced_by_the_file(tree: Path) -> None:
+    (tree / "elsewhere").mkdir()
+    (tree / "etc/link.conf").symlink_to(tree / "elsewhere")
+    replace_all([Write(str(tree / "etc/link.conf"), "file\n")])
+    assert not (tree / "etc/link.conf").is_symlink() and (tree / "etc/link.conf").read_text() == "file\n"
+    assert (tree / "elsewhere").is_dir()
+
+
+def test_an_error_that_is_no_write_error_passes_through_and_changes_nothing(tree: Path) -> None:
+    before = listing(tree)
+
+    def backup(path: str) -> str:
+        raise RuntimeError(f"no backup of {path}")
+
+    with pytest.raises(RuntimeError, match="no backup of"):
+        replace_all([Write(str(tree / "etc/user.yaml"), "edited\n")], backup=backup)
+    assert listing(tree) == before
+
+
+def test_only_the_files_that_did_not_go_back_keep_their_old_file(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_replace, calls = os.replace, []
+    first, second, third = (str(tree / "etc" / n) for n in ("user.yaml", "old.conf", "third.conf"))
+
+    def replace(src: str, dst: str) -> None:
+        calls.append(dst)
+        # In place: first, second; the third fails; the undo puts the second back, not the first.
+        if dst == third or (dst == first and len(calls) > 3):
+            raise PermissionError(13, "Permission denied", dst)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(writer.os, "replace", replace)
+    with pytest.raises(FilesError) as info:
+        replace_all([Write(first, "1\n"), Write(second, "2\n"), Write(third, "3\n")])
+    monkeypatch.setattr(writer.os, "replace", real_replace)
+    assert [path for path, _exc in info.value.lost] == [first]
+    assert list(info.value.kept) == [first]
+    assert (tree / "etc/old.conf").read_text() == "old\n"
