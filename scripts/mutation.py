@@ -69,7 +69,7 @@ def mutation_points(tree: ast.AST) -> list[tuple[int, int, str]]:
             points.append((index, line, f"{type(node.op).__name__} -> {SWAP_BINOP[type(node.op)].__name__}"))
         elif isinstance(node, ast.Constant) and isinstance(node.value, bool):
             points.append((index, line, f"{node.value} -> {not node.value}"))
-        elif isinstance(node, ast.Constant) and type(node.value) is int:
+        elif isinstance(node, ast.Constant) and isinstance(node.value, int):  # bools were taken just above
             points.append((index, line, f"{node.value} -> {node.value + 1}"))
         elif isinstance(node, ast.Return) and node.value is not None and not (
                 isinstance(node.value, ast.Constant) and node.value.value is None):
