@@ -16,8 +16,8 @@ bridge's netplan, networkd, ifupdown and NetworkManager files.
 When a step fails, the files already replaced get their old files back (the same inode: mode, owner and
 text as they were), new ones are removed, and every temporary and backup file is deleted; `FilesError` says
 which file failed, why, and whether the undo was whole. Should a file not go back, its old file stays under
-its hidden name, which the error gives, and the backups stay too. Nothing here writes unless asked to: check mode never
-calls it. Standard library only: the bridge's detached revert process (_bridge_rollback) uses it too.
+its hidden name, which the error gives, and the backups stay too. Nothing here writes unless asked to:
+check mode never calls it. Standard library only: the bridge's detached revert process (_bridge_rollback) uses it too.
 """
 
 from __future__ import annotations
@@ -101,6 +101,12 @@ def _fsync_dir(directory: str) -> None:
         os.close(fd)
 
 
+def _refuse_directory(path: str) -> None:
+    """A directory (not a link to one) at `path` is never replaced or removed."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        raise IsADirectoryError(f"{path} is a directory")
+
+
 def _stage(write: Write) -> str | None:
     """The temporary file holding write.text beside write.path, with its mode and owner (None for a removal)."""
     if write.text is None:
@@ -108,8 +114,7 @@ def _stage(write: Write) -> str | None:
     directory = os.path.dirname(write.path) or "."
     if write.make_dirs:
         os.makedirs(directory, exist_ok=True)
-    if os.path.isdir(write.path) and not os.path.islink(write.path):
-        raise IsADirectoryError(f"{write.path} is a directory")
+    _refuse_directory(write.path)
     model = next((p for p in (write.path, write.like) if p and os.path.isfile(p)), None)
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
     try:
@@ -133,8 +138,7 @@ def _keep_old(path: str) -> str | None:
     """A hidden hard link (or copy) to the file now at `path`, to put back on undo; None when there is none."""
     if not os.path.lexists(path):
         return None
-    if os.path.isdir(path) and not os.path.islink(path):
-        raise IsADirectoryError(f"{path} is a directory")
+    _refuse_directory(path)
     fd, kept = tempfile.mkstemp(prefix=TEMP_PREFIX + "old.", dir=os.path.dirname(path) or ".")
     os.close(fd)
     os.unlink(kept)

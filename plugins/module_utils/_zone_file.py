@@ -320,29 +320,27 @@ def check_origin(text: str, zone: str, path: str, option: str) -> None:
 
 @dataclass
 class _File:
-    """One file of a change: where it goes, its text before (None: it did not exist) and after, and the file
-    whose mode and owner it takes."""
+    """One file of a change: where it goes (the real path), the name the task gave it, its new text, and the
+    zone file, whose mode and owner the file takes when it is new."""
 
     path: str
     shown: str
-    before: str | None
     after: str
-    like: str
+    zone_path: str
 
 
 def _files(changes: list[ZoneChange]) -> list[_File]:
     files = []
     for change in changes:
         if change.include_after != change.include_before or not change.include_exists:
-            files.append(_File(change.include_path, change.include_file,
-                               change.include_before if change.include_exists else None, change.include_after,
-                               change.include_path if change.include_exists else change.zone_path))
-        files.append(_File(change.zone_path, change.zone_file, change.zone_before, change.zone_after,
-                           change.zone_path))
+            files.append(_File(change.include_path, change.include_file, change.include_after, change.zone_path))
+        files.append(_File(change.zone_path, change.zone_file, change.zone_after, change.zone_path))
     return files
 
 
-def _write_error(file: _File, failure: FilesError, shown_of: dict[str, str]) -> ZoneError:
+def _write_error(files: list[_File], failure: FilesError) -> ZoneError:
+    shown_of = {f.path: f.shown for f in files}
+    file = next(f for f in files if f.path == failure.path)
     directory = os.path.dirname(file.path)
     shown = f"{file.shown} (a link to {file.path})" if file.shown != file.path else file.shown
     if failure.lost:
@@ -363,10 +361,9 @@ def commit(changes: list[ZoneChange], backup: Callable[[str], str] | None = None
     file takes the zone file's mode and owner, a replaced file keeps its own; the backups made."""
     files = _files(changes)
     try:
-        return replace_all([Write(f.path, f.after, like=f.like) for f in files], backup)
+        return replace_all([Write(f.path, f.after, like=f.zone_path) for f in files], backup)
     except FilesError as exc:
-        failed = next(f for f in files if f.path == exc.path)
-        raise _write_error(failed, exc, {f.path: f.shown for f in files}) from None
+        raise _write_error(files, exc) from None
 
 
 def publish(req: Request, check_mode: bool, run_command: RunCommand,  # noqa: C901

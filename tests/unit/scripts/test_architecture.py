@@ -6,16 +6,13 @@ page is current is `make docs-check`'s)."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "architecture.py"
-SPEC = importlib.util.spec_from_file_location("architecture", SCRIPT)
-assert SPEC is not None and SPEC.loader is not None
-architecture = importlib.util.module_from_spec(SPEC)
-SPEC.loader.exec_module(architecture)
+from .script_loader import load_script
+
+architecture = load_script("architecture")
 
 
 def test_cycles_are_found_once_each() -> None:

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import statistics
 from pathlib import Path
@@ -13,11 +12,9 @@ from typing import Any
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "bench_docs.py"
-SPEC = importlib.util.spec_from_file_location("bench_docs", SCRIPT)
-assert SPEC is not None and SPEC.loader is not None
-bench_docs = importlib.util.module_from_spec(SPEC)
-SPEC.loader.exec_module(bench_docs)
+from .script_loader import load_script
+
+bench_docs = load_script("bench_docs")
 
 # Chosen so that median, min and max all differ, and the ratio is not a round number.
 LAUNCH = [3.0, 1.0, 2.0]

@@ -6,17 +6,13 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "mutation.py"
-SPEC = importlib.util.spec_from_file_location("mutation", SCRIPT)
-assert SPEC is not None and SPEC.loader is not None
-mutation = importlib.util.module_from_spec(SPEC)
-SPEC.loader.exec_module(mutation)
+from .script_loader import load_script
+
+mutation = load_script("mutation")
 
 SOURCE = '''
 def f(a, b):
