@@ -12,6 +12,8 @@ LAB_SERVER ?=
 # LAB_BIRD=bird3 gives its routers BIRD 3.1 (trixie only; empty: bird2). Take the lab down before switching.
 LAB_SUITE ?=
 LAB_BIRD ?=
+# PALMFARM_LAB_READY=1 (set by scripts/test.sh once its step `lab` passed): the targets below skip lab.yml.
+LAB_PREREQ := $(if $(PALMFARM_LAB_READY),bootstrap,lab)
 LAB := ansible-playbook -i inventory/lab -e lxd_host_server=$(or $(LAB_SERVER),$(shell bash scripts/lab_server.sh)) \
 	$(if $(LAB_SUITE),-e lab_image_suite=$(LAB_SUITE)) $(if $(LAB_BIRD),-e lab_image_bird_package=$(LAB_BIRD))
 
@@ -34,10 +36,10 @@ lab: bootstrap
 lab-down: bootstrap
 	$(LAB) playbooks/lab_down.yml
 
-demo: lab
+demo: $(LAB_PREREQ)
 	$(LAB) playbooks/demo.yml
 
-site: lab
+site: $(LAB_PREREQ)
 	$(LAB) playbooks/site.yml
 
 status: bootstrap
@@ -77,56 +79,43 @@ mutation: bootstrap
 bench-docs: bootstrap
 	python scripts/bench_docs.py
 
-integration: lab
+integration: $(LAB_PREREQ)
 	bash scripts/integration.sh
 
-molecule: lab
+molecule: $(LAB_PREREQ)
 	bash scripts/molecule.sh
 
 # The LXD-facing targets again, against Incus (started beside LXD by the lxd_host role).
 INCUS_TARGETS := lxd_profile lxd_image lxd_farm inventory_lxd lxd_cluster lxd_remote
-integration-incus: lab
+integration-incus: $(LAB_PREREQ)
 	ansible-playbook tests/incus_host.yml
 	out=$$(ansible-playbook tests/incus_host.yml) || { echo "$$out"; exit 1; }; echo "$$out"; \
 		echo "$$out" | grep -q 'changed=0 ' || { echo "tests/incus_host.yml changed something on its second run"; exit 1; }
 	PALMFARM_TEST_SERVER=incus bash scripts/integration.sh $(INCUS_TARGETS)
 
 # Debian 13: scripts/bootstrap.sh, the units and a farm on Incus, inside a Debian 13 system container.
-debian13: lab
+debian13: $(LAB_PREREQ)
 	bash scripts/debian13_check.sh
 
 # Every integration target and molecule scenario alone, in a shuffled order, on a machine with only the lab.
-isolation: lab
+isolation: $(LAB_PREREQ)
 	bash scripts/isolation.sh
 
 # After the demo: the lab with site.yml applied.
-status-check: lab
+status-check: $(LAB_PREREQ)
 	bash tests/status_check.sh
 
-runner-check: lab
+runner-check: $(LAB_PREREQ)
 	bash scripts/runner_check.sh site.yml
 
-release-check: lab
+release-check: $(LAB_PREREQ)
 	bash scripts/release_check.sh
 
 test: bootstrap
-	$(MAKE) units
-	$(MAKE) sanity
-	$(MAKE) newest
-	$(MAKE) lint
-	$(MAKE) ee
-	$(MAKE) docs-check
-	$(MAKE) demo
-	$(MAKE) status-check
-	$(MAKE) runner-check
-	$(MAKE) release-check
-	$(MAKE) integration
-	$(MAKE) integration-incus
-	$(MAKE) debian13
-	$(MAKE) molecule
+	bash scripts/test.sh
 
-bench-farm: lab
+bench-farm: $(LAB_PREREQ)
 	bench/farm
 
-bench-cluster: lab
+bench-cluster: $(LAB_PREREQ)
 	bench/cluster
