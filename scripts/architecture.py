@@ -22,15 +22,16 @@ OUT = ROOT / "docs" / "architecture.md"
 UTILS = ROOT / "plugins" / "module_utils"
 PLUGIN_DIRS = ("modules", "action", "inventory", "filter")
 PACKAGE = "ansible_collections.palmfarm.ipv6.plugins."
-# Domain of a core, by the start of its name (the first that matches); the order is the page's.
+# The domains: one package of plugins/module_utils each (the top level holds what every domain shares), in the
+# page's order.
 DOMAINS = (
-    ("LXD and Incus: the client, its transports, images, profiles, the inventory", ("_lxd", "_image", "_profile")),
-    ("The farm: instances, their placement on a cluster, their table", ("_farm", "_placement")),
-    ("The bridge: br0 from the host's ethernet, its files, the revert", ("_bridge",)),
-    ("DNS: zone files and RFC 2136 updates", ("_zone", "_nsupdate", "_dns")),
-    ("BIRD and the routers' firewall", ("_bird", "_routing_firewall")),
-    ("Addresses and the kernel's view of the network", ("_addresses", "_netns", "_network")),
-    ("Files: the one writer", ("_files",)),
+    ("_lxd", "LXD and Incus: the client, its transports, images, profiles, the inventory"),
+    ("_farm", "The farm: instances, their placement on a cluster, their table"),
+    ("_bridge", "The bridge: br0 from the host's ethernet, its files, the revert"),
+    ("_dns", "DNS: zone files and RFC 2136 updates"),
+    ("_bird", "BIRD: its configuration, and hosts without Python"),
+    ("_net", "Addresses, the kernel's view of the network, the routers' firewall"),
+    ("", "Shared by every domain: the one file writer, the optional libraries"),
 )
 
 
@@ -48,21 +49,36 @@ def first_line(path: Path) -> str:
     return ""
 
 
+def core_name(path: Path) -> str:
+    """A core's name: its path under plugins/module_utils without .py, e.g. _dns/zone_parser."""
+    return path.relative_to(UTILS).with_suffix("").as_posix()
+
+
+def _resolve(base: Path, module: str, names: list[str]) -> set[str]:
+    """The cores that `from <base>.<module> import <names>` reaches: the module itself, or the modules named
+    when <base>.<module> is a package."""
+    target = base.joinpath(*module.split(".")) if module else base
+    if target.with_suffix(".py").is_file():
+        return {core_name(target.with_suffix(".py"))}
+    return {core_name(target / f"{name}.py") for name in names if (target / f"{name}.py").is_file()}
+
+
 def cores_used(path: Path) -> list[str]:
-    """The module_utils files a file imports (by relative or full name), sorted."""
-    found = set()
+    """The cores a file imports (by relative or full name), sorted."""
+    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            if node.level == 1 and path.parent == UTILS:
-                names = [module] if module else [alias.name for alias in node.names]
-            elif module.startswith(PACKAGE + "module_utils"):
-                rest = module[len(PACKAGE + "module_utils"):].lstrip(".")
-                names = [rest] if rest else [alias.name for alias in node.names]
-            else:
-                continue
-            found.update(name.split(".")[0] for name in names if name)
-    return sorted(name for name in found if (UTILS / f"{name}.py").exists())
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        names = [alias.name for alias in node.names]
+        if node.level and path.is_relative_to(UTILS):
+            base = path.parent
+            for _ in range(node.level - 1):
+                base = base.parent
+            found |= _resolve(base, node.module or "", names)
+        elif (node.module or "").startswith(PACKAGE + "module_utils"):
+            rest = (node.module or "")[len(PACKAGE + "module_utils"):].lstrip(".")
+            found |= _resolve(UTILS, rest, names)
+    return sorted(found)
 
 
 def code_lines(path: Path) -> int:
@@ -88,10 +104,12 @@ def imports_ansible_module(path: Path) -> bool:
 
 
 def domain_of(name: str) -> str:
-    for title, prefixes in DOMAINS:
-        if name.startswith(prefixes):
+    package = name.split("/")[0] if "/" in name else ""
+    for known, title in DOMAINS:
+        if package == known:
             return title
-    raise SystemExit(f"architecture: {name}.py belongs to no domain; add its prefix to DOMAINS in {__file__}")
+    raise SystemExit(f"architecture: {name}.py is in no known domain; add its package {package} to DOMAINS in "
+                     f"{__file__}")
 
 
 def cycles(graph: dict[str, list[str]]) -> list[list[str]]:
@@ -118,7 +136,7 @@ def cycles(graph: dict[str, list[str]]) -> list[list[str]]:
 
 
 def render() -> str:
-    cores = {p.stem: p for p in sorted(UTILS.glob("_*.py"))}
+    cores = {core_name(p): p for p in sorted(UTILS.rglob("*.py")) if p.name != "__init__.py"}
     graph = {name: [c for c in cores_used(path) if c != name] for name, path in cores.items()}
     bound = [name for name, path in cores.items() if imports_ansible_module(path)]
     if bound:
@@ -133,13 +151,15 @@ def render() -> str:
            "palmfarm.ipv6 has two layers of Python. The **plugins** (`plugins/modules/`, `plugins/action/`,",
            "`plugins/inventory/`, `plugins/filter/`) hold the contract: the documentation, the argument spec, and",
            "the few lines that turn Ansible's parameters into a call of a core and its answer into a result. The",
-           "**cores** (`plugins/module_utils/_*.py`) hold the logic as plain typed Python (mypy --strict), with no",
-           "AnsibleModule in them; each has its tests under `tests/unit/plugins/module_utils/`, named after it.",
+           "**cores** (`plugins/module_utils/`) hold the logic as plain typed Python (mypy --strict), with no",
+           "AnsibleModule in them, in one package per domain (`_lxd/`, `_farm/`, `_bridge/`, `_dns/`, `_bird/`,",
+           "`_net/`); each has its tests under `tests/unit/plugins/module_utils/`, in the same layout and named",
+           "after it (`_dns/zone_parser.py` is tested by `_dns/test_zone_parser.py`).",
            "Every file the collection manages is written by one core, `_files.py`.", "",
            "The column *Code lines* counts the lines of a plugin's functions and classes (not its documentation):",
            "a thin plugin has a few dozen; a larger count marks logic that still waits to move into a core.", "",
            "Where to start: read a module's documentation (`docs/modules/`), then the cores its row below names;",
-           "the core named after the module (`_profile` for lxd_profile, `_bridge_iface` for bridge_iface) is the",
+           "the core named after the module (`_lxd/profile` for lxd_profile, `_bridge/flow` for bridge_iface) is the",
            "one it calls first. The cores import each other without a cycle, and none imports AnsibleModule: this",
            "page is not generated otherwise.", "",
            "## Plugins and the cores they use", "",
@@ -149,7 +169,7 @@ def render() -> str:
             used = ", ".join(f"`{c}`" for c in cores_used(path)) or "none"
             out.append(f"| {kind}/{path.name} | {first_line(path)} | {code_lines(path)} | {used} |")
     out += ["", "## The cores, by domain", ""]
-    for title, _prefixes in DOMAINS:
+    for _package, title in DOMAINS:
         out += [f"### {title}", "", "| Core | What it holds | Uses |", "|---|---|---|"]
         for name, path in cores.items():
             if domain_of(name) == title:

@@ -5,16 +5,16 @@
 
 Usage: .venv/bin/python scripts/mutation.py [CORE ...] [--max N] | --report [--check]
 
-For each core (a file of plugins/module_utils, by name, e.g. ``_files``; the CORES below when none is given)
-the script makes one small bug at a time in a private copy of the collection: a comparison turned around
-(``<`` to ``<=``, ``==`` to ``!=``, ``in`` to ``not in``), ``and`` to ``or``, a ``not`` dropped, ``+`` to ``-``,
-``True`` to ``False``, a whole number moved by one, a ``return`` of a value made ``return None``. Each such
-mutant runs the core's own unit tests (tests/unit/plugins/module_utils/test_<core>.py and the others CORES
-names); it is *killed* when they fail. A mutant that survives is a bug the tests would let through.
+For each core (a file of plugins/module_utils, by its path there without .py, e.g. ``_dns/zone_parser``; the
+CORES below when none is given) the script makes one small bug at a time in a private copy of the collection:
+a comparison turned around (``<`` to ``<=``, ``==`` to ``!=``, ``in`` to ``not in``), ``and`` to ``or``, a
+``not`` dropped, ``+`` to ``-``, ``True`` to ``False``, a whole number moved by one, a ``return`` of a value made
+``return None``. Each such mutant runs the core's own unit tests (under tests/unit/plugins/module_utils/, as
+CORES names them); it is *killed* when they fail. A mutant that survives is a bug the tests would let through.
 
-The samples go to docs/mutation/<core>.json (every mutant: line, what changed, killed or not, with the versions
-of Python and pytest); --report renders docs/mutation.md from those files alone. --max N samples N mutants
-of each core, spread evenly over the file (all of them by default). --report --check fails when
+The samples go to docs/mutation/<core>.json, a dot for the slash (every mutant: line, what changed, killed or
+not, with the versions of Python and pytest); --report renders docs/mutation.md from those files alone. --max N
+samples N mutants of each core, spread evenly over the file (all of them by default). --report --check fails when
 docs/mutation.md is not what the JSON files render.
 """
 
@@ -40,11 +40,11 @@ UNIT = "tests/unit/plugins/module_utils"
 # Each pure core and the unit tests that are about it.
 CORES = {
     "_files": ["test_files.py"],
-    "_addresses": ["test_addresses.py"],
-    "_placement": ["test_placement.py"],
-    "_lxd_values": ["test_lxd_values.py"],
-    "_farm_table": ["test_farm_table.py"],
-    "_bridge_addressing": ["test_bridge_addressing.py"],
+    "_net/addresses": ["_net/test_addresses.py"],
+    "_farm/placement": ["_farm/test_placement.py"],
+    "_lxd/stored_values": ["_lxd/test_stored_values.py"],
+    "_farm/table": ["_farm/test_table.py"],
+    "_bridge/addressing": ["_bridge/test_addressing.py"],
 }
 
 SWAP_COMPARE: dict[type, type] = {
@@ -213,7 +213,7 @@ def main(argv: list[str]) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     for core in cores:
         data = test_core(core, CORES[core], most)
-        (OUT / f"{core}.json").write_text(json.dumps(data, indent=1) + "\n")
+        (OUT / f"{core.replace('/', '.')}.json").write_text(json.dumps(data, indent=1) + "\n")
         print(f"mutation: {core}: {data['killed']} of {data['made']} killed ({data['score']})")
     REPORT.write_text(report())
     return 0

@@ -4,7 +4,7 @@
 """Action for palmfarm.ipv6.babel_bird6: runs the module where the host has Python, else does its work from
 the controller through the shell alone (OpenWrt routers without Python).
 
-The controller path renders with the same code as the module (module_utils/_bird_config.py), reads the live
+The controller path renders with the same code as the module (module_utils/_bird/config.py), reads the live
 file with ``cat``, copies the new one with the connection's put_file (or ``cat >`` when that fails), renames it
 into place and reloads BIRD with ``birdc configure`` / ``birdc6 configure`` or the init script.
 """
@@ -27,7 +27,7 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird_config import (
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.config import (
     BirdConfigError,
     binary_names,
     check_binary,
@@ -36,7 +36,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird_config import 
     render_config,
     unmatched_patterns,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird_remote import (
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.remote_shell import (
     backup_command,
     detect_version,
     directory_check_command,

@@ -9,8 +9,8 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._addresses import AddressError
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._addresses import eui64 as _eui64
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._net.addresses import AddressError
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._net.addresses import eui64 as _eui64
 
 
 def eui64(mac: Any, prefix: Any) -> str:

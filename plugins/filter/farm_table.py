@@ -9,8 +9,8 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm_table import FarmTableError
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm_table import farm_table as _farm_table
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.table import FarmTableError
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.table import farm_table as _farm_table
 
 
 def farm_table(instances: Any, answers: Any = None, records: Any = None, zone: str = "",

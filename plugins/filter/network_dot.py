@@ -9,8 +9,8 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._network_picture import NetworkPictureError
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._network_picture import network_dot as _network_dot
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._net.picture import NetworkPictureError
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._net.picture import network_dot as _network_dot
 
 
 def network_dot(routes: Any, rooms: Any = None, links: Any = None, focus: Any = None, title: str = "",

@@ -9,8 +9,8 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone import ZoneError
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone import ptr_name as _ptr_name
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_parser import ZoneError
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_parser import ptr_name as _ptr_name
 
 
 def ptr_name(address: Any, reverse_zone: Any = None) -> str:

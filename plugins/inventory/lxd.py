@@ -152,14 +152,14 @@ from ansible.errors import AnsibleParserError
 from ansible.module_utils.basic import missing_required_lib
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_connection import LxdError
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_inventory import (
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.connection import LxdError
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.inventory import (
     InventoryError,
     InventoryHost,
     inventory_hosts,
     inventory_options,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_module import client_from_params, missing_pylxd
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.module_options import client_from_params, missing_pylxd
 
 CONNECTION_OPTIONS = ("url", "snap_url", "project", "client_cert", "client_key", "server_cert", "trust_token",
                       "timeout")

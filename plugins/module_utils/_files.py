@@ -17,7 +17,8 @@ When a step fails, the files already replaced get their old files back (the same
 text as they were), new ones are removed, and every temporary and backup file is deleted; `FilesError` says
 which file failed, why, and whether the undo was whole. Should a file not go back, its old file stays under
 its hidden name, which the error gives, and the backups stay too. Nothing here writes unless asked to:
-check mode never calls it. Standard library only: the bridge's detached revert process (_bridge_rollback) uses it too.
+check mode never calls it. Standard library only: the bridge's detached revert process (_bridge/rollback.py) uses
+it too.
 """
 
 from __future__ import annotations

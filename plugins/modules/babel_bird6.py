@@ -397,7 +397,7 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird_config import (
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.config import (
     BirdConfigError,
     binary_names,
     check_binary,
@@ -407,7 +407,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird_config import 
     render_config,
     unmatched_patterns,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird_remote import (
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.remote_shell import (
     local_facts,
     reload_command,
     reload_outcome,

@@ -334,8 +334,8 @@ rollback:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_iface import run
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_spec import BACKENDS, BridgeError
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.flow import run
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.spec import BACKENDS, BridgeError
 
 ARGUMENT_SPEC = {
     "name": {"type": "str", "default": "br0"},

@@ -393,10 +393,10 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns_idna_dep import IDNA_IMPORT_ERROR
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm_records import farm_records, load_records_file
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone import MissingIdna, ZoneError
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._zone_file import Request, publish
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.records_input import farm_records, load_records_file
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_file import Request, publish
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_parser import MissingIdna, ZoneError
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._optional import import_idna
 
 TSIG_ALGORITHMS = ["hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512"]
 
@@ -435,14 +435,13 @@ def run_nsupdate(module: AnsibleModule, records: list) -> dict:
     p = module.params
     # dnspython is loaded only for this method: method=file runs without it, and without its import time.
     # pylint: disable-next=import-outside-toplevel
-    from ansible_collections.palmfarm.ipv6.plugins.module_utils._dnspython_dep import (
-        DNSPYTHON_IMPORT_ERROR,
-        HAS_DNSPYTHON,
-    )
-    if not HAS_DNSPYTHON:
-        module.fail_json(msg=missing_required_lib("dnspython"), exception=DNSPYTHON_IMPORT_ERROR)
+    from ansible_collections.palmfarm.ipv6.plugins.module_utils._optional import import_dnspython
+
+    dns, error = import_dnspython()
+    if dns is None:
+        module.fail_json(msg=missing_required_lib("dnspython"), exception=error)
     # pylint: disable-next=import-outside-toplevel
-    from ansible_collections.palmfarm.ipv6.plugins.module_utils._nsupdate import (
+    from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.nsupdate import (
         NsRequest,
         Server,
         nsupdate_publish,
@@ -515,7 +514,7 @@ def main() -> None:
             result = run_file(module, records)
     except MissingIdna as exc:
         module.fail_json(msg=missing_required_lib("idna", reason=f"to convert the name {exc.name!r} (IDNA 2008)"),
-                         exception=IDNA_IMPORT_ERROR)
+                         exception=import_idna()[1])
     except (ZoneError, OSError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)

@@ -468,13 +468,13 @@ without_global:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm import build_spec, run_farm
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm_cluster import (
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.cluster import (
     cluster_placement,
     run_cluster_farm,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_connection import LxdError
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_module import (
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.pipeline import build_spec, run_farm
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.connection import LxdError
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.module_options import (
     client_from_params,
     lxd_connection_argument_spec,
     missing_pylxd,

@@ -171,13 +171,13 @@ actions:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_connection import LxdError
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_module import (
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.connection import LxdError
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.module_options import (
     client_from_params,
     lxd_connection_argument_spec,
     missing_pylxd,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._profile import apply_profile, build_request
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.profile import apply_profile, build_request
 
 
 def main() -> None:

@@ -176,7 +176,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._files import FilesError, Write, replace_all
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._routing_firewall import (
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._net.firewall import (
     UCI_PREFIX,
     FirewallError,
     apply_uci_batch,

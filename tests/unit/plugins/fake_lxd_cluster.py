@@ -9,9 +9,9 @@ import copy
 import threading
 from typing import Any
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._addresses import eui64
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import Server
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_connection import LxdError, LxdNotFound
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.client import Server
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.connection import LxdError, LxdNotFound
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._net.addresses import eui64
 
 GLOBAL = "2001:db8:ebbd:2080::/64"
 BRIDGE = {"type": "nic", "nictype": "bridged", "parent": "br0", "name": "eth0"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd_client import Server
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.client import Server
 
 
 class FakeClient:

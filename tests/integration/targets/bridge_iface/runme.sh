@@ -32,7 +32,7 @@ if [[ "$collections_root" == / ]]; then  # run by hand from a checkout: the coll
 fi
 PYTHONPATH="$(dirname "$collections_root")${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONPATH
-probe=(-m ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_probe)
+probe=(-m ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.probe)
 
 remove_test_objects() {
     if [[ -n "$pinger_pid" ]]; then kill "$pinger_pid" 2>/dev/null || true; fi

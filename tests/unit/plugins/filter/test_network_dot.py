@@ -12,7 +12,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.palmfarm.ipv6.plugins.filter.network_dot import FilterModule
 
-SAMPLES = Path(__file__).parent.parent / "module_utils" / "samples" / "network_picture"
+SAMPLES = Path(__file__).parent.parent / "module_utils" / "_net" / "samples"
 
 
 def test_filter_draws_the_ring() -> None:

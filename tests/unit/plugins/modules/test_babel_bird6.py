@@ -18,7 +18,7 @@ import pytest
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils import _bird_remote
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird import remote_shell
 from ansible_collections.palmfarm.ipv6.plugins.modules import babel_bird6
 
 
@@ -41,7 +41,7 @@ def host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         return str(candidate) if candidate.exists() else None
 
     monkeypatch.setattr(AnsibleModule, "get_bin_path", get_bin_path)
-    monkeypatch.setattr(_bird_remote, "INIT_DIR", str(tmp_path / "init.d"))
+    monkeypatch.setattr(remote_shell, "INIT_DIR", str(tmp_path / "init.d"))
     return tmp_path
 
 

@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils import _bridge_iface
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_kernel import LinkState
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_options import LinkInfo
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge_spec import FileChange
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge import flow
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.kernel import LinkState
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.spec import FileChange, LinkInfo
 from ansible_collections.palmfarm.ipv6.plugins.modules import bridge_iface
 
 LINKS = {
@@ -28,9 +27,9 @@ def run(args: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: p
     def no_state(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("the module read the running state although the input is invalid")
 
-    monkeypatch.setattr(_bridge_iface.kernel, "read_links", lambda: dict(LINKS))
-    monkeypatch.setattr(_bridge_iface.kernel, "read_state", no_state)
-    monkeypatch.setattr(_bridge_iface.rollback, "arm", no_state)
+    monkeypatch.setattr(flow.kernel, "read_links", lambda: dict(LINKS))
+    monkeypatch.setattr(flow.kernel, "read_state", no_state)
+    monkeypatch.setattr(flow.rollback, "arm", no_state)
     with patch_module_args(args), pytest.raises(SystemExit):
         bridge_iface.main()
     return json.loads(capsys.readouterr().out)
@@ -71,19 +70,19 @@ def test_ifupdown_ifdown_runs_before_the_stanza_changes(state, before, after, ex
         return 0, "", ""
 
     enslaved = state == "absent"
-    monkeypatch.setattr(_bridge_iface.kernel, "read_links", lambda: {
+    monkeypatch.setattr(flow.kernel, "read_links", lambda: {
         "br0": LinkInfo("br0", kind="bridge"),
         "eth0": LinkInfo("eth0", address="02:aa:bb:cc:dd:01", master="br0" if enslaved else None,
                          master_kind="bridge" if enslaved else None)})
-    monkeypatch.setattr(_bridge_iface.kernel, "read_state", lambda names: {
+    monkeypatch.setattr(flow.kernel, "read_state", lambda names: {
         "br0": LinkState("br0", exists=enslaved, kind="bridge"),
         "eth0": LinkState("eth0", mac="02:aa:bb:cc:dd:01", master="br0" if enslaved else None)})
-    monkeypatch.setattr(_bridge_iface.kernel, "forwarding", lambda: False)
-    monkeypatch.setattr(_bridge_iface.kernel, "default_route_links", list)
-    persist = _bridge_iface._persist()
+    monkeypatch.setattr(flow.kernel, "forwarding", lambda: False)
+    monkeypatch.setattr(flow.kernel, "default_route_links", list)
+    persist = flow._persist()
     monkeypatch.setattr(persist, "preflight", lambda *args: None)
     monkeypatch.setattr(persist, "plan_files", lambda *args, **kwargs: [FileChange(str(path), before, after)])
-    monkeypatch.setattr(_bridge_iface, "_validate", lambda backend, changes: [])
+    monkeypatch.setattr(flow, "_validate", lambda backend, changes: [])
     monkeypatch.setattr(bridge_iface.AnsibleModule, "run_command", run_command)
     with patch_module_args({"ports": ["eth0"], "state": state, "backend": "ifupdown", "rollback_timeout": 0,
                             "inherit_addressing": False}), pytest.raises(SystemExit):
@@ -104,19 +103,19 @@ def test_a_file_that_cannot_be_written_changes_none_and_the_message_tells_the_re
     first.write_text("user's\n")
     blocked = tmp_path / "not-a-dir"
     blocked.write_text("")
-    monkeypatch.setattr(_bridge_iface.kernel, "read_links", lambda: dict(LINKS))
-    monkeypatch.setattr(_bridge_iface.kernel, "read_state", lambda names: {
+    monkeypatch.setattr(flow.kernel, "read_links", lambda: dict(LINKS))
+    monkeypatch.setattr(flow.kernel, "read_state", lambda names: {
         "br0": LinkState("br0", exists=False), "eth0": LinkState("eth0", mac="02:aa:bb:cc:dd:01")})
-    monkeypatch.setattr(_bridge_iface.kernel, "forwarding", lambda: False)
-    persist = _bridge_iface._persist()
+    monkeypatch.setattr(flow.kernel, "forwarding", lambda: False)
+    persist = flow._persist()
     monkeypatch.setattr(persist, "inherited_spec", lambda spec, *args: (spec, persist.Addressing()))
     monkeypatch.setattr(persist, "plan_files", lambda *args, **kwargs: [
         FileChange(str(first), "user's\n", "edited\n"), FileChange(str(blocked / "br0.yaml"), None, "ours\n")])
-    monkeypatch.setattr(_bridge_iface, "_validate", lambda backend, changes: [])
-    monkeypatch.setattr(_bridge_iface.rollback, "state_dir", lambda name: str(tmp_path / "state"))
-    monkeypatch.setattr(_bridge_iface.rollback, "arm", lambda *args: {"armed": True, "confirmed": False,
+    monkeypatch.setattr(flow, "_validate", lambda backend, changes: [])
+    monkeypatch.setattr(flow.rollback, "state_dir", lambda name: str(tmp_path / "state"))
+    monkeypatch.setattr(flow.rollback, "arm", lambda *args: {"armed": True, "confirmed": False,
                                                                       "deadline": "T"})
-    monkeypatch.setattr(_bridge_iface.rollback, "fire", lambda directory: {"at": "T", "errors": errors})
+    monkeypatch.setattr(flow.rollback, "fire", lambda directory: {"at": "T", "errors": errors})
     with patch_module_args({"ports": ["eth0"], "backend": "netplan"}), pytest.raises(SystemExit):
         bridge_iface.main()
     result = json.loads(capsys.readouterr().out)

@@ -11,9 +11,9 @@ import pytest
 from ansible.module_utils import _internal as module_utils_internal
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils import _nsupdate
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns import nsupdate
 from ansible_collections.palmfarm.ipv6.plugins.modules import dns_aaaa
-from ansible_collections.palmfarm.ipv6.tests.unit.plugins.module_utils.test_nsupdate import (
+from ansible_collections.palmfarm.ipv6.tests.unit.plugins.module_utils._dns.test_nsupdate import (
     A1,
     PRIVATE_MAC_RECORD,
     REVERSE,
@@ -34,7 +34,7 @@ def run(args: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: p
             raise AssertionError("the module contacted the server although the input is invalid")
         return client
 
-    monkeypatch.setattr(_nsupdate, "Client", connect)
+    monkeypatch.setattr(nsupdate, "Client", connect)
     # Once controller code is imported (other tests import ansible.errors), warnings go to the display
     # instead of the result; the module runs on a target here.
     monkeypatch.setattr(module_utils_internal, "is_controller", False)
@@ -76,9 +76,8 @@ def test_method_file_does_not_load_dnspython() -> None:
 
 def test_without_dnspython_the_task_says_what_to_install(capsys: pytest.CaptureFixture[str],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from ansible_collections.palmfarm.ipv6.plugins.module_utils import _dnspython_dep
-    monkeypatch.setattr(_dnspython_dep, "HAS_DNSPYTHON", False)
-    monkeypatch.setattr(_dnspython_dep, "DNSPYTHON_IMPORT_ERROR", "Traceback: No module named 'dns'")
+    from ansible_collections.palmfarm.ipv6.plugins.module_utils import _optional
+    monkeypatch.setattr(_optional, "import_dnspython", lambda: (None, "Traceback: No module named 'dns'"))
     result = run({**ARGS, "records": [{"name": "w1", "addresses": [A1]}]}, capsys, monkeypatch)
     assert result["failed"] is True
     assert "Failed to import the required Python library (dnspython)" in result["msg"]
@@ -111,7 +110,7 @@ def test_server_failures_become_failed_tasks(capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     class Refusing(FakeClient):
         def send(self, update: Any, zone: str) -> None:
-            raise _nsupdate.NsupdateError(f"server [::1]:53541 refused the update of zone {zone} (REFUSED)")
+            raise nsupdate.NsupdateError(f"server [::1]:53541 refused the update of zone {zone} (REFUSED)")
 
     result = run({**ARGS, "records": [{"name": "w1", "addresses": [A1]}]}, capsys, monkeypatch, Refusing(zones()))
     assert result["failed"] is True

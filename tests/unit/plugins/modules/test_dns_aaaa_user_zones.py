@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils import _zone
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns import zone_parser
 from ansible_collections.palmfarm.ipv6.tests.unit.plugins.modules.test_dns_aaaa_records_file import run, snapshot
 
 FILES = Path(__file__).resolve().parents[3] / "integration" / "targets" / "dns_aaaa" / "files"
@@ -28,7 +28,7 @@ def fixture_zone(tmp_path: Path) -> dict[str, Any]:
 def test_an_idn_name_without_idna_names_the_library(
         zone: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_zone, "HAS_IDNA", False)
+    monkeypatch.setattr(zone_parser, "import_idna", lambda: (None, "Traceback: No module named 'idna'"))
     before = snapshot(tmp_path)
     result = run({**zone, "records": [{"name": "faß", "addresses": ["2001:db8:ebbd:2080::5"]}]}, capsys, monkeypatch)
     assert result["failed"] is True

@@ -10,7 +10,7 @@ from ansible_collections.palmfarm.ipv6.plugins.modules import lxd_farm
 from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd_cluster import FakeCluster
 
 # The module's main() run with a fake LXD, shared with the farm's own module tests.
-from ansible_collections.palmfarm.ipv6.tests.unit.plugins.module_utils.test_farm import run_module
+from ansible_collections.palmfarm.ipv6.tests.unit.plugins.module_utils._farm.test_pipeline import run_module
 
 FARM = {"name_prefix": "w", "count": 4, "image": "tiny", "profiles": ["default", "pfc-ext"]}
 

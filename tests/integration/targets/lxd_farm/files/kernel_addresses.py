@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Usage: kernel_addresses.py COLLECTIONS_PATHS NAME...
 
-Reads the named running containers' addresses from the kernel with the collection's _netns_addresses and
+Reads the named running containers' addresses from the kernel with the collection's _net/netns_addresses.py and
 compares them with LXD's own (lxc query /1.0/instances/<name>/state): interface names, MACs, types and the
 addresses with their family, prefix length and scope, in order. Prints what differs and exits 1 if anything
 does, or if the kernel could not be read for an instance.
@@ -20,7 +20,7 @@ import sys
 
 def main() -> int:
     paths, names = sys.argv[1], sys.argv[2:]
-    files = [os.path.join(p, "ansible_collections/palmfarm/ipv6/plugins/module_utils/_netns_addresses.py")
+    files = [os.path.join(p, "ansible_collections/palmfarm/ipv6/plugins/module_utils/_net/netns_addresses.py")
              for p in paths.split(":")]
     spec = importlib.util.spec_from_file_location("netns", next(f for f in files if os.path.exists(f)))
     assert spec is not None and spec.loader is not None

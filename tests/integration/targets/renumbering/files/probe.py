@@ -4,7 +4,7 @@
 """Usage: probe.py slaac T0 TIMEOUT PREFIX NAME...
           probe.py dns T0 TIMEOUT PORT ZONE PREFIX ULA_PREFIX NAME...
 
-slaac: polls the named containers' addresses, read from the kernel with the collection's _netns_addresses,
+slaac: polls the named containers' addresses, read from the kernel with the collection's _net/netns_addresses.py,
 every 20 ms until each has a preferred address in PREFIX (the EUI-64 one of its MAC) and none of its other
 global addresses is preferred; prints {"seconds": time since T0 (epoch seconds), "addresses": {...}}.
 dns: asks the DNS server on ::1 PORT with dig every 50 ms until the AAAA records of NAME.ZONE are exactly the
@@ -35,11 +35,11 @@ def collections_root() -> str:
 
 sys.path.insert(0, collections_root())
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._addresses import (  # noqa: E402
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._net.addresses import (  # noqa: E402
     eui64,
     instance_addresses,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._netns_addresses import read_networks  # noqa: E402
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._net.netns_addresses import read_networks  # noqa: E402
 
 
 def addresses(names: list[str]) -> dict[str, dict]:

@@ -1,0 +1,145 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A port's addressing read from the users' files (netplan, ifupdown, systemd-networkd, NetworkManager), the
+bridge's inheritance of it, and the reversible edit that takes it off the port."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge import userfiles
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.addressing import (
+    Addressing,
+    from_ifupdown,
+    from_networkd,
+    from_nm,
+    ifupdown_stanzas,
+    networkd_matches,
+)
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.options import with_addressing
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.spec import BridgeError, BridgeSpec
+
+GOLDEN = Path(__file__).parent / "golden"
+STATIC = Addressing(addresses=("192.0.2.10/24",), routes=(("default", "192.0.2.1"),), nameservers=("192.0.2.53",),
+                    search=("lan.example",))
+
+
+def before(case: str) -> Path:
+    return GOLDEN / case / "before"
+
+
+@pytest.mark.parametrize("case,expected", [
+    ("netplan_pi", Addressing(dhcp4=True)),
+    ("netplan_static_bridge", Addressing(
+        dhcp4=True, accept_ra=True, addresses=("192.0.2.10/24", "2001:db8:ebbd:2080::10/64"),
+        routes=(("default", "192.0.2.1"),), nameservers=("192.0.2.53", "2001:db8:ebbd:2080::53"),
+        search=("lan.example",))),
+])
+def test_netplan(case: str, expected: Addressing) -> None:
+    found = userfiles.netplan(str(before(case)), ("eth0",), "br0", set())
+    assert found.addressing == expected
+    assert found.addressing.sources and all(s.endswith(".yaml") for s in found.addressing.sources)
+
+
+@pytest.mark.parametrize("case,expected,kept", [
+    ("ifupdown_debian", Addressing(dhcp4=True, accept_ra=True, dhcp6=False), []),
+    ("ifupdown_static", Addressing(accept_ra=False, addresses=("192.0.2.10/24", "2001:db8:ebbd:2080::10/64"),
+                                   routes=(("default", "192.0.2.1"), ("default", "2001:db8:ebbd:2080::1")),
+                                   nameservers=("192.0.2.53",), search=("lan.example",)), ["auto lo"]),
+])
+def test_ifupdown(case: str, expected: Addressing, kept: list[str]) -> None:
+    found = userfiles.ifupdown(str(before(case)), ("eth0",), "br0", set())
+    assert found.addressing == expected
+    assert found.kept_marks == kept
+
+
+@pytest.mark.parametrize("stanza,expected", [
+    ("iface eth0 inet6 dhcp\n", Addressing(dhcp6=True, accept_ra=True)),
+    ("iface eth0 inet6 auto\n    dhcp 1\n    accept_ra 0\n", Addressing(dhcp6=True, accept_ra=False)),
+    ("iface eth0 inet6 static\n    address 2001:db8::2/64\n    accept_ra 2\n",
+     Addressing(addresses=("2001:db8::2/64",), accept_ra=True)),
+    ("iface eth0 inet manual\n", Addressing()),
+])
+def test_ifupdown_stanza(stanza: str, expected: Addressing) -> None:
+    (parsed,), dummy = ifupdown_stanzas(stanza)
+    assert from_ifupdown(parsed) == expected
+
+
+def test_networkd() -> None:
+    text = (before("networkd_static") / "etc/systemd/network/80-wired.network").read_text()
+    assert from_networkd(text) == Addressing(accept_ra=True, addresses=STATIC.addresses, routes=STATIC.routes,
+                                             nameservers=STATIC.nameservers, search=STATIC.search)
+    assert from_networkd("[Network]\nDHCP=yes\n[Address]\nAddress=2001:db8::1/64\n[Route]\nDestination=10.0.0.0/8\n"
+                         "Gateway=192.0.2.254\n[Route]\nGateway=fe80::1\n") == Addressing(
+        dhcp4=True, dhcp6=True, addresses=("2001:db8::1/64",),
+        routes=(("10.0.0.0/8", "192.0.2.254"), ("default", "fe80::1")))
+
+
+@pytest.mark.parametrize("match,name,expected", [
+    ("Name=eth0", "eth0", True), ("Name=en* eth*", "eth0", True), ("Name=eth0", "eth00", False),
+    ("Name=* !eth0", "eth0", False), ("Name=!lo", "eth0", True), ("MACAddress=02:00:00:00:00:01", "eth0", False),
+])
+def test_networkd_matches(match: str, name: str, expected: bool) -> None:
+    assert networkd_matches(f"[Match]\n{match}\n", name) is expected
+
+
+def test_nm() -> None:
+    text = (before("nm_static") / "etc/NetworkManager/system-connections/Wired connection 1.nmconnection").read_text()
+    assert from_nm(text) == Addressing(dhcp6=False, accept_ra=True, addresses=STATIC.addresses, routes=STATIC.routes,
+                                       nameservers=STATIC.nameservers, search=STATIC.search)
+    assert from_nm("[ipv4]\nmethod=auto\n[ipv6]\nmethod=dhcp\n") == Addressing(dhcp4=True, dhcp6=True, accept_ra=False)
+
+
+def test_nm_prefers_the_profile_nm_would_activate(tmp_path: Path) -> None:
+    profiles = tmp_path / "etc/NetworkManager/system-connections"
+    profiles.mkdir(parents=True)
+    (profiles / "a.nmconnection").write_text("[connection]\ntype=ethernet\ninterface-name=eth0\n[ipv4]\nmethod=auto\n")
+    (profiles / "b.nmconnection").write_text(
+        "[connection]\ntype=ethernet\ninterface-name=eth0\nautoconnect-priority=5\n[ipv4]\nmethod=disabled\n")
+    found = userfiles.nm(str(tmp_path), ("eth0",), "br0", set())
+    assert found.addressing.dhcp4 is None and found.addressing.sources == (str(profiles / "b.nmconnection"),)
+
+
+@pytest.mark.parametrize("params,expected", [
+    ({}, dict(dhcp4=True, dhcp6=False, accept_ra=False, addresses=STATIC.addresses)),
+    ({"dhcp4": False, "accept_ra": True}, dict(dhcp4=False, dhcp6=False, accept_ra=True, addresses=STATIC.addresses)),
+    ({"inherit_addressing": False}, dict(dhcp4=False, dhcp6=False, accept_ra=True, addresses=())),
+    ({"inherit_addressing": False, "dhcp6": True}, dict(dhcp4=False, dhcp6=True, accept_ra=True, addresses=())),
+])
+def test_with_addressing(params: dict, expected: dict) -> None:
+    found = Addressing(dhcp4=True, accept_ra=False, addresses=STATIC.addresses)
+    spec = with_addressing(BridgeSpec("br0", ("eth0",)), found, params)
+    assert {key: getattr(spec, key) for key in expected} == expected
+
+
+def test_take_and_restore_round_trip() -> None:
+    text = "a\n  b\nc\n"
+    taken = userfiles.take(text, {1}, "br0", {2: ["  d: 1"]})
+    assert taken == "a\n# moved to br0 by palmfarm.ipv6 bridge_iface:   b\nc\n  d: 1  # added for br0 by " \
+        "palmfarm.ipv6 bridge_iface\n"
+    assert userfiles.restore(taken, "br0") == text
+    assert userfiles.restore(taken, "br1") == taken  # another bridge's marks are not ours
+
+
+def netplan_root(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "etc/netplan").mkdir(parents=True)
+    (tmp_path / "etc/netplan/10-x.yaml").write_text(text)
+    return tmp_path
+
+
+def test_netplan_port_with_only_addressing_keeps_a_definition(tmp_path: Path) -> None:
+    root = netplan_root(tmp_path, "network:\n  ethernets:\n    eth0:\n      dhcp4: true\n")
+    edits = list(userfiles.netplan(str(root), ("eth0",), "br0", set()).edits.values())
+    assert len(edits) == 1
+    after = edits[0][1]
+    assert after == ("network:\n  ethernets:\n    eth0:\n# moved to br0 by palmfarm.ipv6 bridge_iface:       dhcp4: "
+                     "true\n      dhcp4: false  # added for br0 by palmfarm.ipv6 bridge_iface\n")
+
+
+def test_netplan_flow_style_port_is_refused(tmp_path: Path) -> None:
+    root = netplan_root(tmp_path, "network:\n  ethernets:\n    eth0: {dhcp4: true, optional: true}\n")
+    with pytest.raises(BridgeError, match=r"10-x.yaml: eth0's dhcp4 shares a line with other settings"):
+        userfiles.netplan(str(root), ("eth0",), "br0", set())

@@ -1,0 +1,255 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The zone files on disk as users keep them: CRLF line endings, symbolic links, a reverse zone file that
+holds another zone; check mode and failures that leave nothing behind; every file of a change all or nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.palmfarm.ipv6.plugins.module_utils import _files
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns import zone_file
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_file import Request, publish
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_parser import ZoneError, newline_of, soa_owner
+from ansible_collections.palmfarm.ipv6.tests.unit.plugins.run_command import run_command
+
+FILES = Path(__file__).resolve().parents[4] / "integration" / "targets" / "dns_aaaa" / "files"
+ZONE_TEXT = (FILES / "lab.example.net.zone").read_text()
+REVERSE_TEXT = (FILES / "0.8.0.2.d.b.b.e.8.b.d.0.1.0.0.2.ip6.arpa.zone").read_text()
+A5 = "2001:db8:ebbd:2080:216:3eff:fe97:4ec9"
+VALIDATE = bool(shutil.which("named-checkzone") or shutil.which("kzonecheck"))
+
+
+def listing(directory: Path) -> dict[str, bytes]:
+    """Every entry below ``directory``: files by their bytes, links by their target."""
+    result = {}
+    for path in sorted(directory.rglob("*")):
+        key = str(path.relative_to(directory))
+        result[key] = os.readlink(path).encode() if path.is_symlink() else path.read_bytes() if path.is_file() else b"/"
+    return result
+
+
+def request(tmp_path: Path, ptr: bool = False, **kwargs: object) -> Request:
+    zone_file = tmp_path / "lab.zone"
+    if not zone_file.exists() and not zone_file.is_symlink():
+        zone_file.write_text(ZONE_TEXT)
+    if ptr and not (tmp_path / "reverse.zone").exists():
+        (tmp_path / "reverse.zone").write_text(REVERSE_TEXT)
+    options = {"zone": "lab.example.net", "zone_file": str(zone_file), "include_file": str(tmp_path / "lab.farm"),
+               "records": [{"name": "lxcw5", "addresses": [A5]}], "serial_format": "increment",
+               "validate": VALIDATE}
+    if ptr:
+        options.update(ptr=True, reverse_zone="2001:db8:ebbd:2080::/64",
+                       reverse_zone_file=str(tmp_path / "reverse.zone"))
+    options.update(kwargs)
+    return Request(**options)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# CRLF
+# ---------------------------------------------------------------------------------------------------------------
+
+def test_newline_of() -> None:
+    assert newline_of("a\r\nb\r\n") == "\r\n"
+    assert newline_of("a\nb\n") == "\n"
+    assert newline_of("") == "\n"
+    assert newline_of("a\r\nb\nc\n") == "\n"
+
+
+@pytest.mark.parametrize("ptr", [False, True])
+def test_a_crlf_zone_keeps_its_line_endings(tmp_path: Path, ptr: bool) -> None:
+    crlf = ZONE_TEXT.replace("\n", "\r\n")
+    (tmp_path / "lab.zone").write_bytes(crlf.encode())
+    if ptr:
+        (tmp_path / "reverse.zone").write_bytes(REVERSE_TEXT.replace("\n", "\r\n").encode())
+    outcome = publish(request(tmp_path, ptr), check_mode=False, run_command=run_command)
+    assert outcome.changed
+    after = (tmp_path / "lab.zone").read_bytes().decode()
+    assert after == crlf.replace("2024010501", "2024010502") + f'$INCLUDE "{tmp_path}/lab.farm" lab.example.net.\r\n'
+    if ptr:
+        reverse = (tmp_path / "reverse.zone").read_bytes().decode()
+        assert reverse.count("\r\n") == reverse.count("\n") and "$INCLUDE" in reverse
+    assert not publish(request(tmp_path, ptr), check_mode=False, run_command=run_command).changed
+
+
+def test_a_crlf_zone_without_a_final_newline_gets_crlf(tmp_path: Path) -> None:
+    text = ZONE_TEXT.replace("\n", "\r\n").rstrip("\r\n")
+    (tmp_path / "lab.zone").write_bytes(text.encode())
+    publish(request(tmp_path, validate=False), check_mode=False, run_command=run_command)
+    after = (tmp_path / "lab.zone").read_bytes()
+    assert b"\n" not in after.replace(b"\r\n", b"") and after.endswith(b"lab.example.net.\r\n")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Symbolic links
+# ---------------------------------------------------------------------------------------------------------------
+
+def test_a_zone_file_behind_a_link_is_written_where_the_link_points(tmp_path: Path) -> None:
+    real = tmp_path / "zones" / "db.lab"
+    real.parent.mkdir()
+    real.write_text(ZONE_TEXT)
+    (tmp_path / "lab.zone").symlink_to("zones/db.lab")
+    outcome = publish(request(tmp_path), check_mode=False, run_command=run_command)
+    assert outcome.changed and outcome.changes[0].zone_file == str(tmp_path / "lab.zone")
+    assert (tmp_path / "lab.zone").is_symlink() and os.readlink(tmp_path / "lab.zone") == "zones/db.lab"
+    assert "$INCLUDE" in real.read_text() and "2024010502" in real.read_text()
+    assert sorted(p.name for p in real.parent.iterdir()) == ["db.lab"]
+    assert not publish(request(tmp_path), check_mode=False, run_command=run_command).changed
+
+
+def test_an_include_file_behind_a_link_is_written_where_the_link_points(tmp_path: Path) -> None:
+    (tmp_path / "farm").mkdir()
+    (tmp_path / "farm" / "lab.records").write_text("")
+    (tmp_path / "lab.farm").symlink_to(tmp_path / "farm" / "lab.records")
+    publish(request(tmp_path), check_mode=False, run_command=run_command)
+    assert (tmp_path / "lab.farm").is_symlink()
+    assert A5 in (tmp_path / "farm" / "lab.records").read_text()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Check mode and failures leave nothing behind; the messages name the user's files
+# ---------------------------------------------------------------------------------------------------------------
+
+def test_check_mode_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    request(tmp_path, ptr=True)
+    before = listing(tmp_path)
+
+    def no_write(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("check mode wrote a file")
+
+    monkeypatch.setattr(zone_file, "replace_all", no_write)
+    outcome = publish(request(tmp_path, ptr=True), check_mode=True, run_command=run_command)
+    assert outcome.changed and listing(tmp_path) == before
+
+
+def test_check_mode_in_a_directory_it_may_not_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    request(tmp_path)
+    real_mkstemp = zone_file.tempfile.mkstemp
+
+    def mkstemp(*args: object, **kwargs: object) -> tuple[int, str]:
+        if str(kwargs.get("dir", "")).startswith(str(tmp_path)):
+            raise PermissionError(13, "Permission denied")
+        return real_mkstemp(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(zone_file.tempfile, "mkstemp", mkstemp)
+    assert publish(request(tmp_path), check_mode=True, run_command=run_command).changed
+    with pytest.raises(ZoneError) as caught:
+        publish(request(tmp_path), check_mode=False, run_command=run_command)
+    message = str(caught.value)
+    assert message.startswith(f"cannot write {tmp_path}/lab.farm: permission denied in directory {tmp_path}; no file "
+                              "was changed")
+    assert "(become: true)" in message and _files.TEMP_PREFIX not in message and ".lock" not in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lab.zone"]
+
+
+def test_a_missing_zone_file_is_named_and_leaves_nothing(tmp_path: Path) -> None:
+    req = request(tmp_path, zone_file=str(tmp_path / "db.example.com"))
+    for check_mode in (True, False):
+        with pytest.raises(ZoneError) as caught:
+            publish(req, check_mode=check_mode, run_command=run_command)
+        assert str(caught.value).startswith(f"zone file {tmp_path}/db.example.com does not exist;")
+        assert "Errno" not in str(caught.value) and ".lock" not in str(caught.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lab.zone"]
+
+
+def test_a_zone_that_does_not_load_leaves_no_lock(tmp_path: Path) -> None:
+    (tmp_path / "lab.zone").write_text(ZONE_TEXT.replace("2024010501", "x"))
+    with pytest.raises(ZoneError, match="SOA serial 'x' is not a number"):
+        publish(request(tmp_path), check_mode=False, run_command=run_command)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lab.zone"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# All or nothing
+# ---------------------------------------------------------------------------------------------------------------
+
+def test_an_include_that_cannot_be_written_changes_no_file(tmp_path: Path) -> None:
+    req = request(tmp_path, ptr=True, reverse_include_file=str(tmp_path / "missing" / "lab.farm.ptr"))
+    before = listing(tmp_path)
+    with pytest.raises(ZoneError) as caught:
+        publish(req, check_mode=False, run_command=run_command)
+    assert str(caught.value).startswith(f"cannot write {tmp_path}/missing/lab.farm.ptr: no such file or directory in "
+                                        f"directory {tmp_path}/missing; no file was changed")
+    assert listing(tmp_path) == before
+
+
+def failed_renames(req: Request, monkeypatch: pytest.MonkeyPatch, fails: Callable[[str, str], bool],
+                   error: OSError) -> str:
+    """The message of ``publish(req)`` when renaming a temporary file onto a path fails with ``error``
+    wherever ``fails(temp, path)`` says so (the temporary file then gone, as after a crash)."""
+    real_replace = os.replace
+
+    def replace(temp: str, path: str) -> None:
+        if fails(temp, path):
+            raise error
+        real_replace(temp, path)
+
+    monkeypatch.setattr(_files.os, "replace", replace)
+    with pytest.raises(ZoneError) as caught:
+        publish(req, check_mode=False, run_command=run_command)
+    monkeypatch.setattr(_files.os, "replace", real_replace)
+    return str(caught.value)
+
+
+def test_a_failed_rename_puts_the_renamed_files_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    req = request(tmp_path, ptr=True)
+    before = listing(tmp_path)
+    message = failed_renames(req, monkeypatch, lambda _temp, path: path == str(tmp_path / "reverse.zone"),
+                             OSError(28, "No space left on device"))
+    assert message.startswith(f"cannot write {tmp_path}/reverse.zone: no space left on device")
+    assert "got their old text back" in message
+    assert listing(tmp_path) == before
+    assert publish(req, check_mode=False, run_command=run_command).changed
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A zone file that holds another zone
+# ---------------------------------------------------------------------------------------------------------------
+
+def test_soa_owner() -> None:
+    assert soa_owner(ZONE_TEXT) == "lab.example.net."
+    assert soa_owner("$TTL 1h\n@ IN SOA a. b. 1 2 3 4 5\n") is None
+    assert soa_owner("example.org. 3600 IN SOA a. b. 1 2 3 4 5\n") == "example.org."
+    assert soa_owner("$ORIGIN example.org.\nsub IN SOA a. b. 1 2 3 4 5\n") == "sub.example.org."
+
+
+@pytest.mark.parametrize("head", ["$ORIGIN 0.8.0.2.d.b.b.e.8.b.d.0.1.0.0.2.ip6.arpa.\n@",
+                                  "0.8.0.2.d.b.b.e.8.b.d.0.1.0.0.2.ip6.arpa."])
+def test_a_reverse_zone_that_does_not_match_its_file_says_what_mismatches(tmp_path: Path, head: str) -> None:
+    # The /48 holds the published address, but the file (its $ORIGIN, or its SOA's absolute owner) is the /64's.
+    (tmp_path / "reverse.zone").write_text(REVERSE_TEXT.replace("\n@ IN SOA", f"\n{head} IN SOA"))
+    req = request(tmp_path, ptr=True, reverse_zone="2001:db8:ebbd::/48")
+    before = listing(tmp_path)
+    with pytest.raises(ZoneError) as caught:
+        publish(req, check_mode=False, run_command=run_command)
+    assert str(caught.value) == (
+        "reverse_zone is d.b.b.e.8.b.d.0.1.0.0.2.ip6.arpa., but reverse zone file "
+        f"{tmp_path}/reverse.zone holds the zone 0.8.0.2.d.b.b.e.8.b.d.0.1.0.0.2.ip6.arpa. (the owner of its SOA "
+        "record); give reverse_zone: 0.8.0.2.d.b.b.e.8.b.d.0.1.0.0.2.ip6.arpa. (or the prefix "
+        "2001:db8:ebbd:2080::/64), or the file of the zone d.b.b.e.8.b.d.0.1.0.0.2.ip6.arpa.")
+    assert listing(tmp_path) == before
+
+
+def test_a_zone_that_does_not_match_its_file(tmp_path: Path) -> None:
+    with pytest.raises(ZoneError, match=r"^zone is lab.example.org., but zone file .* holds the zone lab.example.net."):
+        publish(request(tmp_path, zone="lab.example.org"), check_mode=False, run_command=run_command)
+
+
+def test_an_undo_that_fails_too_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fails(temp: str, path: str) -> bool:
+        # The reverse zone cannot be written, nor can the zone file get its old text (serial) back.
+        return path == str(tmp_path / "reverse.zone") or "2024010501" in Path(temp).read_text()
+
+    message = failed_renames(request(tmp_path, ptr=True), monkeypatch, fails, OSError(5, "Input/output error"))
+    assert (f"could not all get their old text back ({tmp_path}/lab.zone: input/output error (its old file is "
+            in message)
+    assert "restore them from their backups" in message
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith(_files.TEMP_PREFIX)]
+    assert [p.name.startswith(_files.TEMP_PREFIX + "old.") for p in kept] == [True]  # only the old zone file
+    assert "2024010501" in kept[0].read_text() and f"its old file is {kept[0]}" in message
