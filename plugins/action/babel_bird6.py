@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-from typing import Any
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -27,15 +26,14 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.arguments import ARGUMENT_SPEC
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.config import (
     BirdConfigError,
     binary_names,
     check_binary,
-    default_path,
     rejection,
-    render_config,
-    unmatched_patterns,
 )
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.flow import run
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.remote_shell import (
     backup_command,
     detect_version,
@@ -54,7 +52,6 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.remote_shell i
     temp_path,
     validate_command,
 )
-from ansible_collections.palmfarm.ipv6.plugins.modules.babel_bird6 import ARGUMENT_SPEC
 
 MODULE = "palmfarm.ipv6.babel_bird6"
 
@@ -84,13 +81,12 @@ class ActionModule(ActionBase):
             if validated.error_messages:
                 return dict(result, failed=True, msg="; ".join(validated.error_messages))
             params = validated.validated_parameters
-            outcome = self._on_controller(params)
+            outcome = run(ShellHost(self, params), params, bool(self._task.check_mode), bool(self._task.diff))
+            outcome["rendered_on_controller"] = True
             result.update(remove_values(outcome, validated._no_log_values))
         except BirdConfigError as exc:
             result.update(failed=True, msg=str(exc), rendered_on_controller=True)
         return result
-
-    # --- the host, through the shell ---------------------------------------------------------------------
 
     def _interpreter(self, task_vars: dict) -> str | None:
         host_vars = task_vars
@@ -121,100 +117,91 @@ class ActionModule(ActionBase):
             os.unlink(local)
         self._shell(f"cat > {shlex.quote(remote)}", data=content, check=True)
 
-    # --- validation --------------------------------------------------------------------------------------
 
-    def _local_binary(self, params: dict, version: str) -> str | None:
-        daemon = binary_names(version)[0]
-        explicit = params.get("bird_binary")
-        candidate = explicit or shutil.which(daemon)
+class ShellHost:
+    """A router without Python, as the `BirdHost` of the one flow: reached through its POSIX shell alone, with
+    the BIRD on the controller validating the file when it has the right one."""
+
+    def __init__(self, action: ActionModule, params: dict) -> None:
+        self.action = action
+        self.params = params
+        self._facts: dict[str, str] | None = None
+
+    @property
+    def facts(self) -> dict[str, str]:
+        if self._facts is None:
+            self._facts = parse_sections(self.action._shell(facts_command())["stdout"])
+        return self._facts
+
+    def detect_version(self) -> str:
+        return detect_version(self.facts)
+
+    def is_openwrt(self) -> bool:
+        return self.facts.get("openwrt") == "yes"
+
+    def interfaces(self) -> list[str] | None:
+        return self.facts["interfaces"].split() if self.facts.get("interfaces") else None
+
+    def read(self, path: str) -> tuple[bool, str]:
+        return parse_read_file(self.action._shell(read_file_command(path), check=True)["stdout"])
+
+    def _local_binary(self, version: str) -> str | None:
+        """The controller's BIRD of VERSION (bird_binary, else PATH), or None when it has none of that version."""
+        explicit = self.params.get("bird_binary")
+        candidate = explicit or shutil.which(binary_names(version)[0])
         if not candidate:
             return None
         proc = subprocess.run([candidate, "--version"], capture_output=True, text=True, check=False)
         if not (explicit or local_version_ok(proc.stdout + proc.stderr, version)):
             return None
-        check_binary(params, version, candidate, proc.stdout + proc.stderr)
+        check_binary(self.params, version, candidate, proc.stdout + proc.stderr)
         return candidate
 
-    def _validate_locally(self, binary: str, text: str) -> None:
-        fd, local = tempfile.mkstemp(prefix="babel_bird6.", suffix=".conf")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(to_bytes(text))
-            proc = subprocess.run([binary, "-p", "-c", local], capture_output=True, text=True, check=False)
-        finally:
-            os.unlink(local)
-        if proc.returncode != 0:
-            raise BirdConfigError(rejection(binary, proc.returncode, proc.stderr or proc.stdout))
+    def validate(self, version: str, text: str) -> bool:
+        daemon = binary_names(version)[0]
+        local = self._local_binary(version)
+        if local:
+            fd, path = tempfile.mkstemp(prefix="babel_bird6.", suffix=".conf")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(to_bytes(text))
+                proc = subprocess.run([local, "-p", "-c", path], capture_output=True, text=True, check=False)
+            finally:
+                os.unlink(path)
+            if proc.returncode != 0:
+                raise BirdConfigError(rejection(local, proc.returncode, proc.stderr or proc.stdout))
+            return True
+        if not self.facts.get(daemon):
+            raise BirdConfigError(f"validate=true needs {daemon} (BIRD {version}) on the controller "
+                                  f"(bird_binary or PATH) or on the host to parse the file; install it, "
+                                  f"or set validate=false")
+        check_binary(self.params, version, self.facts[daemon], self.facts.get(f"{daemon}-version", ""))
+        return False
 
-    # --- the module's work, from the controller ----------------------------------------------------------
+    def directory_exists(self, path: str) -> bool:
+        return self.action._shell(directory_check_command(path))["rc"] == 0
 
-    def _on_controller(self, params: dict) -> dict:  # noqa: C901
-        check_mode = bool(self._task.check_mode)
-        facts = parse_sections(self._shell(facts_command())["stdout"])
-        version = params["bird_version"]
-        if version == "auto":
-            version = detect_version(facts)
-        path = params["path"] or default_path(version, facts.get("openwrt") == "yes")
-        present = params["state"] == "present"
-        after = render_config(params, version) if present else ""
-        warnings = []
-        if present and facts.get("interfaces"):
-            for pattern in unmatched_patterns(params, facts["interfaces"].split()):
-                warnings.append(f"interface name or pattern {pattern!r} matches no interface on this host (yet)")
-        exists, before = parse_read_file(self._shell(read_file_command(path), check=True)["stdout"])
-        changed = (before != after or not exists) if present else exists
-        result: dict[str, Any] = dict(changed=changed, path=path, bird_version=version, validated=False,
-                                      reloaded=False, rendered_on_controller=True,
-                                      reload_message="nothing changed" if not changed else "check mode")
-        if warnings:
-            result["warnings"] = warnings
-        if present:
-            result["config"] = after
-        if self._task.diff:
-            result["diff"] = dict(before=before, after=after, before_header=path, after_header=path)
-        if not changed:
-            return result
+    def install(self, path: str, text: str | None, backup: bool, validate_version: str | None) -> str | None:
+        backup_file = None
+        if backup:
+            command, backup_file = backup_command(path, time.strftime("%Y-%m-%d@%H:%M:%S"))
+            self.action._shell(command, check=True)
+        if text is None:
+            self.action._shell(remove_command(path), check=True)
+            return backup_file
+        tmp = temp_path(path, secrets.token_hex(4))
+        self.action._upload(to_bytes(text), tmp)
+        if validate_version:
+            binary = self.facts[binary_names(validate_version)[0]]
+            res = self.action._shell(validate_command(binary, tmp))
+            if res["rc"] != 0:
+                self.action._shell(remove_command(tmp))
+                raise BirdConfigError(f"{binary} on the host rejected the rendered configuration, which was not "
+                                      f"installed: {res['stdout'].strip()}")
+        self.action._shell(install_command(tmp, path), check=True)
+        return backup_file
 
-        local = None
-        if present and params["validate"]:
-            daemon = binary_names(version)[0]
-            local = self._local_binary(params, version)
-            if local:
-                self._validate_locally(local, after)
-                result["validated"] = True
-            elif not facts.get(daemon):
-                raise BirdConfigError(f"validate=true needs {daemon} (BIRD {version}) on the controller "
-                                      f"(bird_binary or PATH) or on the host to parse the file; install it, "
-                                      f"or set validate=false")
-            else:
-                check_binary(params, version, facts[daemon], facts.get(f"{daemon}-version", ""))
-        if check_mode:
-            return result
-
-        if present:
-            if self._shell(directory_check_command(path))["rc"] != 0:
-                raise BirdConfigError(f"the directory of path {path} does not exist; install BIRD or create it")
-        if params["backup"] and exists:
-            command, result["backup_file"] = backup_command(path, time.strftime("%Y-%m-%d@%H:%M:%S"))
-            self._shell(command, check=True)
-        if present:
-            tmp = temp_path(path, secrets.token_hex(4))
-            self._upload(to_bytes(after), tmp)
-            if params["validate"] and not local:
-                res = self._shell(validate_command(facts[binary_names(version)[0]], tmp))
-                if res["rc"] != 0:
-                    self._shell(remove_command(tmp))
-                    raise BirdConfigError(f"{facts[binary_names(version)[0]]} on the host rejected the rendered "
-                                          f"configuration, which was not installed: {res['stdout'].strip()}")
-                result["validated"] = True
-            self._shell(install_command(tmp, path), check=True)
-        else:
-            self._shell(remove_command(path), check=True)
-        if params["reload"]:
-            command = reload_command(version, facts, params["control_socket"])
-            res = self._shell(command) if command else {"rc": 0, "stdout": "", "stderr": ""}
-            result["reloaded"], result["reload_message"] = reload_outcome(
-                command, res["rc"], (res.get("stdout") or "") + (res.get("stderr") or ""))
-        else:
-            result["reload_message"] = "reload=false"
-        return result
+    def reload(self, version: str) -> tuple[bool, str]:
+        command = reload_command(version, self.facts, self.params["control_socket"])
+        res = self.action._shell(command) if command else {"rc": 0, "stdout": "", "stderr": ""}
+        return reload_outcome(command, res["rc"], (res.get("stdout") or "") + (res.get("stderr") or ""))

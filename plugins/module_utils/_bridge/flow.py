@@ -97,9 +97,8 @@ def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callabl
             spec, inherited = persist.inherited_spec(spec, backend, "/", params.get("config_file"), params)
         planned = persist.plan_files(spec, backend, root="/", config_file=params.get("config_file"), state=state)
         changes = [c for c in planned if c.changed]
-        hints = getattr(persist, "plan_warnings", None)
         config_file = params.get("config_file")
-        for message in hints(spec, backend, root="/", config_file=config_file, state=state) if hints else []:
+        for message in persist.plan_warnings(spec, backend, root="/", config_file=config_file, state=state):
             warn(message)
         for message in _validate(backend, changes) if changes else []:
             warn(message)

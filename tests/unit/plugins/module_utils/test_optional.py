@@ -23,12 +23,12 @@ def test_installed_libraries_come_back_ready() -> None:
 
 
 @pytest.mark.parametrize(("blocked", "importer"), [
-    ("idna", lambda: _optional.import_idna()),
-    ("dns.xfr", lambda: _optional.import_dnspython()),
+    ("idna", _optional.import_idna),
+    ("dns.xfr", _optional.import_dnspython),
     ("pylxd", lambda: _optional.import_pylxd()[::2]),
 ])
 def test_a_missing_library_comes_back_as_none_with_its_traceback(monkeypatch: pytest.MonkeyPatch, blocked: str,
-                                                                  importer) -> None:
+                                                                 importer) -> None:
     monkeypatch.setitem(sys.modules, blocked, None)
     library, error = importer()
     assert library is None

@@ -129,7 +129,7 @@ def _relative_imports(path):
     for node in ast.walk(ast.parse(open(path, encoding="utf-8").read())):
         if isinstance(node, ast.ImportFrom) and node.level:
             base = here
-            for _ in range(node.level - 1):
+            for _level in range(node.level - 1):
                 base = base.parent
             if node.module:
                 found.add(str(base.joinpath(*node.module.split("."))) + ".py")

@@ -305,7 +305,7 @@ def test_https_session_pins_whatever_ca_bundle_the_environment_names(
     # requests replaces the verify path of pylxd's own adapter with $REQUESTS_CA_BUNDLE: the reason for ours.
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
     session = lxd_https.https_session(remote(client_cert=pems["client.crt"], client_key=pems["client.key"],
-                                              server_cert=pems["server.crt"]))
+                                             server_cert=pems["server.crt"]))
     adapter = session.get_adapter("https://lxd.example.net:8443/1.0")
     assert isinstance(adapter, lxd_https._PinnedAdapter)
     assert adapter.fingerprint == PEM_FINGERPRINT.replace(":", "").lower()

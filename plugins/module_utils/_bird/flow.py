@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""babel_bird6's one flow: render the file, compare it with the live one, validate, install, reload.
+
+The flow reaches the router only through a `BirdHost`, which has two implementations: the module's, on a router
+with Python (module_utils/_module/babel_bird6.py), and the action plugin's, which does the same through the shell
+alone, for routers without Python (plugins/action/babel_bird6.py). Both therefore decide alike: the same file,
+the same `changed`, the same checks, in the same order, and nothing written in check mode.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+try:
+    from typing import Protocol
+except ImportError:  # Python 3.7 on the managed host
+    Protocol = object  # type: ignore[assignment]
+
+from .config import BirdConfigError, default_path, render_config, unmatched_patterns
+
+
+class BirdHost(Protocol):
+    """What the flow needs of the router; every method may raise BirdConfigError with a message for the user."""
+
+    def detect_version(self) -> str:
+        """The BIRD generation installed: '3', '2' or '1.6'."""
+
+    def is_openwrt(self) -> bool:
+        """Whether the host is OpenWrt (its own default paths)."""
+
+    def interfaces(self) -> list[str] | None:
+        """The host's interface names, or None when they cannot be listed."""
+
+    def read(self, path: str) -> tuple[bool, str]:
+        """(whether PATH exists, its text or '')."""
+
+    def validate(self, version: str, text: str) -> bool:
+        """Check TEXT with the BIRD of VERSION before anything changes: True when the text itself was parsed,
+        False when only the binary was checked and `install` parses the text (on the host, before it goes live).
+        Raises when BIRD rejects the text or no fitting binary is found."""
+
+    def directory_exists(self, path: str) -> bool:
+        """Whether the directory that is to hold PATH exists."""
+
+    def install(self, path: str, text: str | None, backup: bool, validate_version: str | None) -> str | None:
+        """Replace PATH by TEXT atomically (remove it when TEXT is None), after a backup copy when BACKUP; with
+        VALIDATE_VERSION, the BIRD of that version parses the staged file first. The backup's path, or None."""
+
+    def reload(self, version: str) -> tuple[bool, str]:
+        """Make the running BIRD take the file: (reloaded, message)."""
+
+
+def _compare(host: BirdHost, params: Mapping[str, Any], want_diff: bool) -> tuple[str, bool, dict[str, Any]]:
+    """(BIRD version, whether the file exists, the result so far): the file as it should be, against the live one."""
+    version = params["bird_version"]
+    if version == "auto":
+        version = host.detect_version()
+    path = params["path"] or default_path(version, host.is_openwrt())
+    present = params["state"] == "present"
+    after = render_config(params, version) if present else ""
+    exists, before = host.read(path)
+    changed = (before != after or not exists) if present else exists
+    result: dict[str, Any] = dict(changed=changed, path=path, bird_version=version, validated=False,
+                                  reloaded=False, reload_message="nothing changed" if not changed else "check mode")
+    names = host.interfaces() if present else None
+    warnings = [f"interface name or pattern {pattern!r} matches no interface on this host (yet)"
+                for pattern in unmatched_patterns(params, names)] if names else []
+    if warnings:
+        result["warnings"] = warnings
+    if present:
+        result["config"] = after
+    if want_diff:
+        result["diff"] = dict(before=before, after=after, before_header=path, after_header=path)
+    return version, exists, result
+
+
+def run(host: BirdHost, params: Mapping[str, Any], check_mode: bool, want_diff: bool) -> dict[str, Any]:
+    """The result of babel_bird6 for PARAMS (its validated parameters) on HOST."""
+    version, exists, result = _compare(host, params, want_diff)
+    present, path = "config" in result, result["path"]
+    if not result["changed"]:
+        return result
+    if present and params["validate"]:
+        result["validated"] = host.validate(version, result["config"])
+    if check_mode:
+        return result
+    if present and not host.directory_exists(path):
+        raise BirdConfigError(f"the directory of path {path} does not exist; install BIRD or create it")
+    late = version if present and params["validate"] and not result["validated"] else None
+    backup_file = host.install(path, result["config"] if present else None, bool(params["backup"] and exists), late)
+    result["validated"] = result["validated"] or late is not None
+    if backup_file:
+        result["backup_file"] = backup_file
+    if params["reload"]:
+        result["reloaded"], result["reload_message"] = host.reload(version)
+    else:
+        result["reload_message"] = "reload=false"
+    return result

@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The babel_bird6 module's adapter: the router it runs on, as the `BirdHost` of the one flow (_bird/flow.py)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_text
+
+from .._bird.config import BirdConfigError, binary_names, check_binary, choose_version, rejection
+from .._bird.flow import run
+from .._bird.remote_shell import local_facts, reload_command, reload_outcome
+from .._files import FilesError, Write, replace_all
+
+
+class ModuleHost:
+    """The router the module runs on: files, binaries and commands reached directly."""
+
+    def __init__(self, module: AnsibleModule) -> None:
+        self.module = module
+
+    def _version_text(self, binary: str) -> str:
+        _rc, out, err = self.module.run_command([binary, "--version"])
+        return str(out) + str(err)
+
+    def detect_version(self) -> str:
+        found = ((name, binary, self._version_text(binary))
+                 for name, binary in ((n, self.module.get_bin_path(n)) for n in ("bird", "bird6")) if binary)
+        return choose_version(found)
+
+    def is_openwrt(self) -> bool:
+        return os.path.exists("/etc/openwrt_release")
+
+    def interfaces(self) -> list[str] | None:
+        return os.listdir("/sys/class/net") if os.path.isdir("/sys/class/net") else None
+
+    def read(self, path: str) -> tuple[bool, str]:
+        if not os.path.exists(path):
+            return False, ""
+        with open(path, "rb") as handle:
+            return True, to_text(handle.read(), errors="surrogate_or_strict")
+
+    def validate(self, version: str, text: str) -> bool:
+        daemon = binary_names(version)[0]
+        binary = self.module.get_bin_path(daemon)
+        if not binary:
+            raise BirdConfigError(f"validate=true needs {daemon} (BIRD {version}) on the host to parse the file; "
+                                  f"install it, put it on PATH, or set validate=false")
+        check_binary(self.module.params, version, binary, self._version_text(binary))
+        # Parsed from Ansible's own temporary directory, in check mode too.
+        fd, tmp = tempfile.mkstemp(prefix=".babel_bird6.", suffix=".conf", dir=self.module.tmpdir)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(to_bytes(text))
+            rc, out, err = self.module.run_command([binary, "-p", "-c", tmp])
+        finally:
+            os.unlink(tmp)
+        if rc != 0:
+            raise BirdConfigError(rejection(binary, rc, err or out))
+        return True
+
+    def directory_exists(self, path: str) -> bool:
+        return os.path.isdir(os.path.dirname(path) or ".")
+
+    def install(self, path: str, text: str | None, backup: bool, validate_version: str | None) -> str | None:
+        # validate_version is always None here: validate() parsed the text itself.
+        try:
+            backups = replace_all([Write(path, text)], self.module.backup_local if backup else None)
+        except FilesError as exc:
+            raise BirdConfigError(str(exc)) from exc
+        return backups[0] if backups else None
+
+    def reload(self, version: str) -> tuple[bool, str]:
+        """``birdc configure``, else the init script's reload (OpenWrt without birdc), as the action does."""
+        facts = local_facts(version, self.module.get_bin_path, lambda path: os.access(path, os.X_OK))
+        command = reload_command(version, facts, self.module.params["control_socket"])
+        rc, out, err = self.module.run_command(command, use_unsafe_shell=True) if command else (0, "", "")
+        return reload_outcome(command, rc, str(out) + str(err))
+
+
+def run_module(module: AnsibleModule) -> None:
+    """Run babel_bird6 on this host and exit with its result."""
+    try:
+        result: dict[str, Any] = run(ModuleHost(module), module.params, module.check_mode, module._diff)
+    except BirdConfigError as exc:
+        module.fail_json(msg=str(exc), rendered_on_controller=False)
+    for warning in result.pop("warnings", []):
+        module.warn(warning)
+    module.exit_json(rendered_on_controller=False, **result)
