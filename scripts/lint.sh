@@ -5,9 +5,10 @@
 # Usage: scripts/lint.sh
 #
 # ansible-lint (profile production, see .ansible-lint), yamllint (.yamllint), ruff and mypy (strict on
-# plugins/module_utils; both configured in pyproject.toml), all from the .venv-lint virtualenv (requirements-lint.txt).
-# mypy reads the cores by their full name, from the collection link that bootstrap makes under .cache/collections. Every linter runs even when an earlier one fails; the
-# script fails when any of them did.
+# plugins/module_utils; both configured in pyproject.toml), all from the .venv-lint virtualenv (requirements-lint.txt),
+# and scripts/function_length.py (no new function of plugins/ over 50 lines). mypy reads the cores by their full
+# name, from the collection link that bootstrap makes under .cache/collections. Every linter runs even when an
+# earlier one fails; the script fails when any of them did.
 set -uo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -41,6 +42,7 @@ typecheck() {
         -p ansible_collections.palmfarm.ipv6.plugins.module_utils)
 }
 run mypy typecheck
+run function-length "$root/.venv/bin/python" "$root/scripts/function_length.py"
 
 if (( ${#failed[@]} )); then
     echo "lint: FAILED: ${failed[*]}" >&2

@@ -1,0 +1,79 @@
+#!/usr/bin/env python
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""No function of plugins/ over 50 lines (`make lint`).
+
+Usage: .venv/bin/python scripts/function_length.py
+
+A function's length is its lines from `def` to its last line, docstring and comments included. The functions
+that were longer when the limit came are listed in LONGER, each with the length it had: they may shrink, not
+grow, and a function that is split leaves the list (the script says so). Any other function over LIMIT fails.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LIMIT = 50
+# path:function -> its length when the limit came; shrink it, split it, then remove its line.
+LONGER = {
+    "plugins/module_utils/_bridge/flow.py:run": 130,
+    "plugins/module_utils/_farm/placement.py:place": 89,
+    "plugins/module_utils/_bridge/kernel.py:plan": 88,
+    "plugins/module_utils/_farm/pipeline.py:run_farm": 83,
+    "plugins/module_utils/_farm/cluster.py:run_cluster_farm": 79,
+    "plugins/modules/routing_firewall.py:run_nftables": 76,
+    "plugins/module_utils/_lxd/image.py:plan_image": 76,
+    "plugins/module_utils/_farm/pipeline.py:build_spec": 66,
+    "plugins/module_utils/_lxd/image.py:build_request": 64,
+    "plugins/module_utils/_bird/config.py:render_config": 62,
+    "plugins/module_utils/_net/picture.py:parse_routes": 60,
+    "plugins/module_utils/_bridge/rollback.py:arm": 60,
+    "plugins/module_utils/_farm/pipeline.py:run": 57,
+    "plugins/module_utils/_lxd/profile.py:plan_profile": 56,
+    "plugins/module_utils/_farm/cluster.py:_merge": 55,
+    "plugins/module_utils/_bridge/validate.py:_validate_netplan": 55,
+    "plugins/module_utils/_dns/nsupdate.py:_publish_once": 54,
+    "plugins/module_utils/_bridge/persist.py:plan_warnings": 51,
+}
+
+
+def lengths(root: Path = ROOT) -> dict[str, int]:
+    """path:function -> length, for every function and method under plugins/ (nested ones by their own name)."""
+    found: dict[str, int] = {}
+    for path in sorted((root / "plugins").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                key = f"{path.relative_to(root).as_posix()}:{node.name}"
+                found[key] = max(found.get(key, 0), (node.end_lineno or node.lineno) - node.lineno + 1)
+    return found
+
+
+def problems(found: dict[str, int], known: dict[str, int]) -> list[str]:
+    out = []
+    for key, length in sorted(found.items()):
+        allowed = known.get(key, LIMIT)
+        if length > allowed:
+            out.append(f"{key} has {length} lines; the limit is {LIMIT}" +
+                       (f" (it had {allowed} when the limit came: it may shrink, not grow)" if key in known else
+                        ": split it along its steps"))
+    for key in sorted(known):
+        if found.get(key, 0) <= LIMIT:
+            out.append(f"{key} is within {LIMIT} lines now (or gone): remove it from LONGER in {Path(__file__).name}")
+    return out
+
+
+def main() -> int:
+    found = problems(lengths(), LONGER)
+    for line in found:
+        print(f"function_length: {line}", file=sys.stderr)
+    if not found:
+        print(f"function_length: no new function of plugins/ over {LIMIT} lines ({len(LONGER)} older ones to split)")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
