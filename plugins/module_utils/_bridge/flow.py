@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .._files import FilesError, Write, backup_copy, replace_all
@@ -63,134 +64,187 @@ def run_confirm(name: str, check_mode: bool) -> dict[str, Any]:
     }
 
 
-def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callable[[str], None],  # noqa: C901
+@dataclass
+class _Plan:
+    """Everything decided before the first change: the files, the commands and the kernel steps."""
+
+    name: str
+    state: str
+    spec: BridgeSpec
+    timeout: int
+    backend: str = "kernel"
+    persist: Any = None
+    changes: list[FileChange] = field(default_factory=list)
+    inherited: Any = None
+    current: dict[str, kernel.LinkState] = field(default_factory=dict)
+    desired: dict[str, kernel.LinkState] = field(default_factory=dict)
+    steps: list[Any] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+
+    @property
+    def persistent(self) -> bool:
+        return self.persist is not None and self.backend in PERSISTENT_BACKENDS
+
+
+def _plan_files(plan: _Plan, params: dict[str, Any], warn: Callable[[str], None]) -> None:
+    """The backend, and the files a persistent one writes (with the addressing the bridge inherits)."""
+    if plan.backend == "auto":
+        plan.persist = _persist()
+        plan.backend = plan.persist.detect_backend("/")
+    if plan.backend not in PERSISTENT_BACKENDS:
+        if params.get("dhcp4") or params.get("dhcp6"):
+            warn("the kernel backend runs no DHCP client: dhcp4/dhcp6 are ignored; use a persistent backend for them")
+        return
+    persist = plan.persist = plan.persist or _persist()
+    spec, backend, state, config_file = plan.spec, plan.backend, plan.state, params.get("config_file")
+    persist.preflight(spec, backend, "/", state)
+    if state == "present":
+        spec, plan.inherited = persist.inherited_spec(spec, backend, "/", config_file, params)
+        plan.spec = spec
+    planned = persist.plan_files(spec, backend, root="/", config_file=config_file, state=state)
+    plan.changes = [c for c in planned if c.changed]
+    for message in persist.plan_warnings(spec, backend, root="/", config_file=config_file, state=state):
+        warn(message)
+    for message in _validate(backend, plan.changes) if plan.changes else []:
+        warn(message)
+
+
+def _plan_runtime(plan: _Plan, params: dict[str, Any]) -> None:
+    """The running state wanted, the kernel steps to it, and the commands the result lists."""
+    name, spec = plan.name, plan.spec
+    plan.current = kernel.read_state([name, *spec.ports])
+    if plan.state == "present":
+        plan.desired = kernel.desired_present(spec, plan.current, kernel.forwarding())
+    else:
+        refused = options.removal_problem(name, kernel.default_route_links(), plan.timeout, bool(params.get("force")))
+        if refused and plan.current[name].exists:
+            raise BridgeError(refused)
+        plan.desired = kernel.desired_absent(name, plan.current)
+    plan.steps = kernel.plan(plan.current, plan.desired)
+    plan.commands = [s.text() for s in plan.steps]
+    if plan.persistent:
+        # The network tool brings the running state in line with its files in its own way: run it when the
+        # files change or when the bridge is plainly not there (or still there), not for every detail.
+        if plan.changes or _runtime_differs(spec, plan.current, plan.state):
+            plan.commands = [" ".join(c) for c in plan.persist.pre_commands(plan.backend, spec, state=plan.state)
+                             + plan.persist.apply_commands(plan.backend, spec, state=plan.state)]
+        else:
+            plan.commands = []
+
+
+def _result(plan: _Plan, params: dict[str, Any], want_diff: bool) -> dict[str, Any]:
+    name = plan.name
+    result: dict[str, Any] = {
+        "changed": bool(plan.commands or plan.changes),
+        "bridge": name,
+        "ports": list(plan.spec.ports),
+        "mac": plan.spec.mac if plan.state == "present" else None,
+        "backend": plan.backend,
+        "files": [c.path for c in plan.changes],
+        "commands": plan.commands,
+        "addresses": _addresses(plan.desired, name),
+        "rollback": {"armed": False, "confirmed": False, "deadline": None},
+    }
+    if plan.inherited is not None:
+        result["addressing"] = _addressing_result(plan.spec, plan.inherited, params)
+    if want_diff:
+        result["diff"] = _file_diffs(plan.changes) + [{
+            "before_header": f"{name} (running state)",
+            "after_header": f"{name} (running state)",
+            "before": kernel.describe(plan.current),
+            "after": kernel.describe(plan.desired),
+        }, {
+            "before_header": "commands",
+            "after_header": "commands",
+            "before": "",
+            "after": "".join(f"{c}\n" for c in plan.commands),
+        }]
+    return result
+
+
+def _carry_out(plan: _Plan, params: dict[str, Any], warn: Callable[[str], None],
+               run_command: Callable[..., Any]) -> list[str]:
+    """Write the files and change the running state; the backups made."""
+    persist, backend, spec, state = plan.persist, plan.backend, plan.spec, plan.state
+    backups: list[str] = []
+    for command in persist.pre_commands(backend, spec, state=state) if backend != "kernel" else []:
+        _apply_command(command, warn, run_command)
+    if plan.changes:
+        mode = persist.file_mode(backend)
+        # Files of the collection's own get the backend's mode; a user's file edited in place keeps its own.
+        writes = [Write(c.path, c.after, mode if c.before is None or c.before.startswith(persist.MARKER_PREFIX)
+                        else None, make_dirs=True) for c in plan.changes]
+        backups = replace_all(writes, backup_copy if params.get("backup") else None)
+    if backend == "kernel":
+        kernel.apply(plan.steps)
+    else:
+        for command in persist.apply_commands(backend, spec, state=state):
+            _apply_command(command, warn, run_command)
+    return backups
+
+
+def _reverted(exc: Exception, plan: _Plan, directory: str) -> BridgeError:
+    """The error to raise for a failed change, after the armed revert (if any) has run."""
+    if plan.timeout <= 0:
+        return BridgeError(str(exc))
+    done = rollback.fire(directory)
+    if done and done["errors"]:
+        return BridgeError(f"{exc}; the revert at {done['at']} could not restore everything: "
+                           + "; ".join(done["errors"]))
+    return BridgeError(f"{exc}; the previous state was restored at {done['at'] if done else 'once'}")
+
+
+def _check_connectivity(plan: _Plan, targets: Any, result: dict[str, Any], directory: str) -> None:
+    """connectivity_check after the change: confirm the revert when every target answers, else fail."""
+    timeout = plan.timeout
+    silent = probe.silent_targets(targets, within=CHECK_WINDOW if timeout == 0 else min(CHECK_WINDOW, timeout / 2))
+    if silent:
+        later = (f"the change reverts at {result['rollback']['deadline']} unless a task with state: confirmed "
+                 "runs first" if timeout > 0 else "rollback_timeout is 0, so nothing reverts it")
+        raise BridgeError(f"connectivity_check: {', '.join(silent)} did not answer after the change to "
+                          f"{plan.name}; {later}")
+    if timeout > 0:
+        rollback.confirm(directory, plan.name)
+        result["rollback"]["confirmed"] = True
+        result["rollback"]["armed"] = False
+
+
+def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callable[[str], None],
         run_command: Callable[..., Any]) -> dict[str, Any]:
     """The whole task; `run_command` (the module's) runs the persistent backend's apply commands."""
-    name = params["name"]
-    state = params["state"]
+    name, state = params["name"], params["state"]
     problem = options.ifname_problem(name)
     if problem:
         raise BridgeError(problem)
     if state == "confirmed":
         return run_confirm(name, check_mode)
-
     links = kernel.read_links()
     if state == "absent" and not params.get("ports"):
         params = {**params, "ports": [n for n, link in links.items() if link.master == name]}
-    spec: BridgeSpec = options.bridge_spec(params, links)
+    plan = _Plan(name, state, options.bridge_spec(params, links), int(params.get("rollback_timeout") or 0),
+                 backend=params["backend"])
     targets = options.connectivity_targets(params.get("connectivity_check") or [])
-    timeout = int(params.get("rollback_timeout") or 0)
-    if timeout < 0:
-        raise BridgeError(f"rollback_timeout {timeout} is negative; give seconds (e.g. 120), or 0 for no rollback")
-
-    backend = params["backend"]
-    persist: Any = None
-    if backend == "auto":
-        persist = _persist()
-        backend = persist.detect_backend("/")
-    changes: list[FileChange] = []
-    inherited = None
-    if backend in PERSISTENT_BACKENDS:
-        persist = persist or _persist()
-        persist.preflight(spec, backend, "/", state)
-        if state == "present":
-            spec, inherited = persist.inherited_spec(spec, backend, "/", params.get("config_file"), params)
-        planned = persist.plan_files(spec, backend, root="/", config_file=params.get("config_file"), state=state)
-        changes = [c for c in planned if c.changed]
-        config_file = params.get("config_file")
-        for message in persist.plan_warnings(spec, backend, root="/", config_file=config_file, state=state):
-            warn(message)
-        for message in _validate(backend, changes) if changes else []:
-            warn(message)
-    elif params.get("dhcp4") or params.get("dhcp6"):
-        warn("the kernel backend runs no DHCP client: dhcp4/dhcp6 are ignored; use a persistent backend for them")
-
-    current = kernel.read_state([name, *spec.ports])
-    if state == "present":
-        desired = kernel.desired_present(spec, current, kernel.forwarding())
-    else:
-        refused = options.removal_problem(name, kernel.default_route_links(), timeout, bool(params.get("force")))
-        if refused and current[name].exists:
-            raise BridgeError(refused)
-        desired = kernel.desired_absent(name, current)
-    steps = kernel.plan(current, desired)
-    commands = [s.text() for s in steps]
-    if persist is not None and backend in PERSISTENT_BACKENDS:
-        # The network tool brings the running state in line with its files in its own way: run it when the
-        # files change or when the bridge is plainly not there (or still there), not for every detail.
-        if changes or _runtime_differs(spec, current, state):
-            commands = [" ".join(c) for c in persist.pre_commands(backend, spec, state=state)
-                        + persist.apply_commands(backend, spec, state=state)]
-        else:
-            commands = []
-    changed = bool(commands or changes)
-
-    result: dict[str, Any] = {
-        "changed": changed,
-        "bridge": name,
-        "ports": list(spec.ports),
-        "mac": spec.mac if state == "present" else None,
-        "backend": backend,
-        "files": [c.path for c in changes],
-        "commands": commands,
-        "addresses": _addresses(desired, name),
-        "rollback": {"armed": False, "confirmed": False, "deadline": None},
-    }
-    if inherited is not None:
-        result["addressing"] = _addressing_result(spec, inherited, params)
-    if want_diff:
-        result["diff"] = _file_diffs(changes) + [{
-            "before_header": f"{name} (running state)",
-            "after_header": f"{name} (running state)",
-            "before": kernel.describe(current),
-            "after": kernel.describe(desired),
-        }, {
-            "before_header": "commands",
-            "after_header": "commands",
-            "before": "",
-            "after": "".join(f"{c}\n" for c in commands),
-        }]
-    if check_mode or not changed:
+    if plan.timeout < 0:
+        raise BridgeError(f"rollback_timeout {plan.timeout} is negative; give seconds (e.g. 120), or 0 for no "
+                          "rollback")
+    _plan_files(plan, params, warn)
+    _plan_runtime(plan, params)
+    result = _result(plan, params, want_diff)
+    if check_mode or not result["changed"]:
         return result
-
     directory = rollback.state_dir(name)
-    if timeout > 0:
-        result["rollback"] = rollback.arm(directory, name, timeout, current, [(c.path, c.before) for c in changes])
+    if plan.timeout > 0:
+        result["rollback"] = rollback.arm(directory, name, plan.timeout, plan.current,
+                                          [(c.path, c.before) for c in plan.changes])
     try:
-        for command in persist.pre_commands(backend, spec, state=state) if backend != "kernel" else []:
-            _apply_command(command, warn, run_command)
-        if changes:
-            mode = persist.file_mode(backend)
-            # Files of the collection's own get the backend's mode; a user's file edited in place keeps its own.
-            writes = [Write(c.path, c.after, mode if c.before is None or c.before.startswith(persist.MARKER_PREFIX)
-                            else None, make_dirs=True) for c in changes]
-            result["backup_files"] = replace_all(writes, backup_copy if params.get("backup") else None)
-        if backend == "kernel":
-            kernel.apply(steps)
-        else:
-            for command in persist.apply_commands(backend, spec, state=state):
-                _apply_command(command, warn, run_command)
+        backups = _carry_out(plan, params, warn, run_command)
     except (BridgeError, FilesError, OSError) as exc:
-        if timeout > 0:
-            done = rollback.fire(directory)
-            if done and done["errors"]:
-                raise BridgeError(f"{exc}; the revert at {done['at']} could not restore everything: "
-                                  + "; ".join(done["errors"])) from exc
-            raise BridgeError(f"{exc}; the previous state was restored at {done['at'] if done else 'once'}") from exc
-        raise BridgeError(str(exc)) from exc
-
+        raise _reverted(exc, plan, directory) from exc
+    if plan.changes:
+        result["backup_files"] = backups
     result["addresses"] = _addresses(kernel.read_state([name]), name)
     if targets:
-        silent = probe.silent_targets(targets, within=CHECK_WINDOW if timeout == 0 else min(CHECK_WINDOW, timeout / 2))
-        if silent:
-            later = (f"the change reverts at {result['rollback']['deadline']} unless a task with state: confirmed "
-                     "runs first" if timeout > 0 else "rollback_timeout is 0, so nothing reverts it")
-            raise BridgeError(f"connectivity_check: {', '.join(silent)} did not answer after the change to {name}; "
-                              f"{later}")
-        if timeout > 0:
-            rollback.confirm(directory, name)
-            result["rollback"]["confirmed"] = True
-            result["rollback"]["armed"] = False
+        _check_connectivity(plan, targets, result, directory)
     return result
 
 
