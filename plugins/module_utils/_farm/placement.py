@@ -152,7 +152,76 @@ def _least_loaded(allowed: list[str], load: dict[str, int], shares: dict[str, in
     return min(below, key=lambda m: (load[m], allowed.index(m)))
 
 
-def place(names: Sequence[str], members: Sequence[Member], locations: dict[str, str],  # noqa: C901
+def _place_single(result: Placement, spec: PlacementSpec, order: list[str], status: dict[str, bool],
+                  locations: dict[str, str], existing: list[str], reachable: list[str], absent: list[str],
+                  server: Server) -> None:
+    """placement: single: every instance on the target, else on the member holding most of the farm."""
+    anchor = spec.target
+    if anchor is None:
+        counts = dict.fromkeys(order, 0)
+        for name in existing:
+            counts[locations[name]] = counts.get(locations[name], 0) + 1
+        if existing:
+            anchor = max(counts, key=lambda m: (counts[m], -order.index(m) if m in order else -len(order)))
+    if anchor is not None and not status.get(anchor, False):
+        if absent or any(locations[n] != anchor for n in reachable):
+            raise PlacementError(f"member {anchor} is offline, and placement: single puts every instance on it; "
+                                 f"bring {anchor} back ({server.cli} cluster list), or choose another target")
+    for name in reachable:
+        if locations[name] == anchor:
+            result.kept.append(name)
+        else:
+            result.misplaced[name] = (locations[name], str(anchor))
+    for name in absent:
+        result.new[name] = anchor
+    result.follow_first = anchor is None and bool(absent)
+
+
+def _place_spread(result: Placement, spec: PlacementSpec, names: Sequence[str], order: list[str],
+                  status: dict[str, bool], locations: dict[str, str], reachable: list[str], absent: list[str],
+                  server: Server) -> None:
+    """placement: spread or a list of members: even shares over the online members allowed."""
+    allowed = [m for m in (spec.members if spec.mode == MEMBERS else order) if status.get(m, False)]
+    if not allowed:
+        listed = ", ".join(spec.members if spec.mode == MEMBERS else order)
+        raise PlacementError(f"no member to place on is online ({listed} all offline); bring one back "
+                             f"({server.cli} cluster list shows their state)")
+    on: dict[str, list[str]] = {m: [] for m in allowed}
+    outside = []
+    for name in reachable:
+        if locations[name] in on:
+            on[locations[name]].append(name)
+        else:
+            outside.append(name)
+    shares = _shares(len(reachable) + len(absent), allowed, {m: len(v) for m, v in on.items()})
+    load = {}
+    for member in allowed:
+        keep = on[member][:shares[member]]
+        result.kept.extend(keep)
+        load[member] = len(keep)
+        outside.extend(on[member][shares[member]:])
+    outside.sort(key=list(names).index)
+    # Where the misplaced ones belong: each, in the desired order, to the least-loaded member below its
+    # share, ties by member order (what rebalance: move or recreate does with them).
+    moved_load = dict(load)
+    for name in outside:
+        member = _least_loaded(allowed, moved_load, shares)
+        result.misplaced[name] = (locations[name], member)
+        moved_load[member] += 1
+    if spec.rebalance == "none":
+        # They stay where they are: new instances balance around them.
+        for name in outside:
+            if locations[name] in load:
+                load[locations[name]] += 1
+    else:
+        load = moved_load
+    for name in absent:
+        member = _least_loaded(allowed, load, shares)
+        result.new[name] = member
+        load[member] += 1
+
+
+def place(names: Sequence[str], members: Sequence[Member], locations: dict[str, str],
           spec: PlacementSpec, server: Server = UNKNOWN_LXD) -> Placement:
     """Decide where each instance of the farm goes; see the module docstring for the rules.
 
@@ -167,74 +236,14 @@ def place(names: Sequence[str], members: Sequence[Member], locations: dict[str, 
     absent = [n for n in names if n not in locations]
     reachable = []
     for name in existing:
-        member = locations[name]
-        if not status.get(member, False):
-            result.offline[name] = member
-        else:
+        if status.get(locations[name], False):
             reachable.append(name)
-
-    if spec.mode == SINGLE:
-        anchor = spec.target
-        if anchor is None:
-            counts = dict.fromkeys(order, 0)
-            for name in existing:
-                counts[locations[name]] = counts.get(locations[name], 0) + 1
-            if existing:
-                anchor = max(counts, key=lambda m: (counts[m], -order.index(m) if m in order else -len(order)))
-        if anchor is not None and not status.get(anchor, False):
-            if absent or any(locations[n] != anchor for n in reachable):
-                raise PlacementError(f"member {anchor} is offline, and placement: single puts every instance on it; "
-                                     f"bring {anchor} back ({server.cli} cluster list), or choose another target")
-        for name in reachable:
-            if locations[name] == anchor:
-                result.kept.append(name)
-            else:
-                result.misplaced[name] = (locations[name], str(anchor))
-        for name in absent:
-            result.new[name] = anchor
-        result.follow_first = anchor is None and bool(absent)
-    else:
-        allowed = [m for m in (spec.members if spec.mode == MEMBERS else order) if status.get(m, False)]
-        if not allowed:
-            listed = ", ".join(spec.members if spec.mode == MEMBERS else order)
-            raise PlacementError(f"no member to place on is online ({listed} all offline); bring one back "
-                                 f"({server.cli} cluster list shows their state)")
-        on: dict[str, list[str]] = {m: [] for m in allowed}
-        outside = []
-        for name in reachable:
-            member = locations[name]
-            if member in on:
-                on[member].append(name)
-            else:
-                outside.append(name)
-        total = len(reachable) + len(absent)
-        shares = _shares(total, allowed, {m: len(v) for m, v in on.items()})
-        load = {}
-        for member in allowed:
-            keep = on[member][:shares[member]]
-            result.kept.extend(keep)
-            load[member] = len(keep)
-            outside.extend(on[member][shares[member]:])
-        outside.sort(key=list(names).index)
-        # Where the misplaced ones belong: each, in the desired order, to the least-loaded member below its
-        # share, ties by member order (what rebalance: move or recreate does with them).
-        moved_load = dict(load)
-        for name in outside:
-            member = _least_loaded(allowed, moved_load, shares)
-            result.misplaced[name] = (locations[name], member)
-            moved_load[member] += 1
-        if spec.rebalance == "none":
-            # They stay where they are: new instances balance around them.
-            for name in outside:
-                if locations[name] in load:
-                    load[locations[name]] += 1
         else:
-            load = moved_load
-        for name in absent:
-            member = _least_loaded(allowed, load, shares)
-            result.new[name] = member
-            load[member] += 1
-
+            result.offline[name] = locations[name]
+    if spec.mode == SINGLE:
+        _place_single(result, spec, order, status, locations, existing, reachable, absent, server)
+    else:
+        _place_spread(result, spec, names, order, status, locations, reachable, absent, server)
     result.kept.sort(key=list(names).index)
     if spec.rebalance == "move":
         result.moves = dict(result.misplaced)
