@@ -224,14 +224,9 @@ def _ipv6_off(link: LinkState) -> bool:
     return bool(link.sysctl.get("disable_ipv6"))
 
 
-def plan(current: dict[str, LinkState], desired: dict[str, LinkState]) -> list[Step]:  # noqa: C901
-    """The steps that take `current` to `desired`, in an order that keeps the host's addresses answering."""
+def _bridge_steps(desired: dict[str, LinkState], now: dict[str, LinkState]) -> list[Step]:
+    """1. bridges: create or adjust, sysctls that must precede UP (addr_gen_mode), then UP; `now` follows."""
     steps: list[Step] = []
-    empty = LinkState("", exists=False)
-    first = next(iter(desired), None)  # the bridge
-    now = {name: current.get(name, replace(empty, name=name)) for name in desired}
-
-    # 1. bridges: create or adjust, sysctls that must precede UP (addr_gen_mode), then UP
     for name, want in desired.items():
         have = now[name]
         if not want.exists or want.kind != "bridge":
@@ -247,70 +242,77 @@ def plan(current: dict[str, LinkState], desired: dict[str, LinkState]) -> list[S
             if (want.stp, want.forward_delay) != (have.stp, have.forward_delay):
                 bridge_args = {"stp": bool(want.stp), "forward_delay": int(want.forward_delay or 0)}
                 steps.append(Step("bridge_set", name, bridge_args))
-        for key in SYSCTLS:
-            if key in want.sysctl and have.sysctl.get(key) != want.sysctl[key]:
-                steps.append(Step("sysctl", name, {"key": key, "value": want.sysctl[key]}))
+        steps += _sysctl_steps(name, want, have, SYSCTLS)
         if want.up and not have.up:
             steps.append(Step("up", name))
         now[name] = replace(want, addresses=have.addresses)
+    return steps
 
-    # 2. interfaces that get IPv6 back (a port being freed) before addresses are added to them
-    for name, want in desired.items():
-        have = now[name]
-        if want.exists and have.exists and _ipv6_off(have) and not _ipv6_off(want):
-            steps.append(Step("sysctl", name, {"key": "disable_ipv6", "value": 0}))
 
-    # 3. addresses where they are wanted, before the port moves
+def _sysctl_steps(name: str, want: LinkState, have: LinkState, keys: Iterable[str]) -> list[Step]:
+    return [Step("sysctl", name, {"key": key, "value": want.sysctl[key]})
+            for key in keys if key in want.sysctl and have.sysctl.get(key) != want.sysctl[key]]
+
+
+def _address_add_steps(desired: dict[str, LinkState], now: dict[str, LinkState],
+                       current: dict[str, LinkState]) -> list[Step]:
+    """3. addresses where they are wanted, before the port moves."""
+    steps: list[Step] = []
     for name, want in desired.items():
-        have = now[name]
         if not want.exists:
             continue
-        present = {a.key for a in have.addresses}
-        for addr in want.addresses:
-            if addr.key in present:
-                continue
-            if addr.family == 6 and _ipv6_off(want):
-                continue
-            steps.append(Step("addr_add", name, {"address": asdict(_live(addr, current))}))
+        present = {a.key for a in now[name].addresses}
+        steps += [Step("addr_add", name, {"address": asdict(_live(addr, current))}) for addr in want.addresses
+                  if addr.key not in present and not (addr.family == 6 and _ipv6_off(want))]
+    return steps
 
-    # 4. masters: enslave or free the ports, and bring them up
+
+def _port_steps(desired: dict[str, LinkState], now: dict[str, LinkState], first: str | None) -> list[Step]:
+    """4. masters: enslave or free the ports and bring them up; 5. then their remaining sysctls
+    (disable_ipv6=1 drops their IPv6 addresses)."""
+    masters: list[Step] = []
+    sysctls: list[Step] = []
     for name, want in desired.items():
         have = now[name]
         if not want.exists or name == first:
             continue
         if want.master != have.master:
-            steps.append(Step("master", name, {"master": want.master}))
+            masters.append(Step("master", name, {"master": want.master}))
         if want.up and not have.up:
-            steps.append(Step("up", name))
+            masters.append(Step("up", name))
+        # disable_ipv6=0 was set in 2.
+        sysctls += _sysctl_steps(name, want, have, [k for k in SYSCTLS if k != "disable_ipv6" or _ipv6_off(want)])
+    return masters + sysctls
 
-    # 5. the ports' remaining sysctls (disable_ipv6=1 drops their IPv6 addresses)
-    for name, want in desired.items():
-        have = now[name]
-        if not want.exists or name == first:
-            continue
-        for key in SYSCTLS:
-            if key == "disable_ipv6" and not _ipv6_off(want):
-                continue  # done in 2.
-            if key in want.sysctl and have.sysctl.get(key) != want.sysctl[key]:
-                steps.append(Step("sysctl", name, {"key": key, "value": want.sysctl[key]}))
 
-    # 6. addresses no longer wanted where they are
+def _address_del_steps(desired: dict[str, LinkState], now: dict[str, LinkState]) -> list[Step]:
+    """6. addresses no longer wanted where they are."""
+    steps: list[Step] = []
     for name, want in desired.items():
         have = now[name]
         if not want.exists or not have.exists:
             continue
         wanted = {a.key for a in want.addresses}
-        for addr in have.addresses:
-            if addr.key in wanted:
-                continue
-            if addr.family == 6 and (_ipv6_off(want) or addr.link_local):
-                continue  # gone with disable_ipv6, or the kernel's own link-local address
-            steps.append(Step("addr_del", name, {"address": asdict(addr)}))
+        # IPv6 ones go with disable_ipv6, and the kernel keeps its own link-local address.
+        steps += [Step("addr_del", name, {"address": asdict(addr)}) for addr in have.addresses
+                  if addr.key not in wanted and not (addr.family == 6 and (_ipv6_off(want) or addr.link_local))]
+    return steps
 
+
+def plan(current: dict[str, LinkState], desired: dict[str, LinkState]) -> list[Step]:
+    """The steps that take `current` to `desired`, in an order that keeps the host's addresses answering."""
+    empty = LinkState("", exists=False)
+    first = next(iter(desired), None)  # the bridge
+    now = {name: current.get(name, replace(empty, name=name)) for name in desired}
+    steps = _bridge_steps(desired, now)
+    # 2. interfaces that get IPv6 back (a port being freed) before addresses are added to them
+    steps += [Step("sysctl", name, {"key": "disable_ipv6", "value": 0}) for name, want in desired.items()
+              if want.exists and now[name].exists and _ipv6_off(now[name]) and not _ipv6_off(want)]
+    steps += _address_add_steps(desired, now, current)
+    steps += _port_steps(desired, now, first)
+    steps += _address_del_steps(desired, now)
     # 7. interfaces that go away
-    for name, want in desired.items():
-        if not want.exists and now[name].exists:
-            steps.append(Step("link_del", name))
+    steps += [Step("link_del", name) for name, want in desired.items() if not want.exists and now[name].exists]
     return steps
 
 
