@@ -22,7 +22,6 @@ LIMIT = 50
 LONGER = {
     "plugins/module_utils/_farm/pipeline.py:run_farm": 83,
     "plugins/module_utils/_farm/cluster.py:run_cluster_farm": 79,
-    "plugins/modules/routing_firewall.py:run_nftables": 76,
     "plugins/module_utils/_lxd/image.py:plan_image": 76,
     "plugins/module_utils/_farm/pipeline.py:build_spec": 66,
     "plugins/module_utils/_lxd/image.py:build_request": 64,

@@ -26,7 +26,6 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.arguments import ARGUMENT_SPEC
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.config import (
     BirdConfigError,
     binary_names,
@@ -52,6 +51,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.remote_shell i
     temp_path,
     validate_command,
 )
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.babel_bird6 import ARGUMENT_SPEC
 
 MODULE = "palmfarm.ipv6.babel_bird6"
 

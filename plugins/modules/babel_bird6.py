@@ -393,8 +393,7 @@ backup_file:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.arguments import ARGUMENT_SPEC
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.babel_bird6 import run_module
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.babel_bird6 import ARGUMENT_SPEC, run_module
 
 
 def main() -> None:
