@@ -25,7 +25,6 @@ LONGER = {
     "plugins/module_utils/_lxd/image.py:plan_image": 76,
     "plugins/module_utils/_farm/pipeline.py:build_spec": 66,
     "plugins/module_utils/_lxd/image.py:build_request": 64,
-    "plugins/module_utils/_bird/config.py:render_config": 62,
     "plugins/module_utils/_net/picture.py:parse_routes": 60,
     "plugins/module_utils/_bridge/rollback.py:arm": 60,
     "plugins/module_utils/_farm/pipeline.py:run": 57,

@@ -404,24 +404,59 @@ def _channel(version: str, lines: list[str]) -> list[str]:
     return ["  ipv6 {"] + [f"    {line}" for line in lines] + ["  };"]
 
 
-def render_config(params: Mapping[str, Any], version: str) -> str:  # noqa: C901
+def _direct_lines(direct: Mapping[str, Any], version: str) -> list[str]:
+    names = direct.get("interfaces") or []
+    if not names:
+        return []
+    return (["protocol direct {"] + (["  ipv6;"] if version != "1.6" else [])
+            + [f"  interface {_patterns(names, 'direct.interfaces')};", "}", ""])
+
+
+def _kernel_lines(kernel: Mapping[str, Any], version: str, profile: str | None) -> list[str]:
+    if kernel.get("enabled", True) is False:
+        return []
+    default_scan = KERNEL_SCAN_TIME_BIRD3_FAST if version == "3" and profile == "fast" else KERNEL_SCAN_TIME
+    scan = _int_in(_or(kernel.get("scan_time"), default_scan), RIP_TIME_RANGE, "kernel.scan_time")
+    # Connected prefixes are the kernel's already; only learned routes go into the table.
+    return (["protocol kernel {", f"  persist {_yes(bool(kernel.get('persist')))};", f"  scan time {scan};"]
+            + _channel(version, ["import none;", "export where source != RTS_DEVICE;"]) + ["}", ""])
+
+
+def _babel_lines(ifaces: list[Mapping[str, Any]], version: str, profile: str | None) -> list[str]:
+    if not ifaces:
+        return []
+    out = ["protocol babel {"] + _channel(version, ["import all;", "export all;"])
+    for index, iface in enumerate(ifaces):
+        out += babel_interface_lines(iface, profile, version, index)
+    return out + ["}", ""]
+
+
+def _ripng_lines(ifaces: list[Mapping[str, Any]], version: str, profile: str | None) -> list[str]:
+    if not ifaces:
+        return []
+    blocks = [ripng_interface_lines(iface, profile, index) for index, iface in enumerate(ifaces)]
+    out = ["protocol rip {" if version == "1.6" else "protocol rip ng {"]
+    out += _channel(version, ["import all;", "export all;"])
+    for block in blocks:
+        out += block
+    out += ["}", ""]
+    if any("    bfd yes;" in block for block in blocks):
+        out += ["protocol bfd {", "}", ""]
+    return out
+
+
+def render_config(params: Mapping[str, Any], version: str) -> str:
     """A complete BIRD configuration for ``version`` (one of :data:`VERSIONS`) from the module's options."""
     _check_version(version)
     profile = params.get("profile")
     if profile is not None and profile not in PROFILES:
         raise BirdConfigError(f"profile {profile!r} is unknown; use one of {', '.join(PROFILES)}")
-    babel = params.get("babel") or {}
-    ripng = params.get("ripng") or {}
-    babel_ifaces = babel.get("interfaces") or []
-    ripng_ifaces = ripng.get("interfaces") or []
+    babel_ifaces = (params.get("babel") or {}).get("interfaces") or []
+    ripng_ifaces = (params.get("ripng") or {}).get("interfaces") or []
     if not babel_ifaces and not ripng_ifaces:
         raise BirdConfigError("neither babel nor ripng lists any interfaces; give at least one of "
                               "babel.interfaces or ripng.interfaces")
     router_id = _router_id(params.get("router_id"), version)
-    device = params.get("device") or {}
-    direct = params.get("direct") or {}
-    kernel = params.get("kernel") or {}
-
     out: list[str] = [
         "# Managed by palmfarm.ipv6.babel_bird6: local changes are overwritten.",
         f"# BIRD {version}" + (f", profile {profile}" if profile else ""),
@@ -429,42 +464,12 @@ def render_config(params: Mapping[str, Any], version: str) -> str:  # noqa: C901
     ]
     if router_id:
         out += [f"router id {router_id};", ""]
-    scan = _int_in(_or(device.get("scan_time"), 10), RIP_TIME_RANGE, "device.scan_time")
+    scan = _int_in(_or((params.get("device") or {}).get("scan_time"), 10), RIP_TIME_RANGE, "device.scan_time")
     out += ["protocol device {", f"  scan time {scan};", "}", ""]
-
-    direct_names = direct.get("interfaces") or []
-    if direct_names:
-        patterns = _patterns(direct_names, "direct.interfaces")
-        out += ["protocol direct {"]
-        if version != "1.6":
-            out += ["  ipv6;"]
-        out += [f"  interface {patterns};", "}", ""]
-
-    if kernel.get("enabled", True) is not False:
-        default_scan = KERNEL_SCAN_TIME_BIRD3_FAST if version == "3" and profile == "fast" else KERNEL_SCAN_TIME
-        kscan = _int_in(_or(kernel.get("scan_time"), default_scan), RIP_TIME_RANGE, "kernel.scan_time")
-        out += ["protocol kernel {", f"  persist {_yes(bool(kernel.get('persist')))};", f"  scan time {kscan};"]
-        # Connected prefixes are the kernel's already; only learned routes go into the table.
-        out += _channel(version, ["import none;", "export where source != RTS_DEVICE;"])
-        out += ["}", ""]
-
-    if babel_ifaces:
-        out += ["protocol babel {"]
-        out += _channel(version, ["import all;", "export all;"])
-        for index, iface in enumerate(babel_ifaces):
-            out += babel_interface_lines(iface, profile, version, index)
-        out += ["}", ""]
-
-    if ripng_ifaces:
-        blocks = [ripng_interface_lines(iface, profile, index) for index, iface in enumerate(ripng_ifaces)]
-        out += ["protocol rip {" if version == "1.6" else "protocol rip ng {"]
-        out += _channel(version, ["import all;", "export all;"])
-        for block in blocks:
-            out += block
-        out += ["}", ""]
-        if any("    bfd yes;" in block for block in blocks):
-            out += ["protocol bfd {", "}", ""]
-
+    out += _direct_lines(params.get("direct") or {}, version)
+    out += _kernel_lines(params.get("kernel") or {}, version, profile)
+    out += _babel_lines(babel_ifaces, version, profile)
+    out += _ripng_lines(ripng_ifaces, version, profile)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
