@@ -52,11 +52,16 @@ fi
 
 # One scenario after another, each with its own create and destroy; all run even when one fails.
 failed=()
+timings=()
 for scenario in "${scenarios[@]}"; do
     name="$(basename "$(dirname "$scenario")")"
     echo "molecule: scenario $name"
-    molecule "${base_configs[@]}" test -s "$name" || failed+=("$name")
+    t0=$SECONDS
+    result=passed
+    molecule "${base_configs[@]}" test -s "$name" || { failed+=("$name"); result=FAILED; }
+    timings+=("$(printf 'molecule: %-14s %5d s  %s' "$name" $((SECONDS - t0)) "$result")")
 done
+printf '%s\n' "${timings[@]}"
 if (( ${#failed[@]} )); then
     echo "molecule: FAILED scenarios: ${failed[*]}" >&2
     exit 1

@@ -9,7 +9,9 @@
 # not run lab.yml again. Each step prints its time, and a table of all of them closes the run, failed or not;
 # the same table goes to $PALMFARM_TEST_DIR/test-times.json. The whole run must stay under the budget
 # (PALMFARM_TEST_BUDGET seconds, 3600 unless told): over it, the run says so loudly, and the table shows which
-# steps took the time.
+# steps took the time. Each step's output is also kept in $PALMFARM_TEST_DIR/logs/STEP.log; when a step fails,
+# the lines that say why (failed tasks, tracebacks, failed assertions) close the run, after the table, so that
+# the last lines of a long run name the cause.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +20,10 @@ all_steps=(units sanity newest lint ee docs-check lab demo status-check runner-c
 steps=("${all_steps[@]}")
 (($#)) && steps=("$@")
 budget="${PALMFARM_TEST_BUDGET:-3600}"
-times="${PALMFARM_TEST_DIR:-${TMPDIR:-/tmp}/palmfarm-ipv6-test}/test-times.json"
+work="${PALMFARM_TEST_DIR:-${TMPDIR:-/tmp}/palmfarm-ipv6-test}"
+times="$work/test-times.json"
+logs="$work/logs"
+failed_log=""
 start=$SECONDS
 names=()
 secs=()
@@ -41,6 +46,19 @@ report() {
         done
         printf ']}\n'
     } >"$times"
+    [[ -n "$failed_log" ]] && why "$failed_log"
+    return 0
+}
+
+# The lines of a failed step's log that say why: failed tasks, tracebacks, failed assertions and tests.
+why() {
+    echo
+    echo "test: why it failed (from $1):"
+    local lines
+    lines="$(grep -E -A6 'fatal: \[|FAILED! =>|CRITICAL|Idempotence test failed|Traceback|^E   |^FAILED |ERROR: ' \
+        "$1" || true)"
+    [[ -n "$lines" ]] || lines="$(tail -n 15 "$1")"
+    printf '%s\n' "$lines" | cut -c1-300 | tail -n 40
 }
 trap report EXIT
 
@@ -51,7 +69,8 @@ for step in "${steps[@]}"; do
     extra=()
     # The lab is up once `lab` passed; a step run alone still builds it.
     [[ " ${names[*]} " == *" lab "* && "$step" != lab ]] && extra+=(PALMFARM_LAB_READY=1)
-    if make --no-print-directory "$step" "${extra[@]}"; then
+    mkdir -p "$logs"
+    if make --no-print-directory "$step" "${extra[@]}" 2>&1 | tee "$logs/$step.log"; then
         results+=(passed)
         secs+=($((SECONDS - t0)))
         echo "test: $step passed in $((SECONDS - t0)) s"
@@ -59,6 +78,7 @@ for step in "${steps[@]}"; do
         results+=(FAILED)
         secs+=($((SECONDS - t0)))
         echo "test: $step FAILED after $((SECONDS - t0)) s" >&2
+        failed_log="$logs/$step.log"
         exit 1
     fi
 done
