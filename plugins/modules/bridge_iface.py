@@ -334,37 +334,11 @@ rollback:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.flow import run
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.spec import BACKENDS, BridgeError
-
-ARGUMENT_SPEC = {
-    "name": {"type": "str", "default": "br0"},
-    "ports": {"type": "list", "elements": "str"},
-    "backend": {"type": "str", "choices": list(BACKENDS), "default": "auto", "aliases": ["method"]},
-    "state": {"type": "str", "choices": ["present", "absent", "confirmed"], "default": "present"},
-    "mac": {"type": "str", "default": "port"},
-    "stp": {"type": "bool", "default": False},
-    "forward_delay": {"type": "int", "default": 0},
-    "inherit_addressing": {"type": "bool", "default": True},
-    "dhcp4": {"type": "bool"},
-    "accept_ra": {"type": "bool"},
-    "dhcp6": {"type": "bool"},
-    "addr_gen_mode": {"type": "str", "choices": ["eui64", "stable-privacy"]},
-    "port_disable_ipv6": {"type": "bool", "default": True},
-    "rollback_timeout": {"type": "int", "default": 120},
-    "connectivity_check": {"type": "list", "elements": "str", "default": []},
-    "config_file": {"type": "path", "aliases": ["path"]},
-    "backup": {"type": "bool", "default": False},
-    "force": {"type": "bool", "default": False},
-}
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.bridge_iface import ARGUMENT_SPEC, RULES, run_module
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        module.exit_json(**run(dict(module.params), module.check_mode, module._diff, module.warn, module.run_command))
-    except BridgeError as exc:
-        module.fail_json(msg=str(exc), bridge=module.params["name"])
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **RULES))
 
 
 if __name__ == "__main__":

@@ -389,135 +389,13 @@ backup_files:
   sample: [/etc/bind/db.lab.example.net.12345.2026-11-28@03:00:00~]
 """
 
-from typing import Any
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.records_input import farm_records, load_records_file
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_file import Request, publish
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_parser import MissingIdna, ZoneError
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._optional import import_idna
-
-TSIG_ALGORITHMS = ["hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512"]
-
-
-def outcome_result(module: AnsibleModule, outcome: Any, serial: dict) -> dict:
-    """What both methods return: the change, the records, what moved, and the serials."""
-    for warning in outcome.warnings:
-        module.warn(warning)
-    return {
-        "changed": outcome.changed,
-        "records": outcome.records,
-        "added": outcome.added,
-        "removed": outcome.removed,
-        "updated": outcome.updated,
-        "serial": serial,
-    }
-
-
-def run_file(module: AnsibleModule, records: list) -> dict:
-    p = module.params
-    request = Request(records=records, **{k: p[k] for k in (
-        "zone", "zone_file", "include_file", "ttl", "name_prefix", "ptr", "reverse_zone", "reverse_zone_file",
-        "reverse_include_file", "prune", "max_delete_percent", "force", "serial_format", "validate", "state",
-        "scopes")})
-    outcome = publish(request, module.check_mode, module.run_command, module.backup_local if p["backup"] else None)
-    serial = {c.zone_file: {"before": c.serial_before, "after": c.serial_after} for c in outcome.changes}
-    result = outcome_result(module, outcome, serial)
-    if outcome.backups:
-        result["backup_files"] = outcome.backups
-    if module._diff:
-        result["diff"] = [d for c in outcome.changes if c.changed for d in c.diffs()]
-    return result
-
-
-def run_nsupdate(module: AnsibleModule, records: list) -> dict:
-    p = module.params
-    # dnspython is loaded only for this method: method=file runs without it, and without its import time.
-    # pylint: disable-next=import-outside-toplevel
-    from ansible_collections.palmfarm.ipv6.plugins.module_utils._optional import import_dnspython
-
-    dns, error = import_dnspython()
-    if dns is None:
-        module.fail_json(msg=missing_required_lib("dnspython"), exception=error)
-    # pylint: disable-next=import-outside-toplevel
-    from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.nsupdate import (
-        NsRequest,
-        Server,
-        nsupdate_publish,
-    )
-    server = Server(p["server"], p["port"], p["tsig_key_name"], p["tsig_key_secret"], p["tsig_algorithm"],
-                    p["timeout"])
-    request = NsRequest(server=server, records=records, **{k: p[k] for k in (
-        "zone", "ttl", "name_prefix", "ptr", "reverse_zone", "prune", "max_delete_percent", "force", "state",
-        "scopes", "take_over")})
-    outcome = nsupdate_publish(request, module.check_mode)
-    result = outcome_result(module, outcome,
-                            {u.zone: {"before": u.serial_before, "after": u.serial_after} for u in outcome.updates})
-    if module._diff:
-        result["diff"] = [u.diff(server) for u in outcome.updates if u.changed]
-    return result
-
-
-ARGUMENT_SPEC = {
-    "zone": {"type": "str", "required": True},
-    "zone_file": {"type": "path"},
-    "include_file": {"type": "path"},
-    "records": {"type": "list", "elements": "dict", "default": []},
-    "records_file": {"type": "path"},
-    "scopes": {"type": "list", "elements": "str", "choices": ["global", "ula"]},
-    "name_prefix": {"type": "str", "default": ""},
-    "ttl": {"type": "int", "default": 3600},
-    "ptr": {"type": "bool", "default": False},
-    "reverse_zone": {"type": "str"},
-    "reverse_zone_file": {"type": "path"},
-    "reverse_include_file": {"type": "path"},
-    "prune": {"type": "bool", "default": False},
-    "max_delete_percent": {"type": "int", "default": 50},
-    "force": {"type": "bool", "default": False},
-    "take_over": {"type": "bool", "default": False},
-    "serial_format": {"type": "str", "choices": ["date", "increment", "unixtime"], "default": "date"},
-    "validate": {"type": "bool", "default": True},
-    "backup": {"type": "bool", "default": False},
-    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    "method": {"type": "str", "choices": ["file", "nsupdate"], "default": "file", "aliases": ["backend"]},
-    "server": {"type": "str"},
-    "port": {"type": "int", "default": 53},
-    "tsig_key_name": {"type": "str", "no_log": False},
-    "tsig_key_secret": {"type": "str", "no_log": True},
-    "tsig_algorithm": {"type": "str", "choices": TSIG_ALGORITHMS, "default": "hmac-sha256"},
-    "timeout": {"type": "float", "default": 10},
-}
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.dns_aaaa import ARGUMENT_SPEC, RULES, run_module
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
-        required_if=[
-            ("method", "file", ("zone_file", "include_file")),
-            ("method", "nsupdate", ("server",)),
-            ("ptr", True, ("reverse_zone",)),
-        ],
-        required_together=[("tsig_key_name", "tsig_key_secret")],
-        mutually_exclusive=[("records", "records_file")],
-        supports_check_mode=True,
-    )
-    p = module.params
-    try:
-        given = load_records_file(p["records_file"]) if p["records_file"] else p["records"]
-        records, warnings = farm_records(given, p["state"], p["scopes"])
-        for warning in warnings:
-            module.warn(warning)
-        if p["method"] == "nsupdate":
-            result = run_nsupdate(module, records)
-        else:
-            result = run_file(module, records)
-    except MissingIdna as exc:
-        module.fail_json(msg=missing_required_lib("idna", reason=f"to convert the name {exc.name!r} (IDNA 2008)"),
-                         exception=import_idna()[1])
-    except (ZoneError, OSError) as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **RULES))
 
 
 if __name__ == "__main__":

@@ -466,69 +466,13 @@ without_global:
   sample: [w2]
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.cluster import (
-    cluster_placement,
-    run_cluster_farm,
-)
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.pipeline import build_spec, run_farm
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.connection import LxdError
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.module_options import (
-    client_from_params,
-    lxd_connection_argument_spec,
-    missing_pylxd,
-)
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.lxd_farm import ARGUMENT_SPEC, RULES, run_module
 
 
 def main() -> None:
-    argument_spec = lxd_connection_argument_spec()
-    argument_spec.update(
-        names=dict(type="list", elements="str"),
-        name_prefix=dict(type="str"),
-        count=dict(type="int"),
-        start_index=dict(type="int", default=1),
-        image=dict(type="str"),
-        profiles=dict(type="list", elements="str", default=["default"]),
-        config=dict(type="dict"),
-        devices=dict(type="dict"),
-        state=dict(type="str", choices=["started", "stopped", "absent"], default="started"),
-        prune=dict(type="bool", default=False),
-        farm=dict(type="str"),
-        workers=dict(type="int", default=10),
-        wait_for_ipv6=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=60),
-        addr_gen_mode=dict(type="str", choices=["eui64", "stable-privacy"], default="eui64"),
-        stable_secret=dict(type="str", no_log=True),
-        placement=dict(type="raw"),
-        target=dict(type="str"),
-        rebalance=dict(type="str", choices=["none", "move", "recreate"], default="none"),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=[("names", "name_prefix"), ("names", "count")],
-        required_one_of=[("names", "name_prefix")],
-        required_by={"name_prefix": "count"},
-        supports_check_mode=True,
-    )
-    try:
-        spec = build_spec(module.params)
-        placement = cluster_placement(module.params)
-        pylxd_error = missing_pylxd(module.params)
-        if pylxd_error:
-            module.fail_json(msg=missing_required_lib("pylxd"), exception=pylxd_error)
-        client = client_from_params(module.params)
-        if placement is None:
-            result = run_farm(spec, client, lambda: client_from_params(module.params), check_mode=module.check_mode)
-            result.update(moved=[], recreated=[], misplaced={}, offline={}, placement={})
-        else:
-            result = run_cluster_farm(spec, placement, client, lambda: client_from_params(module.params),
-                                      check_mode=module.check_mode)
-            for name, member in result["offline"].items():
-                module.warn(f"{name} is on cluster member {member}, which is offline: it was left as it is")
-    except LxdError as exc:
-        module.fail_json(msg=str(exc), **getattr(exc, "result", {}))
-    module.exit_json(server=client.server.as_result(), **result)
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **RULES))
 
 
 if __name__ == "__main__":

@@ -253,61 +253,13 @@ diff:
       alias_targets: {"web_image": null}
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.connection import LxdError
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.image import apply_image, build_request
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.module_options import (
-    client_from_params,
-    lxd_connection_argument_spec,
-    missing_pylxd,
-)
-
-SOURCES = ["instance", "metadata_tarball", "remote", "server"]
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.lxd_image import ARGUMENT_SPEC, RULES, run_module
 
 
 def main() -> None:
-    argument_spec = lxd_connection_argument_spec()
-    argument_spec.update(
-        aliases=dict(type="list", elements="str", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        instance=dict(type="str"),
-        snapshot=dict(type="str"),
-        create_snapshot=dict(type="bool", default=False),
-        refresh=dict(type="bool", default=False),
-        metadata_tarball=dict(type="path"),
-        rootfs_tarball=dict(type="path"),
-        remote=dict(type="str"),
-        server=dict(type="str"),
-        remote_alias=dict(type="str"),
-        protocol=dict(type="str", choices=["simplestreams", "lxd"]),
-        auto_update=dict(type="bool"),
-        public=dict(type="bool"),
-        properties=dict(type="dict"),
-        description=dict(type="str"),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        mutually_exclusive=[SOURCES],
-        required_if=[("state", "present", SOURCES, True), ("create_snapshot", True, ["snapshot"])],
-        required_by={"snapshot": "instance", "rootfs_tarball": "metadata_tarball", "remote_alias": "server",
-                     "protocol": "server"},
-        required_together=[("server", "remote_alias")],
-    )
-    try:
-        request = build_request(module.params)
-        pylxd_error = missing_pylxd(module.params)
-        if pylxd_error:
-            module.fail_json(msg=missing_required_lib("pylxd"), exception=pylxd_error)
-        client = client_from_params(module.params)
-        plan = apply_image(client, request, check_mode=module.check_mode)
-    except LxdError as exc:
-        module.fail_json(msg=str(exc))
-    result = dict(changed=plan.changed, actions=plan.actions, image=plan.image, server=client.server.as_result())
-    if module._diff:
-        result["diff"] = dict(before=plan.before, after=plan.after)
-    module.exit_json(**result)
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **RULES))
 
 
 if __name__ == "__main__":

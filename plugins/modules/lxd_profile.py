@@ -169,43 +169,13 @@ actions:
   sample: [rename, update]
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.connection import LxdError
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.module_options import (
-    client_from_params,
-    lxd_connection_argument_spec,
-    missing_pylxd,
-)
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.profile import apply_profile, build_request
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.lxd_profile import ARGUMENT_SPEC, RULES, run_module
 
 
 def main() -> None:
-    argument_spec = lxd_connection_argument_spec()
-    argument_spec.update(
-        name=dict(type="str", required=True),
-        new_name=dict(type="str"),
-        description=dict(type="str"),
-        config=dict(type="dict"),
-        devices=dict(type="dict"),
-        merge_profile=dict(type="bool", default=False),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        request = build_request(module.params)
-        pylxd_error = missing_pylxd(module.params)
-        if pylxd_error:
-            module.fail_json(msg=missing_required_lib("pylxd"), exception=pylxd_error)
-        client = client_from_params(module.params)
-        plan, profile = apply_profile(client, request, check_mode=module.check_mode)
-    except LxdError as exc:
-        module.fail_json(msg=str(exc))
-    result = dict(changed=plan.changed, actions=plan.actions, old_state=plan.old_state, profile=profile,
-                  server=client.server.as_result())
-    if module._diff:
-        result["diff"] = dict(before=plan.before, after=plan.after)
-    module.exit_json(**result)
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **RULES))
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
     render_on_controller=dict(type="bool"),
     bird_binary=dict(type="path"),
 )
+RULES: dict[str, Any] = {}
 
 
 class ModuleHost:

@@ -47,6 +47,7 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
     backup=dict(type="bool", default=False),
 )
+RULES: dict[str, Any] = {}
 
 
 def _run(module: AnsibleModule, cmd: list[str], data: str | None = None, what: str = "") -> str:

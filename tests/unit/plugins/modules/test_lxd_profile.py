@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module import lxd_connect
 from ansible_collections.palmfarm.ipv6.plugins.modules import lxd_profile
 from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd_profiles import FakeClient
 
@@ -23,7 +24,7 @@ def run(args: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: p
             raise AssertionError("the module contacted LXD although the input is invalid")
         return client
 
-    monkeypatch.setattr(lxd_profile, "client_from_params", connect)
+    monkeypatch.setattr(lxd_connect, "client_from_params", connect)
     with patch_module_args(args), pytest.raises(SystemExit):
         lxd_profile.main()
     return json.loads(capsys.readouterr().out)

@@ -13,7 +13,12 @@ from typing import Any
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.palmfarm.ipv6.plugins.modules import babel_bird6, bridge_iface, dns_aaaa, routing_firewall
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module import (
+    babel_bird6,
+    bridge_iface,
+    dns_aaaa,
+    routing_firewall,
+)
 
 SPECS: dict[str, dict[str, Any]] = {
     "babel_bird6": babel_bird6.ARGUMENT_SPEC,

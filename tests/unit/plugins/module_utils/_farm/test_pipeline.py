@@ -31,6 +31,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.pipeline impor
 )
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.client import Server
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.connection import LxdError, LxdNotFound
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module import lxd_connect
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._net.addresses import eui64
 from ansible_collections.palmfarm.ipv6.plugins.modules import lxd_farm
 
@@ -648,7 +649,7 @@ def run_module(args: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeyp
             raise AssertionError("the module contacted LXD although the input is invalid")
         return fake
 
-    monkeypatch.setattr(lxd_farm, "client_from_params", connect)
+    monkeypatch.setattr(lxd_connect, "client_from_params", connect)
     with patch_module_args(args), pytest.raises(SystemExit):
         lxd_farm.main()
     return json.loads(capsys.readouterr().out)
