@@ -5,8 +5,8 @@
 # Usage: scripts/test.sh [STEP ...]        (make test: every step, in this order)
 #
 # Runs the steps of `make test` one after another, each as its own make target, and stops at the first that
-# fails. The lab is built once, by the step `lab`; the steps after it are told so (PALMFARM_LAB_READY=1) and do
-# not run lab.yml again. Each step prints its time, and a table of all of them closes the run, failed or not;
+# fails; a step written A+B runs A and B side by side. The lab is built once, by the step `lab`; the steps
+# after it are told so (PALMFARM_LAB_READY=1) and do not run lab.yml again. Each step prints its time, and a table of all of them closes the run, failed or not;
 # the same table goes to $PALMFARM_TEST_DIR/test-times.json. The whole run must stay under the budget
 # (PALMFARM_TEST_BUDGET seconds, 3600 unless told): over it, the run says so loudly, and the table shows which
 # steps took the time. Each step's output is also kept in $PALMFARM_TEST_DIR/logs/STEP.log; when a step fails,
@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_steps=(units sanity newest lint ee docs-check lab demo status-check runner-check release-check
+all_steps=(sanity+newest units+lint ee docs-check lab demo status-check runner-check release-check
            integration integration-incus debian13 molecule)
 steps=("${all_steps[@]}")
 (($#)) && steps=("$@")
@@ -62,14 +62,55 @@ why() {
 }
 trap report EXIT
 
+# A step written A+B runs A and B side by side (steps that share nothing: their own virtualenvs and work
+# directories), each into its own log, printed one after the other when both are done.
+run_parallel() {
+    local part pids=() parts
+    IFS=+ read -r -a parts <<<"$1"
+    for part in "${parts[@]}"; do
+        (
+            t0=$SECONDS
+            rc=0
+            make --no-print-directory "$part" "${extra[@]}" >"$logs/$part.log" 2>&1 || rc=$?
+            echo "$rc $((SECONDS - t0))" >"$logs/$part.rc"
+        ) &
+        pids+=($!)
+    done
+    wait "${pids[@]}" || true
+    local failed=0 rc sec others
+    for part in "${parts[@]}"; do
+        cat "$logs/$part.log"
+        read -r rc sec <"$logs/$part.rc"
+        names+=("$part")
+        secs+=("$sec")
+        if [[ "$rc" == 0 ]]; then
+            others="+$1+"
+            others="${others//+$part+/+}"
+            others="${others#+}"
+            results+=("passed (beside ${others%+})")
+            echo "test: $part passed in $sec s"
+        else
+            results+=(FAILED)
+            echo "test: $part FAILED after $sec s" >&2
+            [[ -n "$failed_log" ]] || failed_log="$logs/$part.log"
+            failed=1
+        fi
+    done
+    return "$failed"
+}
+
+mkdir -p "$logs"
 for step in "${steps[@]}"; do
     t0=$SECONDS
     echo "test: [$(date -u +%H:%M:%S)] $step"
-    names+=("$step")
     extra=()
     # The lab is up once `lab` passed; a step run alone still builds it.
     [[ " ${names[*]} " == *" lab "* && "$step" != lab ]] && extra+=(PALMFARM_LAB_READY=1)
-    mkdir -p "$logs"
+    if [[ "$step" == *+* ]]; then
+        run_parallel "$step" || exit 1
+        continue
+    fi
+    names+=("$step")
     if make --no-print-directory "$step" "${extra[@]}" 2>&1 | tee "$logs/$step.log"; then
         results+=(passed)
         secs+=($((SECONDS - t0)))
