@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import struct
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .spec import BridgeError, BridgeSpec, LinkInfo
 
@@ -32,6 +33,10 @@ IFA_F_NODAD = 0x02
 IFA_F_TEMPORARY = 0x01
 IFA_F_PERMANENT = 0x80
 IFF_UP = 0x1
+RTN_UNICAST = 1
+RTPROT_KERNEL = 2
+ROUTE_PROTOS = {3: "boot", 4: "static", 9: "ra", 16: "dhcp"}
+MAIN_TABLE = 254
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,42 @@ class Address:
 
 
 @dataclass(frozen=True)
+class Route:
+    """A route of the main table out of one interface that is not the kernel's own (those come and go with the
+    addresses): a default route learnt from a router advertisement or DHCP, or a static one. It moves with the
+    addresses, so the host keeps its way out. `expires` is the remaining seconds of an IPv6 route, None for
+    none; `dst` is V(default) or a prefix."""
+
+    family: int
+    dst: str
+    gateway: str | None = None
+    metric: int | None = None
+    proto: int = 4  # static
+    expires: int | None = None
+    src: str | None = None
+
+    @property
+    def key(self) -> tuple[int, str, str | None, int | None]:
+        return (self.family, self.dst, self.gateway, self.metric)
+
+    def text(self, dev: str, verb: str = "add") -> str:
+        """The `ip route` command that adds (or deletes) this route on `dev`."""
+        words = ["ip", "-6" if self.family == 6 else "-4", "route", verb, self.dst]
+        if self.gateway:
+            words += ["via", self.gateway]
+        words += ["dev", dev]
+        if verb == "add" and self.proto != 4:
+            words += ["proto", ROUTE_PROTOS.get(self.proto, str(self.proto))]
+        if self.metric is not None:
+            words += ["metric", str(self.metric)]
+        if verb == "add" and self.src:
+            words += ["src", self.src]
+        if verb == "add" and self.expires is not None:
+            words += ["expires", str(self.expires)]
+        return " ".join(words)
+
+
+@dataclass(frozen=True)
 class LinkState:
     """What bridge_iface manages of one interface."""
 
@@ -79,16 +120,19 @@ class LinkState:
     forward_delay: int | None = None  # seconds
     sysctl: dict[str, int] = field(default_factory=dict)
     addresses: tuple[Address, ...] = ()
+    routes: tuple[Route, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["addresses"] = [asdict(a) for a in self.addresses]
+        data["routes"] = [asdict(r) for r in self.routes]
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LinkState:
         values = dict(data)
         values["addresses"] = tuple(Address(**a) for a in data.get("addresses", []))
+        values["routes"] = tuple(Route(**r) for r in data.get("routes", []))
         values["sysctl"] = dict(data.get("sysctl") or {})
         return cls(**values)
 
@@ -109,36 +153,34 @@ def state_from_json(data: list[dict[str, Any]]) -> dict[str, LinkState]:
 class Step:
     """One change to the running state, printable as the equivalent command."""
 
-    op: str  # bridge_add, bridge_set, mac, up, sysctl, addr_add, addr_del, master, link_del
+    op: str  # bridge_add, bridge_set, mac, up, sysctl, addr_add, addr_del, master, route_del, route_add, link_del
     dev: str
     args: dict[str, Any] = field(default_factory=dict)
 
     def text(self) -> str:
-        a = self.args
-        if self.op == "bridge_add":
-            mac = f" address {a['mac']}" if a.get("mac") else ""
-            return (
-                f"ip link add {self.dev}{mac} type bridge stp_state {int(a['stp'])} "
-                f"forward_delay {a['forward_delay'] * 100}"
-            )
-        if self.op == "bridge_set":
-            return (f"ip link set {self.dev} type bridge stp_state {int(a['stp'])} "
-                    f"forward_delay {a['forward_delay'] * 100}")
-        if self.op == "mac":
-            return f"ip link set {self.dev} address {a['mac']}"
-        if self.op == "up":
-            return f"ip link set {self.dev} up"
-        if self.op == "sysctl":
-            return f"sysctl -w net.ipv6.conf.{self.dev.replace('.', '/')}.{a['key']}={a['value']}"
-        if self.op == "addr_add":
-            return f"ip address add {Address(**a['address']).text()} dev {self.dev}"
-        if self.op == "addr_del":
-            return f"ip address del {a['address']['address']}/{a['address']['prefixlen']} dev {self.dev}"
-        if self.op == "master":
-            return f"ip link set {self.dev} master {a['master']}" if a["master"] else f"ip link set {self.dev} nomaster"
-        if self.op == "link_del":
-            return f"ip link del {self.dev}"
-        raise ValueError(self.op)
+        if self.op not in _STEP_TEXT:
+            raise ValueError(self.op)
+        return _STEP_TEXT[self.op](self.dev, self.args)
+
+
+def _bridge_text(verb: str, dev: str, a: dict[str, Any]) -> str:
+    mac = f" address {a['mac']}" if a.get("mac") else ""
+    return f"ip link {verb} {dev}{mac} type bridge stp_state {int(a['stp'])} forward_delay {a['forward_delay'] * 100}"
+
+
+_STEP_TEXT: dict[str, Callable[[str, dict[str, Any]], str]] = {
+    "bridge_add": lambda dev, a: _bridge_text("add", dev, a),
+    "bridge_set": lambda dev, a: _bridge_text("set", dev, {**a, "mac": None}),
+    "mac": lambda dev, a: f"ip link set {dev} address {a['mac']}",
+    "up": lambda dev, a: f"ip link set {dev} up",
+    "sysctl": lambda dev, a: f"sysctl -w net.ipv6.conf.{dev.replace('.', '/')}.{a['key']}={a['value']}",
+    "addr_add": lambda dev, a: f"ip address add {Address(**a['address']).text()} dev {dev}",
+    "addr_del": lambda dev, a: f"ip address del {a['address']['address']}/{a['address']['prefixlen']} dev {dev}",
+    "master": lambda dev, a: f"ip link set {dev} " + (f"master {a['master']}" if a["master"] else "nomaster"),
+    "route_add": lambda dev, a: Route(**a["route"]).text(dev, "add"),
+    "route_del": lambda dev, a: Route(**a["route"]).text(dev, "del"),
+    "link_del": lambda dev, a: f"ip link del {dev}",
+}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -164,6 +206,7 @@ def desired_present(spec: BridgeSpec, current: dict[str, LinkState], forwarding:
     if spec.addr_gen_mode:
         sysctl["addr_gen_mode"] = ADDR_GEN_MODE_VALUES[spec.addr_gen_mode]
     addresses = {a.key: a for a in old.addresses} if old.exists else {}
+    routes = {r.key: r for r in old.routes} if old.exists else {}
     ports: dict[str, LinkState] = {}
     for name in spec.ports:
         port = current[name]
@@ -172,11 +215,13 @@ def desired_present(spec: BridgeSpec, current: dict[str, LinkState], forwarding:
             same_mac = mac is not None and port.mac == mac
             for addr in movable(port.addresses, same_mac):
                 addresses.setdefault(addr.key, addr)
+            for route in port.routes:
+                routes.setdefault(route.key, route)
         port_sysctl = dict(port.sysctl)
         if spec.port_disable_ipv6:
             port_sysctl["disable_ipv6"] = 1
         kept = () if port_sysctl.get("disable_ipv6") else tuple(a for a in port.addresses if a.link_local)
-        ports[name] = replace(port, master=spec.name, up=True, sysctl=port_sysctl, addresses=kept)
+        ports[name] = replace(port, master=spec.name, up=True, sysctl=port_sysctl, addresses=kept, routes=())
     bridge = LinkState(
         name=spec.name,
         exists=True,
@@ -187,6 +232,7 @@ def desired_present(spec: BridgeSpec, current: dict[str, LinkState], forwarding:
         forward_delay=spec.forward_delay,
         sysctl={**(old.sysctl if old.exists else {}), **sysctl},
         addresses=tuple(addresses.values()),
+        routes=tuple(routes.values()),
     )
     return {spec.name: bridge, **ports}
 
@@ -203,11 +249,15 @@ def desired_absent(name: str, current: dict[str, LinkState]) -> dict[str, LinkSt
             continue
         sysctl = {**port.sysctl, "disable_ipv6": 0}
         addresses = {a.key: a for a in port.addresses}
+        routes = {r.key: r for r in port.routes}
         if first:
             for addr in movable(bridge.addresses, port.mac == bridge.mac):
                 addresses.setdefault(addr.key, addr)
+            for route in bridge.routes:
+                routes.setdefault(route.key, route)
             first = False
-        wanted[port.name] = replace(port, master=None, up=True, sysctl=sysctl, addresses=tuple(addresses.values()))
+        wanted[port.name] = replace(port, master=None, up=True, sysctl=sysctl, addresses=tuple(addresses.values()),
+                                    routes=tuple(routes.values()))
     return wanted
 
 
@@ -218,6 +268,15 @@ def _live(addr: Address, current: dict[str, LinkState]) -> Address:
             if have.key == addr.key:
                 return have
     return addr
+
+
+def _live_route(route: Route, current: dict[str, LinkState]) -> Route:
+    """The route with its remaining lifetime as it is now wherever it is (a snapshot's is stale)."""
+    for link in current.values():
+        for have in link.routes:
+            if have.key == route.key:
+                return have
+    return route
 
 
 def _ipv6_off(link: LinkState) -> bool:
@@ -245,7 +304,7 @@ def _bridge_steps(desired: dict[str, LinkState], now: dict[str, LinkState]) -> l
         steps += _sysctl_steps(name, want, have, SYSCTLS)
         if want.up and not have.up:
             steps.append(Step("up", name))
-        now[name] = replace(want, addresses=have.addresses)
+        now[name] = replace(want, addresses=have.addresses, routes=have.routes)
     return steps
 
 
@@ -299,6 +358,26 @@ def _address_del_steps(desired: dict[str, LinkState], now: dict[str, LinkState])
     return steps
 
 
+def _route_steps(desired: dict[str, LinkState], now: dict[str, LinkState],
+                 current: dict[str, LinkState]) -> list[Step]:
+    """7. routes: off the interfaces that no longer carry them (most went with their addresses already), then onto
+    the ones that now do, whose addresses and links are ready; only moments pass between the two."""
+    dels: list[Step] = []
+    adds: list[Step] = []
+    for name, want in desired.items():
+        have = now[name]
+        if not want.exists:
+            # A link that goes away gives its routes up first, so that the same routes can be added elsewhere.
+            dels += [Step("route_del", name, {"route": asdict(r)}) for r in have.routes] if have.exists else []
+            continue
+        wanted = {r.key for r in want.routes}
+        present = {r.key for r in have.routes} if have.exists else set()
+        dels += [Step("route_del", name, {"route": asdict(r)}) for r in have.routes if r.key not in wanted]
+        adds += [Step("route_add", name, {"route": asdict(_live_route(r, current))}) for r in want.routes
+                 if r.key not in present and not (r.family == 6 and _ipv6_off(want))]
+    return dels + adds
+
+
 def plan(current: dict[str, LinkState], desired: dict[str, LinkState]) -> list[Step]:
     """The steps that take `current` to `desired`, in an order that keeps the host's addresses answering."""
     empty = LinkState("", exists=False)
@@ -311,7 +390,8 @@ def plan(current: dict[str, LinkState], desired: dict[str, LinkState]) -> list[S
     steps += _address_add_steps(desired, now, current)
     steps += _port_steps(desired, now, first)
     steps += _address_del_steps(desired, now)
-    # 7. interfaces that go away
+    steps += _route_steps(desired, now, current)
+    # 8. interfaces that go away
     steps += [Step("link_del", name) for name, want in desired.items() if not want.exists and now[name].exists]
     return steps
 
@@ -332,6 +412,9 @@ def describe(state: dict[str, LinkState]) -> str:
         lines.append(" ".join(words))
         lines += [f"  inet{'6' if a.family == 6 else ''} {a.address}/{a.prefixlen}"
                   for a in sorted(link.addresses, key=lambda a: (a.family, a.address))]
+        lines += [f"  route{'6' if r.family == 6 else ''} {r.dst}" + (f" via {r.gateway}" if r.gateway else "")
+                  + (f" metric {r.metric}" if r.metric is not None else "")
+                  for r in sorted(link.routes, key=lambda r: (r.family, r.dst, r.gateway or "", r.metric or 0))]
     return "\n".join(lines) + "\n"
 
 
@@ -426,6 +509,21 @@ def _addresses(ipr: Any, index: int) -> tuple[Address, ...]:
     return tuple(found)
 
 
+def _routes(ipr: Any, index: int) -> tuple[Route, ...]:
+    found = []
+    for family, width in ((2, 4), (10, 6)):
+        for msg in ipr.get_routes(family=family, table=MAIN_TABLE):
+            if (msg.get("RTA_OIF") != index or msg["type"] != RTN_UNICAST or msg["proto"] == RTPROT_KERNEL
+                    or msg.get("RTA_MULTIPATH") or msg.get("RTA_TABLE", MAIN_TABLE) != MAIN_TABLE):
+                continue
+            dst = f"{msg.get('RTA_DST')}/{msg['dst_len']}" if msg["dst_len"] else "default"
+            expires = (msg.get("RTA_CACHEINFO") or {}).get("rta_expires") or 0
+            found.append(Route(family=width, dst=dst, gateway=msg.get("RTA_GATEWAY"), metric=msg.get("RTA_PRIORITY"),
+                               proto=msg["proto"], expires=max(1, expires // 100) if expires else None,
+                               src=msg.get("RTA_PREFSRC")))
+    return tuple(found)
+
+
 def read_state(names: Iterable[str], ipr: Any = None) -> dict[str, LinkState]:
     """The managed view of these interfaces (absent ones with exists=False), in the order given."""
     own = ipr is None
@@ -459,6 +557,7 @@ def read_state(names: Iterable[str], ipr: Any = None) -> dict[str, LinkState]:
                 forward_delay=delay,
                 sysctl=sysctl,
                 addresses=_addresses(ipr, msg["index"]),
+                routes=_routes(ipr, msg["index"]),
             )
         return state
     finally:
@@ -556,10 +655,49 @@ def _apply_one(ipr: Any, step: Step) -> None:  # noqa: C901
             ipr.link("set", index=_index(ipr, step.dev), master=_index(ipr, a["master"]))
         else:
             ipr.link("set", index=_index(ipr, step.dev), master=0)
+    elif step.op in ("route_add", "route_del"):
+        _apply_route(ipr, step)
     elif step.op == "link_del":
         ipr.link("del", index=_index(ipr, step.dev))
     else:
         raise BridgeError(f"unknown step {step.op}")
+
+
+def _route_match(ipr: Any, dev: str, route: Route) -> dict[str, Any]:
+    """pyroute2's arguments that name the route: family, table, destination, gateway, device and metric."""
+    match: dict[str, Any] = {"family": 10 if route.family == 6 else 2, "table": MAIN_TABLE, "oif": _index(ipr, dev)}
+    if route.dst == "default":
+        match.update(dst="::" if route.family == 6 else "0.0.0.0", dst_len=0)
+    else:
+        net, length = route.dst.split("/")
+        match.update(dst=net, dst_len=int(length))
+    if route.gateway:
+        match["gateway"] = route.gateway
+    if route.metric is not None:
+        match["priority"] = route.metric
+    return match
+
+
+def _apply_route(ipr: Any, step: Step) -> None:
+    route = Route(**step.args["route"])
+    kwargs = _route_match(ipr, step.dev, route)
+    if step.op == "route_del":
+        try:
+            ipr.route("del", **kwargs)
+        except Exception as exc:  # gone with its address or with disable_ipv6: fine
+            if getattr(exc, "code", None) != 3:
+                raise
+        return
+    kwargs["proto"] = route.proto
+    if route.src:
+        kwargs["prefsrc"] = route.src
+    if route.expires is not None and route.family == 6:
+        kwargs["RTA_EXPIRES"] = struct.pack("=I", route.expires)
+    try:
+        ipr.route("add", **kwargs)
+    except Exception as exc:  # already there (the router's advertisement was quicker): fine
+        if getattr(exc, "code", None) != 17:
+            raise
 
 
 def restore(snapshot: dict[str, LinkState], ipr: Any = None) -> list[Step]:

@@ -10,6 +10,10 @@
 # nothing, eth0 -> br0 keeps the SLAAC address, an upstream ping every 20 ms loses at most MAX_OUTAGE s,
 # pfbr-c1 gets its own SLAAC address through br0, idempotence, bad input, the revert of a change whose
 # connectivity check fails (within rollback_timeout + 2 s), and a confirmed change that stays.
+# Routes move with the addresses: pfbr-pi reaches a remote IPv4 host (through a default route as DHCP leaves it,
+# with its source address) and a remote IPv6 host (through the router advertisement's default route), pinged from
+# inside pfbr-pi every 20 ms during the conversion (each outage within MAX_OUTAGE s), after the revert and after
+# the removal of the bridge.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -17,10 +21,13 @@ python="${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}"
 prefix=2001:db8:ebbd:9000
 upstream="$prefix::1"
 silent="$prefix::dead"
-max_outage="${PFBR_MAX_OUTAGE:-3}"
+remote6=2001:db8:ffff::1
+remote4=198.51.100.1
+pi4=192.0.2.10
+max_outage="${PFBR_MAX_OUTAGE:-1}"
 work="$(mktemp -d /tmp/pfbr-t.XXXXXX)"
 statedir=/run/palmfarm/netns-pfbr-pi
-pinger_pid=""
+pinger_pids=()
 
 # The probe module is run with the collection on PYTHONPATH (ansible-test runs us from inside the tree).
 collections_root="$here"
@@ -35,7 +42,7 @@ export PYTHONPATH
 probe=(-m ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.probe)
 
 remove_test_objects() {
-    if [[ -n "$pinger_pid" ]]; then kill "$pinger_pid" 2>/dev/null || true; fi
+    for pid in "${pinger_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     if [[ -s "$work/radvd.pid" ]]; then kill "$(cat "$work/radvd.pid")" 2>/dev/null || true; fi
     # A revert still waiting from this test (or an interrupted run): its pid is recorded in its state dir.
     if [[ -s "$statedir/bridge-br0/pid" ]] && grep -q "$statedir" "/proc/$(cat "$statedir/bridge-br0/pid")/cmdline" 2>/dev/null; then
@@ -75,6 +82,15 @@ wait_slaac() {  # wait_slaac NETNS DEV
     echo "$addr"
 }
 answers() { up "$python" "${probe[@]}" answers "$1"; }
+reaches_out() {  # reaches_out DEV WHEN: pfbr-pi reaches both remote hosts, through default routes on DEV
+    local family route
+    for family in 4 6; do
+        route="$(ip -n pfbr-pi -"$family" route show default)"
+        [[ "$route" == *" dev $1 "* ]] || fail "$2: the IPv$family default route is not on $1: '$route'"
+    done
+    pi "$python" "${probe[@]}" answers "$remote4" || fail "$2: $remote4 does not answer pfbr-pi"
+    pi "$python" "${probe[@]}" answers "$remote6" || fail "$2: $remote6 does not answer pfbr-pi"
+}
 
 # --- the namespaces, and radvd with its own config, pid file and log in $work
 ip netns add pfbr-up
@@ -88,8 +104,14 @@ ip -n pfbr-pi link set pfbr-o1 master pfbr-other
 up sysctl -qw net.ipv6.conf.all.forwarding=1
 for ns in pfbr-up pfbr-pi pfbr-c1; do ip -n "$ns" link set lo up; done
 ip -n pfbr-up address add "$upstream/64" dev pfbrup0
+ip -n pfbr-up address add 192.0.2.1/24 dev pfbrup0
+ip -n pfbr-up address add "$remote4/32" dev lo
+ip -n pfbr-up address add "$remote6/128" dev lo
 ip -n pfbr-up link set pfbrup0 up
 ip -n pfbr-pi link set eth0 up
+# What a DHCP client leaves: the address and a default route with its source address.
+ip -n pfbr-pi address add "$pi4/24" dev eth0
+ip -n pfbr-pi route add default via 192.0.2.1 dev eth0 proto dhcp src "$pi4" metric 100
 ip -n pfbr-c1 link set eth0 up
 cat > "$work/radvd.conf" <<CONF
 interface pfbrup0 {
@@ -104,6 +126,8 @@ up radvd -C "$work/radvd.conf" -p "$work/radvd.pid" -m logfile -l "$work/radvd.l
 pi_address="$(wait_slaac pfbr-pi eth0)"
 echo "bridge_iface: pfbr-pi eth0 has $pi_address"
 answers "$pi_address" || fail "$pi_address does not answer from upstream before the test"
+for _ in $(seq 100); do ip -n pfbr-pi -6 route show default | grep -q "dev eth0" && break; sleep 0.1; done
+reaches_out eth0 "before the test"
 
 # --- bad input, before the conversion
 playbook bad_input.yml -e other_port=pfbr-o1
@@ -111,18 +135,28 @@ playbook bad_input.yml -e other_port=pfbr-o1
 # --- the conversion, with an upstream ping every 20 ms
 # Started directly (not through the up function), so that $! is the pinger itself and the trap can end it.
 ip netns exec pfbr-up "$python" "${probe[@]}" watch "$pi_address" 0.02 - "$work/stop" > "$work/watch.json" &
-pinger_pid=$!
+pinger_pids+=($!)
+# From inside pfbr-pi, through the default routes; all three end at the stop file (or by the trap).
+ip netns exec pfbr-pi "$python" "${probe[@]}" watch "$remote4" 0.02 - "$work/stop" > "$work/watch4.json" &
+pinger_pids+=($!)
+ip netns exec pfbr-pi "$python" "${probe[@]}" watch "$remote6" 0.02 - "$work/stop" > "$work/watch6.json" &
+pinger_pids+=($!)
 sleep 1
 playbook convert.yml -e "pi_address=$pi_address" -e "upstream=$upstream"
 sleep 1
 touch "$work/stop"
-wait "$pinger_pid"
-pinger_pid=""
-cat "$work/watch.json"
-outage="$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["outage_seconds"])' "$work/watch.json")"
-echo "bridge_iface: upstream ping outage during eth0 -> br0: ${outage} s (bound ${max_outage} s)"
-"$python" -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$outage" "$max_outage" \
-    || fail "the conversion cost ${outage} s of pings, more than ${max_outage} s"
+wait "${pinger_pids[@]}"
+pinger_pids=()
+for watched in "watch:upstream ping of $pi_address" "watch4:ping from pfbr-pi to $remote4" \
+               "watch6:ping from pfbr-pi to $remote6"; do
+    file="$work/${watched%%:*}.json"
+    cat "$file"
+    outage="$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["outage_seconds"])' "$file")"
+    echo "bridge_iface: ${watched#*:}, outage during eth0 -> br0: ${outage} s (bound ${max_outage} s)"
+    "$python" -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$outage" "$max_outage" \
+        || fail "the conversion cost ${outage} s of the ${watched#*:}, more than ${max_outage} s"
+done
+reaches_out br0 "after the conversion"
 [[ "$(slaac_address pfbr-pi br0)" == "$pi_address" ]] || fail "br0 does not have eth0's address $pi_address"
 answers "$pi_address" || fail "$pi_address does not answer after the conversion"
 
@@ -153,6 +187,7 @@ for _ in $(seq 200); do
     sleep 0.05
 done
 [[ -n "$restored" ]] || fail "the bad change was not reverted within 10 s"
+reaches_out br0 "after the revert"
 late="$("$python" -c 'import sys; print(round(float(sys.argv[1]) - float(sys.argv[2]), 2))' "$restored" "$deadline")"
 echo "bridge_iface: reverted, $pi_address answering on br0 again ${late} s after the deadline"
 "$python" -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= 2 else 1)' "$late" \
@@ -166,6 +201,7 @@ ip -n pfbr-pi -o link show eth0 | grep -q master && fail "the confirmed removal 
 ip -n pfbr-pi link show br0 >/dev/null 2>&1 && fail "br0 came back after a confirmed removal"
 [[ "$(slaac_address pfbr-pi eth0)" == "$pi_address" ]] || fail "eth0 did not get $pi_address back"
 answers "$pi_address" || fail "$pi_address does not answer after the confirmed removal"
+reaches_out eth0 "after the removal of br0"
 [[ -e "$statedir/bridge-br0/reverted.json" ]] && fail "a revert fired after the confirm"
 
 echo "bridge_iface: all checks passed"

@@ -10,6 +10,7 @@ import pytest
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.kernel import (
     Address,
     LinkState,
+    Route,
     accept_ra_value,
     describe,
     desired_absent,
@@ -152,3 +153,79 @@ def test_describe():
     assert text.startswith("br0: absent\neth0: ether mac dc:a6:32:01:02:03 up accept_ra=1 disable_ipv6=0")
     assert "  inet 192.0.2.10/24\n" in text
     assert "  inet6 2001:db8:ebbd:9000::10/64\n" in text
+
+
+# --- routes move with the addresses ----------------------------------------------------------------------------
+
+V4_DEFAULT = Route(4, "default", gateway="192.0.2.1", metric=100, proto=16, src="192.0.2.10")
+V6_DEFAULT = Route(6, "default", gateway="fe80::1", metric=1024, proto=9, expires=1790)
+V4_STATIC = Route(4, "198.51.100.0/24", gateway="192.0.2.254")
+
+
+def with_routes(state, name, *routes):
+    state[name] = LinkState.from_dict({**state[name].to_dict(), "routes": []})
+    state[name] = type(state[name])(**{**state[name].__dict__, "routes": routes})
+    return state
+
+
+def test_the_routes_follow_the_addresses_to_the_bridge_right_after_they_left_the_port():
+    current = with_routes(before(), "eth0", V4_DEFAULT, V6_DEFAULT, V4_STATIC)
+    desired = desired_present(SPEC, current, forwarding=False)
+    assert desired["br0"].routes == (V4_DEFAULT, V6_DEFAULT, V4_STATIC)
+    assert desired["eth0"].routes == ()
+    steps = commands(plan(current, desired))
+    tail = steps[steps.index("ip address del 192.0.2.10/24 dev eth0") + 1:]
+    assert tail == [
+        "ip -4 route del default via 192.0.2.1 dev eth0 metric 100",
+        "ip -6 route del default via fe80::1 dev eth0 metric 1024",
+        "ip -4 route del 198.51.100.0/24 via 192.0.2.254 dev eth0",
+        "ip -4 route add default via 192.0.2.1 dev br0 proto dhcp metric 100 src 192.0.2.10",
+        "ip -6 route add default via fe80::1 dev br0 proto ra metric 1024 expires 1790",
+        "ip -4 route add 198.51.100.0/24 via 192.0.2.254 dev br0",
+    ]
+    # Once there, nothing more to do.
+    converted = with_routes(after(), "br0", V4_DEFAULT, V6_DEFAULT, V4_STATIC)
+    assert plan(converted, desired_present(SPEC, converted, forwarding=True)) == []
+
+
+def test_the_routes_go_back_to_the_first_port_before_the_bridge_goes():
+    current = with_routes(after(), "br0", V4_DEFAULT, V6_DEFAULT)
+    desired = desired_absent("br0", current)
+    assert desired["eth0"].routes == (V4_DEFAULT, V6_DEFAULT)
+    steps = commands(plan(current, desired))
+    assert steps[-5:] == [
+        "ip -4 route del default via 192.0.2.1 dev br0 metric 100",
+        "ip -6 route del default via fe80::1 dev br0 metric 1024",
+        "ip -4 route add default via 192.0.2.1 dev eth0 proto dhcp metric 100 src 192.0.2.10",
+        "ip -6 route add default via fe80::1 dev eth0 proto ra metric 1024 expires 1790",
+        "ip link del br0",
+    ]
+    assert steps.index("ip address add 192.0.2.10/24 dev eth0") < steps.index(steps[-3])
+
+
+def test_a_revert_puts_the_routes_back_with_their_lifetime_as_it_is_now():
+    snapshot = with_routes(before(), "eth0", V6_DEFAULT)
+    fresher = Route(6, "default", gateway="fe80::1", metric=1024, proto=9, expires=1800)
+    current = with_routes(after(), "br0", fresher)
+    steps = commands(plan(current, snapshot))
+    assert "ip -6 route add default via fe80::1 dev eth0 proto ra metric 1024 expires 1800" in steps
+
+
+def test_no_ipv6_route_on_a_port_that_keeps_ipv6_off():
+    current = with_routes(after(), "br0", V6_DEFAULT)
+    current["eth0"] = with_routes(current, "eth0", V6_DEFAULT)["eth0"]
+    steps = commands(plan(current, desired_present(SPEC, current, forwarding=True)))
+    assert steps == ["ip -6 route del default via fe80::1 dev eth0 metric 1024"]
+
+
+def test_routes_round_trip_and_describe():
+    state = with_routes(after(), "br0", V4_DEFAULT, V6_DEFAULT)
+    assert state_from_json(state_to_json(state)) == state
+    text = describe(state)
+    assert "  route default via 192.0.2.1 metric 100\n" in text
+    assert "  route6 default via fe80::1 metric 1024\n" in text
+    # A snapshot written before routes were kept still reads.
+    old = state_to_json(before())
+    for item in old:
+        item.pop("routes")
+    assert state_from_json(old) == before()
