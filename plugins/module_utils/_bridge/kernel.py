@@ -21,7 +21,7 @@ import ipaddress
 import os
 import struct
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, TypeVar, cast
 
 from .spec import BridgeError, BridgeSpec, LinkInfo
 
@@ -261,22 +261,17 @@ def desired_absent(name: str, current: dict[str, LinkState]) -> dict[str, LinkSt
     return wanted
 
 
-def _live(addr: Address, current: dict[str, LinkState]) -> Address:
-    """The address with its lifetimes as they are now wherever it is configured (a snapshot's are stale)."""
-    for link in current.values():
-        for have in link.addresses:
-            if have.key == addr.key:
-                return have
-    return addr
+_Held = TypeVar("_Held", Address, Route)
 
 
-def _live_route(route: Route, current: dict[str, LinkState]) -> Route:
-    """The route with its remaining lifetime as it is now wherever it is (a snapshot's is stale)."""
+def _live(item: _Held, current: dict[str, LinkState]) -> _Held:
+    """The address or route with its lifetimes as they are now wherever it is (a snapshot's are stale)."""
     for link in current.values():
-        for have in link.routes:
-            if have.key == route.key:
-                return have
-    return route
+        held: tuple[Any, ...] = link.addresses if isinstance(item, Address) else link.routes
+        for have in held:
+            if have.key == item.key:
+                return cast(_Held, have)
+    return item
 
 
 def _ipv6_off(link: LinkState) -> bool:
@@ -373,7 +368,7 @@ def _route_steps(desired: dict[str, LinkState], now: dict[str, LinkState],
         wanted = {r.key for r in want.routes}
         present = {r.key for r in have.routes} if have.exists else set()
         dels += [Step("route_del", name, {"route": asdict(r)}) for r in have.routes if r.key not in wanted]
-        adds += [Step("route_add", name, {"route": asdict(_live_route(r, current))}) for r in want.routes
+        adds += [Step("route_add", name, {"route": asdict(_live(r, current))}) for r in want.routes
                  if r.key not in present and not (r.family == 6 and _ipv6_off(want))]
     return dels + adds
 
