@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 all_steps=(sanity+newest units+lint ee docs-check lab demo status-check runner-check release-check
-           integration integration-incus debian13 molecule)
+           integration integration-incus+debian13 molecule)
 steps=("${all_steps[@]}")
 (($#)) && steps=("$@")
 budget="${PALMFARM_TEST_BUDGET:-3600}"
