@@ -39,7 +39,9 @@ report() {
     printf 'test: %-18s %7d  (budget %d)\n' "all" "$total" "$budget"
     mkdir -p "$(dirname "$times")"
     {
-        printf '{"total": %d, "budget": %d, "steps": [' "$total" "$budget"
+        printf '{"date": "%s", "machine": {"cpus": %d, "debian": "%s", "kernel": "%s"}, ' "$(date -u +%F)" \
+            "$(nproc)" "$(cat /etc/debian_version 2>/dev/null || echo unknown)" "$(uname -r)"
+        printf '"total": %d, "budget": %d, "steps": [' "$total" "$budget"
         for i in "${!names[@]}"; do
             printf '%s{"step": "%s", "seconds": %d, "result": "%s"}' "$([[ $i -gt 0 ]] && echo ', ')" \
                 "${names[$i]}" "${secs[$i]}" "${results[$i]}"

@@ -17,9 +17,9 @@ description:
   - With IPv6 forwarding on, the bridge gets C(accept_ra=2) so the host keeps its RA default route; the port
     carries no address (C(disable_ipv6=1)).
   - With O(backend=kernel), the port's routes move with its addresses, and back with O(state=absent) or a
-    revert: IPv4 and IPv6 default routes (from DHCP, a router advertisement, with their source address and
-    remaining lifetime) and static routes, so the host keeps its way out without waiting for the next
-    advertisement. The kernel's own routes (the prefixes of the addresses) come and go with the addresses.
+    revert. That is IPv4 and IPv6 default routes (from DHCP or a router advertisement, with their source
+    address and remaining lifetime) and static routes, so the host keeps its way out without waiting for the
+    next advertisement. The kernel's own routes (the prefixes of the addresses) come and go with the addresses.
   - B(Commit-confirm.) Before changing anything, a revert is armed that runs detached from the Ansible
     connection; after O(rollback_timeout) seconds it restores the previous files and running state unless the
     change was confirmed. The module confirms by itself when every O(connectivity_check) address answers after

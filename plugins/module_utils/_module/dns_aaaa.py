@@ -134,4 +134,3 @@ def run_module(module: AnsibleModule) -> None:
     except (ZoneError, OSError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)
-

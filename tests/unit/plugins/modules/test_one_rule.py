@@ -12,6 +12,7 @@ import importlib
 from pathlib import Path
 
 import pytest
+import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 COLLECTION = Path(__file__).resolve().parents[4]
@@ -30,6 +31,9 @@ def test_the_module_file_is_documentation_and_main(name: str) -> None:
                 if isinstance(t, ast.Name)}
     assert functions == ["main"]
     assert assigned == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
+    for node in tree.body:  # each is YAML (ansible-doc and the sanity tests read them so)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+            assert yaml.safe_load(node.value.value), node.targets
     imported = {node.module for node in tree.body if isinstance(node, ast.ImportFrom)}
     assert f"ansible_collections.palmfarm.ipv6.plugins.module_utils._module.{name}" in imported
 
