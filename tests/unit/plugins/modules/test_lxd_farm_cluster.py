@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.palmfarm.ipv6.plugins.modules import lxd_farm
-from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd_cluster import FakeCluster
+from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd import FakeLxd
 
 # The module's main() run with a fake LXD, shared with the farm's own module tests.
 from ansible_collections.palmfarm.ipv6.tests.unit.plugins.module_utils._farm.test_pipeline import run_module
@@ -29,7 +29,7 @@ def test_bad_placement_is_refused_before_contacting_lxd(args, message, capsys, m
 
 
 def test_spread_then_member_down(capsys, monkeypatch):
-    fake = FakeCluster({"m1": "Online", "m2": "Online"})
+    fake = FakeLxd(members={"m1": "Online", "m2": "Online"})
     result = run_module(dict(FARM, placement="spread"), capsys, monkeypatch, fake)
     assert result["changed"] is True
     assert result["placement"] == {"m1": ["w1", "w3"], "m2": ["w2", "w4"]}
@@ -44,7 +44,7 @@ def test_spread_then_member_down(capsys, monkeypatch):
 
 
 def test_without_placement_the_cluster_keys_are_empty(capsys, monkeypatch):
-    fake = FakeCluster({"m1": "Online", "m2": "Online"})
+    fake = FakeLxd(members={"m1": "Online", "m2": "Online"})
     result = run_module(FARM, capsys, monkeypatch, fake)
     assert result["changed"] is True
     assert result["placement"] == result["misplaced"] == result["offline"] == {}

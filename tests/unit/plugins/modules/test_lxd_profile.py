@@ -12,14 +12,14 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._module import lxd_connect
 from ansible_collections.palmfarm.ipv6.plugins.modules import lxd_profile
-from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd_profiles import FakeClient
+from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd import FakeLxd
 
 BRIDGE = {"type": "nic", "nictype": "bridged", "parent": "br0"}
 
 
 def run(args: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-        client: FakeClient | None = None) -> dict[str, Any]:
-    def connect(params: dict[str, Any]) -> FakeClient:
+        client: FakeLxd | None = None) -> dict[str, Any]:
+    def connect(params: dict[str, Any]) -> FakeLxd:
         if client is None:
             raise AssertionError("the module contacted LXD although the input is invalid")
         return client
@@ -50,7 +50,7 @@ def test_bad_input_fails_before_contacting_lxd(args: dict[str, Any], message: st
 
 def test_check_mode_reports_diff_and_writes_nothing(capsys: pytest.CaptureFixture[str],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    client = FakeClient({"p1": {"name": "p1", "description": "", "config": {"limits.cpu": "1"},
+    client = FakeLxd(profiles={"p1": {"name": "p1", "description": "", "config": {"limits.cpu": "1"},
                                 "devices": {"eth0": dict(BRIDGE)}, "used_by": []}})
     result = run({"name": "p1", "config": {"limits.cpu": 2}, "merge_profile": True,
                   "_ansible_check_mode": True, "_ansible_diff": True}, capsys, monkeypatch, client)
@@ -64,12 +64,12 @@ def test_check_mode_reports_diff_and_writes_nothing(capsys: pytest.CaptureFixtur
 
 
 def test_apply_then_no_change(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    client = FakeClient({"p1": {"name": "p1", "description": "", "config": {},
+    client = FakeLxd(profiles={"p1": {"name": "p1", "description": "", "config": {},
                                 "devices": {"eth0": dict(BRIDGE)}, "used_by": []}})
     args = {"name": "p1", "devices": {"eth0": {"mtu": 1400}}, "merge_profile": True}
     result = run(args, capsys, monkeypatch, client)
     assert result["changed"] is True
-    assert client.writes == [("PUT", "profiles/p1", {"description": "", "config": {},
+    assert client.sent() == [("PUT", "profiles/p1", {"description": "", "config": {},
                                                      "devices": {"eth0": {**BRIDGE, "mtu": "1400"}}})]
     assert "diff" not in result
     result = run(args, capsys, monkeypatch, client)
@@ -79,7 +79,7 @@ def test_apply_then_no_change(capsys: pytest.CaptureFixture[str], monkeypatch: p
 
 
 def test_profile_in_use_is_not_deleted(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    client = FakeClient({"p1": {"name": "p1", "description": "", "config": {}, "devices": {},
+    client = FakeLxd(profiles={"p1": {"name": "p1", "description": "", "config": {}, "devices": {},
                                 "used_by": ["/1.0/instances/w1"]}})
     result = run({"name": "p1", "state": "absent"}, capsys, monkeypatch, client)
     assert result["failed"] is True

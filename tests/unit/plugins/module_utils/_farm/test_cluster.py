@@ -16,17 +16,17 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.cluster import
 )
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.pipeline import FarmError, build_spec
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.placement import Member, placement_spec
-from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd_cluster import FakeCluster, instance
+from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd import FakeLxd, member_instance
 
 
-def run(fake: FakeCluster, count: int = 4, placement: Any = "spread", target: str | None = None,
+def run(fake: FakeLxd, count: int = 4, placement: Any = "spread", target: str | None = None,
         rebalance: str = "none", check_mode: bool = False, **params: Any) -> dict[str, Any]:
     params.update(name_prefix="w", count=count, image="tiny", profiles=["default", "pfc-ext"])
     return run_cluster_farm(build_spec(params), placement_spec(placement, target, rebalance), fake, lambda: fake,
                             check_mode=check_mode)
 
 
-def where(fake: FakeCluster) -> dict[str, list[str]]:
+def where(fake: FakeLxd) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     for name in sorted(fake.instances):
         result.setdefault(fake.instances[name]["location"], []).append(name)
@@ -34,8 +34,8 @@ def where(fake: FakeCluster) -> dict[str, list[str]]:
 
 
 def test_members_of_a_cluster_and_of_a_single_server():
-    assert cluster_members(FakeCluster({"m1": "Online", "m2": "Offline"})) == [Member("m1"), Member("m2", False)]
-    assert cluster_members(FakeCluster({}, clustered=False)) == []
+    assert cluster_members(FakeLxd(members={"m1": "Online", "m2": "Offline"})) == [Member("m1"), Member("m2", False)]
+    assert cluster_members(FakeLxd()) == []
 
 
 def test_member_whose_instances_are_all_in_error_counts_offline():
@@ -45,11 +45,11 @@ def test_member_whose_instances_are_all_in_error_counts_offline():
 
 
 def test_spread_creates_on_each_member_then_changes_nothing():
-    fake = FakeCluster({"m1": "Online", "m2": "Online"})
+    fake = FakeLxd(members={"m1": "Online", "m2": "Online"})
     result = run(fake)
     assert where(fake) == {"m1": ["w1", "w3"], "m2": ["w2", "w4"]}
     # The worker pool sends the creations in any order: two on each member, whichever comes first.
-    assert sorted((c[1], c[2]) for c in fake.writes if c[0] == "POST") == [("instances", m) for m in
+    assert sorted((c.path, c.target) for c in fake.writes if c.method == "POST") == [("instances", m) for m in
                                                                            ("m1", "m1", "m2", "m2")]
     assert result["changed"] and result["created"] == ["w1", "w2", "w3", "w4"]
     assert result["actions"]["w1"] == ["create", "start"]
@@ -65,7 +65,7 @@ def test_spread_creates_on_each_member_then_changes_nothing():
 
 
 def test_check_mode_predicts_the_members_and_writes_nothing():
-    fake = FakeCluster({"m1": "Online", "m2": "Online"})
+    fake = FakeLxd(members={"m1": "Online", "m2": "Online"})
     result = run(fake, check_mode=True, count=3)
     assert fake.writes == [] and fake.instances == {}
     assert result["changed"] and result["created"] == ["w1", "w2", "w3"]
@@ -73,7 +73,7 @@ def test_check_mode_predicts_the_members_and_writes_nothing():
 
 
 def test_member_down_reports_its_replicas_and_does_not_touch_them():
-    fake = FakeCluster({"m1": "Online", "m2": "Online"})
+    fake = FakeLxd(members={"m1": "Online", "m2": "Online"})
     run(fake)
     fake.members["m2"] = "Offline"
     fake.calls.clear()
@@ -87,7 +87,7 @@ def test_member_down_reports_its_replicas_and_does_not_touch_them():
 
 
 def test_scale_while_member_down_then_back_moves_one_and_keeps_the_rest():
-    fake = FakeCluster({"m1": "Online", "m2": "Online"})
+    fake = FakeLxd(members={"m1": "Online", "m2": "Online"})
     run(fake)
     fake.members["m2"] = "Offline"
     run(fake, count=6)
@@ -98,7 +98,7 @@ def test_scale_while_member_down_then_back_moves_one_and_keeps_the_rest():
     assert fake.writes == [] and report["misplaced"] == {"w6": {"location": "m1", "belongs_on": "m2"}}
     result = run(fake, count=6, rebalance="move")
     assert where(fake) == {"m1": ["w1", "w3", "w5"], "m2": ["w2", "w4", "w6"]}
-    moved = [c for c in fake.writes if c[0] != "PUT" or c[1].startswith("instances/w6")]
+    moved = [(c.method, c.path, c.target) for c in fake.writes if c[0] != "PUT" or c[1].startswith("instances/w6")]
     assert moved == [("PUT", "instances/w6/state", None), ("POST", "instances/w6", "m2"),
                      ("PUT", "instances/w6/state", None)]
     assert result["moved"] == ["w6"] and result["actions"] == {"w6": ["move", "start"]}
@@ -108,8 +108,8 @@ def test_scale_while_member_down_then_back_moves_one_and_keeps_the_rest():
 
 
 def test_recreate_deletes_and_creates_on_the_right_member():
-    fake = FakeCluster({"m1": "Online", "m2": "Online"},
-                       {n: instance(n, "m1", mac=f"00:16:3e:00:00:0{i}") for i, n in enumerate(["w1", "w2"], 1)})
+    fake = FakeLxd({n: member_instance(n, "m1", mac=f"00:16:3e:00:00:0{i}") for i, n in enumerate(["w1", "w2"], 1)},
+                   members={"m1": "Online", "m2": "Online"})
     result = run(fake, count=2, rebalance="recreate")
     assert where(fake) == {"m1": ["w1"], "m2": ["w2"]}
     assert result["recreated"] == ["w2"] and result["actions"]["w2"] == ["recreate", "start"]
@@ -117,25 +117,26 @@ def test_recreate_deletes_and_creates_on_the_right_member():
 
 
 def test_single_without_target_follows_the_first():
-    fake = FakeCluster({"m1": "Online", "m2": "Online"})
+    fake = FakeLxd(members={"m1": "Online", "m2": "Online"})
     run(fake, count=3, placement="single")
     assert where(fake) == {"m2": ["w1", "w2", "w3"]}  # LXD picked m2 for w1
-    targets = [c[2] for c in fake.writes if c[:2] == ("POST", "instances")]
+    targets = [c.target for c in fake.writes if c[:2] == ("POST", "instances")]
     assert targets == [None, "m2", "m2"]
 
 
 def test_a_failed_move_names_the_instance():
-    fake = FakeCluster({"m1": "Online", "m2": "Online"}, {"w1": instance("w1", "m1"), "w2": instance("w2", "m1")},
-                       fail_move=("w2",))
+    fake = FakeLxd({"w1": member_instance("w1", "m1"), "w2": member_instance("w2", "m1")},
+                   members={"m1": "Online", "m2": "Online"}, fail_move=("w2",))
     with pytest.raises(FarmError, match=r"w2: move on m2 failed: .*disk full") as info:
         run(fake, count=2, rebalance="move")
     assert info.value.result["failed_instances"] == ["w2"]
 
 
 @pytest.mark.parametrize(("fake", "options", "message"), [
-    (FakeCluster({}, clustered=False), {}, "this LXD is not a cluster"),
-    (FakeCluster({"m1": "Online"}), {"placement": ["m1", "pi3"]}, "pi3 is not a member of the cluster"),
-    (FakeCluster({"m1": "Online", "m2": "Offline"}), {"placement": "single", "target": "m2"}, "member m2 is offline"),
+    (FakeLxd(), {}, "this LXD is not a cluster"),
+    (FakeLxd(members={"m1": "Online"}), {"placement": ["m1", "pi3"]}, "pi3 is not a member of the cluster"),
+    (FakeLxd(members={"m1": "Online", "m2": "Offline"}), {"placement": "single", "target": "m2"},
+     "member m2 is offline"),
 ])
 def test_refused_before_any_write(fake, options, message):
     with pytest.raises(FarmError, match=message):
@@ -144,14 +145,15 @@ def test_refused_before_any_write(fake, options, message):
 
 
 def test_prune_of_an_instance_on_an_offline_member_is_refused():
-    fake = FakeCluster({"m1": "Online", "m2": "Offline"}, {"w1": instance("w1", "m1"), "w2": instance("w2", "m2")})
+    fake = FakeLxd({"w1": member_instance("w1", "m1"), "w2": member_instance("w2", "m2")},
+                   members={"m1": "Online", "m2": "Offline"})
     with pytest.raises(FarmError, match="prune would delete w2 on offline member"):
         run(fake, count=1, prune=True)
     assert fake.writes == []
 
 
 def test_unknown_image_is_refused_before_any_write():
-    fake = FakeCluster({"m1": "Online"})
+    fake = FakeLxd(members={"m1": "Online"})
     with pytest.raises(FarmError, match="image 'nope'"):
         run_cluster_farm(build_spec({"name_prefix": "w", "count": 1, "image": "nope"}), placement_spec("spread"),
                          fake, lambda: fake)
@@ -179,7 +181,7 @@ def test_cluster_placement_refused(params, message):
 
 
 def test_absent_deletes_what_it_can_reach_and_reports_the_rest():
-    fake = FakeCluster({"m1": "Online", "m2": "Online"})
+    fake = FakeLxd(members={"m1": "Online", "m2": "Online"})
     run(fake)
     fake.members["m2"] = "Offline"
     result = run(fake, state="absent")

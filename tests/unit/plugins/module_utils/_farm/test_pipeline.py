@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 from typing import Any
 
 import pytest
@@ -30,17 +29,17 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.pipeline impor
     without_global,
 )
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.client import Server
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.connection import LxdError, LxdNotFound
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._module import lxd_connect
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._net.addresses import eui64
 from ansible_collections.palmfarm.ipv6.plugins.modules import lxd_farm
-
-GLOBAL = "2001:db8:ebbd:2080::/64"
-ULA = "fd6a:c19d:b07:2080::/64"
-BRIDGE = {"type": "nic", "nictype": "bridged", "parent": "br0", "name": "eth0"}
-ROOT = {"type": "disk", "path": "/", "pool": "default"}
-PROFILES = {"default": {"root": ROOT}, "extbridge": {"eth0": BRIDGE}, "ulaonly": {"eth0": BRIDGE}}
-FINGERPRINT = "f238b06ce34ebe2c56e4f510089224f09e482c125464a07aa23ccd067b8b776b"
+from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd import (
+    BRIDGE,
+    FINGERPRINT,
+    GLOBAL,
+    ULA,
+    FakeLxd,
+    instance,
+)
 
 
 def spec(**params: Any) -> pipeline.FarmSpec:
@@ -50,36 +49,6 @@ def spec(**params: Any) -> pipeline.FarmSpec:
         params.pop("name_prefix")
         params.pop("count")
     return build_spec(params)
-
-
-def instance(name: str, status: str = "Running", profiles: list[str] | None = None,
-             config: dict[str, str] | None = None, devices: dict[str, Any] | None = None,
-             mac: str = "00:16:3e:00:00:01", prefixes: tuple[str, ...] = (GLOBAL, ULA)) -> dict[str, Any]:
-    """An instance as GET instances?recursion=2 returns it."""
-    profiles = ["default"] if profiles is None else profiles
-    expanded: dict[str, Any] = {}
-    for profile in profiles:
-        expanded.update(PROFILES.get(profile, {}))
-    expanded.update(devices or {})
-    addresses = [{"family": "inet6", "address": eui64(mac, p), "netmask": "64", "scope": "global"} for p in prefixes]
-    addresses.append({"family": "inet6", "address": eui64(mac, "fe80::/64"), "netmask": "64", "scope": "link"})
-    has_nic = any(d.get("type") == "nic" for d in expanded.values())
-    network = None
-    if status == "Running":
-        network = {"lo": {"type": "loopback", "hwaddr": "", "addresses": [
-            {"family": "inet6", "address": "::1", "netmask": "128", "scope": "local"}]}}
-        if has_nic:
-            network["eth0"] = {"type": "broadcast", "hwaddr": mac, "addresses": addresses}
-    base_config = {"image.os": "busybox", "volatile.base_image": "f238b06c", "volatile.eth0.hwaddr": mac,
-                   "volatile.last_state.power": "RUNNING"}
-    base_config.update(config or {})
-    return {
-        "name": name, "status": status, "status_code": 103 if status == "Running" else 102,
-        "architecture": "x86_64", "description": "", "ephemeral": False, "stateful": False,
-        "profiles": profiles, "config": base_config, "devices": copy.deepcopy(devices or {}),
-        "expanded_devices": expanded, "location": "none",
-        "state": {"status": status, "network": network},
-    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -293,117 +262,6 @@ def test_without_global_skips_instances_without_nic_and_stopped_ones() -> None:
 # run_farm against a fake LXD
 
 
-class FakeLxd:
-    """A stand-in for the LXD API with the calls run_farm makes; every call is recorded."""
-
-    # What GET /1.0 would have said: the modules name the server in their results.
-    server = Server("lxd", "5.0.2")
-
-    def __init__(self, instances: dict[str, dict[str, Any]] | None = None, aliases: tuple[str, ...] = ("tiny",),
-                 fail_start: tuple[str, ...] = (), global_prefix: bool = True, slaac_reads: int = 0,
-                 stop_after_start: tuple[str, ...] = ()) -> None:
-        self.instances = instances or {}
-        # Started without an error, then stopped at once (how Incus 6.0 reports an init that cannot run).
-        self.stop_after_start = stop_after_start
-        # How many reads of a started instance show no global address yet (the router's answer takes time).
-        self.slaac_reads = slaac_reads
-        self.pending: dict[str, int] = {}
-        self.aliases = aliases
-        self.fail_start = fail_start
-        self.global_prefix = global_prefix
-        self.calls: list[tuple[str, str]] = []
-        self.bodies: list[Any] = []
-        self.lock = threading.Lock()
-        self.macs = 0
-
-    @property
-    def writes(self) -> list[tuple[str, str]]:
-        return [c for c in self.calls if c[0] != "GET"]
-
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self.request("GET", path, params=params)
-
-    def get_or_none(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        try:
-            return self.get(path, params)
-        except LxdNotFound:
-            return None
-
-    def raw(self, method: str, path: str, **kwargs: Any) -> Any:
-        self.calls.append((method, path))
-        text = "".join(f"lxc {path.split('/')[1]} line {i}\n" for i in range(30))
-        return type("Response", (), {"text": text + "lxc start: failed to mount /nonexistent\n"})()
-
-    def request(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None,
-                wait: bool = True) -> Any:
-        with self.lock:
-            self.calls.append((method, path))
-            parts = path.split("/")
-            if method == "GET" and path == "instances":
-                listed = copy.deepcopy(list(self.instances.values()))
-                if (params or {}).get("recursion") != "2":
-                    for item in listed:
-                        item.pop("state", None)
-                return listed
-            if method == "GET" and len(parts) == 3 and parts[0] == "instances" and parts[2] == "state":
-                if parts[1] not in self.instances:
-                    raise LxdNotFound(f"{path}: not found")
-                return copy.deepcopy(self.instances[parts[1]]["state"])
-            if method == "GET" and path.startswith("images/aliases/"):
-                if parts[2] in self.aliases:
-                    return {"name": parts[2], "target": "f238b06c"}
-                raise LxdNotFound(f"{path}: not found")
-            if method == "GET" and parts[0] == "instances" and len(parts) == 2:
-                assert params == {"recursion": "1"}
-                if parts[1] not in self.instances:
-                    raise LxdNotFound(f"{path}: not found")
-                if self.pending.get(parts[1]):
-                    self.pending[parts[1]] -= 1
-                    if not self.pending[parts[1]]:
-                        current = self.instances[parts[1]]
-                        self.instances[parts[1]] = instance(
-                            parts[1], "Running", current["profiles"], current["config"], current["devices"],
-                            mac=current["config"]["volatile.eth0.hwaddr"])
-                return copy.deepcopy(self.instances[parts[1]])
-            if method == "GET" and path == "images/aliases":
-                return [{"name": a} for a in self.aliases]
-            if method == "GET" and path.startswith("images/"):
-                if FINGERPRINT.startswith(parts[1]):
-                    return {"fingerprint": FINGERPRINT, "aliases": []}
-                raise LxdNotFound(f"{path}: not found")
-            if method == "GET" and path == "profiles":
-                return [f"/1.0/profiles/{p}" for p in PROFILES]
-            if method == "POST" and path == "instances":
-                self.bodies.append(copy.deepcopy(body))
-                self.macs += 1
-                self.instances[body["name"]] = instance(
-                    body["name"], "Stopped", body["profiles"], body["config"], body["devices"],
-                    mac=f"00:16:3e:00:01:{self.macs:02x}")
-                return None
-            name = parts[1]
-            current = self.instances[name]
-            if method == "PUT" and path == f"instances/{name}/state":
-                if body["action"] == "start" and name in self.fail_start:
-                    raise LxdError(f"LXD operation 1 failed: Failed to start device \"bad\" of {name}")
-                status = "Running" if body["action"] in ("start", "unfreeze", "restart") else "Stopped"
-                if name in self.stop_after_start:
-                    status = "Stopped"
-                prefixes = (GLOBAL, ULA) if self.global_prefix and not self.slaac_reads else (ULA,)
-                if status == "Running" and self.slaac_reads:
-                    self.pending[name] = self.slaac_reads
-                self.instances[name] = instance(name, status, current["profiles"], current["config"],
-                                                current["devices"], mac=current["config"]["volatile.eth0.hwaddr"],
-                                                prefixes=prefixes)
-                return None
-            if method == "PUT":
-                current.update(profiles=body["profiles"], config=body["config"], devices=body["devices"])
-                return None
-            if method == "DELETE":
-                del self.instances[name]
-                return None
-        raise AssertionError(f"unexpected call {method} {path}")
-
-
 class FakeClock:
     def __init__(self) -> None:
         self.now = 0.0
@@ -440,8 +298,8 @@ def test_create_then_rerun_makes_no_write() -> None:
     assert again["created"] == again["started"] == again["deleted"] == []
     assert again["diff"]["before"] == again["diff"]["after"] == {"w1": "Running", "w2": "Running", "w3": "Running"}
     # A client without a local connection: the few running instances' states are asked one by one.
-    assert fake.calls[0] == ("GET", "instances")
-    assert sorted(fake.calls[1:]) == [("GET", f"instances/w{i}/state") for i in (1, 2, 3)]
+    assert fake.paths()[0] == ("GET", "instances")
+    assert sorted(fake.paths()[1:]) == [("GET", f"instances/w{i}/state") for i in (1, 2, 3)]
     assert [i["address"] for i in again["instances"]] == [i["address"] for i in result["instances"]]
 
 
@@ -480,7 +338,7 @@ def test_add_networks_asks_lxd_only_for_what_the_kernel_did_not_tell(
     fake.calls.clear()
     result = pipeline.add_networks(fake, listed, ["w1", "w2", "w3", "w4", "w5", "w6"], reader=read(fake))
     assert seen == [(["w1", "w2", "w3", "w4"], "lab")]
-    assert fake.calls == calls
+    assert fake.paths() == calls
     for i in range(1, 5):
         facts = instance_facts(f"w{i}", result[f"w{i}"])
         assert facts["address"] == eui64(f"00:16:3e:00:00:0{i}", GLOBAL)
@@ -557,7 +415,8 @@ def test_unknown_profile_names_it_lists_existing_and_creates_nothing() -> None:
     fake = FakeLxd()
     with pytest.raises(FarmError) as info:
         farm(fake, profiles=["default", "nosuch"])
-    assert "profile nosuch not found on this LXD; existing profiles: default, extbridge, ulaonly" in str(info.value)
+    assert ("profile nosuch not found on this LXD; existing profiles: default, extbridge, pfc-ext, ulaonly"
+            in str(info.value))
     assert fake.writes == []
 
 
@@ -571,7 +430,7 @@ def test_start_failure_reports_log_tail_and_what_started() -> None:
     tail = message.split("last lines of its lxc.log:\n", 1)[1].splitlines()
     assert len(tail) == 20
     assert tail[-1] == "lxc start: failed to mount /nonexistent"
-    assert ("GET", "instances/w2/logs/lxc.log") in fake.calls
+    assert ("GET", "instances/w2/logs/lxc.log") in fake.paths()
     result = info.value.result
     assert result["started"] == ["w1", "w3"]
     assert result["created"] == ["w1", "w2", "w3"]
@@ -593,8 +452,8 @@ def test_ula_only_fails_at_timeout_naming_instances() -> None:
     assert [i["ipv6"]["global"] for i in result["instances"]] == [[], []]
     assert result["created"] == ["w1", "w2"]
     # One list to plan; then per 0.2 s round one GET of each instance still waiting: 3 s is about 15 rounds.
-    assert fake.calls.count(("GET", "instances")) == 1
-    assert 14 <= fake.calls.count(("GET", "instances/w1")) <= 18
+    assert fake.paths().count(("GET", "instances")) == 1
+    assert 14 <= fake.paths().count(("GET", "instances/w1")) <= 18
 
 
 def test_waits_for_late_global_addresses_polling_only_those_still_waiting() -> None:
@@ -604,9 +463,9 @@ def test_waits_for_late_global_addresses_polling_only_those_still_waiting() -> N
     assert [i["address"] for i in result["instances"]] == [eui64(i["mac"], GLOBAL) for i in result["instances"]]
     # w1 had its address all along: never read again. w2 and w3: read after the start, then polled
     # until the fourth read shows the global address.
-    assert fake.calls.count(("GET", "instances/w1")) == 0
-    assert fake.calls.count(("GET", "instances/w2")) == 4
-    assert fake.calls.count(("GET", "instances")) == 1
+    assert fake.paths().count(("GET", "instances/w1")) == 0
+    assert fake.paths().count(("GET", "instances/w2")) == 4
+    assert fake.paths().count(("GET", "instances")) == 1
 
 
 def test_ula_only_passes_without_waiting() -> None:
@@ -621,8 +480,8 @@ def test_no_nic_is_not_waited_for() -> None:
     result = farm(fake, count=2, profiles=["default"])
     assert [i["state"] for i in result["instances"]] == ["Running", "Running"]
     # Each instance is read once after its start, and not polled.
-    assert fake.calls.count(("GET", "instances")) == 1
-    assert fake.calls.count(("GET", "instances/w1")) == 1
+    assert fake.paths().count(("GET", "instances")) == 1
+    assert fake.paths().count(("GET", "instances/w1")) == 1
 
 
 def test_update_stop_and_delete() -> None:
@@ -634,7 +493,7 @@ def test_update_stop_and_delete() -> None:
     assert result["deleted"] == ["w3"]
     assert set(fake.instances) == {"w1", "w2"}
     assert fake.instances["w1"]["profiles"] == ["default", "extbridge"]
-    assert ("PUT", "instances/w3/state") in fake.calls  # a running instance is stopped before DELETE
+    assert ("PUT", "instances/w3/state") in fake.paths()  # a running instance is stopped before DELETE
     assert [i["state"] for i in result["instances"]] == ["Stopped", "Stopped", "absent"]
 
 
@@ -761,7 +620,7 @@ def test_switching_a_running_farm_updates_and_restarts_and_diff_hides_the_secret
     if check_mode:
         assert fake.writes == []
         return
-    assert ("PUT", "instances/w1/state") in fake.writes
+    assert ("PUT", "instances/w1/state") in fake.write_paths()
     assert fake.instances["w1"]["config"][pipeline.SECRET_KEY] == derived
     back = farm(fake, count=2)
     assert back["actions"] == {"w1": ["update", "restart"], "w2": ["update", "restart"]}
@@ -836,8 +695,8 @@ def test_after_a_renumbering_the_run_waits_for_the_new_prefix_and_reports_the_ol
     # kernel over it) until the third kernel read showed the new address. LXD alone would have ended the wait
     # at once with the old address.
     assert kernel.reads == {"w1": 3, "w2": 3, "w3": 3}
-    assert fake.calls.count(("GET", "instances/w1")) == 2
-    assert ("GET", "instances/w1/state") not in fake.calls
+    assert fake.paths().count(("GET", "instances/w1")) == 2
+    assert ("GET", "instances/w1/state") not in fake.paths()
 
 
 def test_a_deprecated_global_address_alone_is_waited_for_and_named_at_the_timeout() -> None:

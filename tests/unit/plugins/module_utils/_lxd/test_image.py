@@ -10,8 +10,6 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.client import Server
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.connection import LxdConnection, LxdNotFound
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.image import (
     SOURCE_CREATED_KEY,
     SOURCE_KEY,
@@ -34,6 +32,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.image import (
     remote_matches,
     tarball_fingerprint,
 )
+from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd import FakeLxd
 
 FP_A = "a" * 64
 FP_B = "b" * 64
@@ -321,41 +320,14 @@ def test_plan_absent() -> None:
 # --- carrying out -----------------------------------------------------------------------------------------
 
 
-class FakeClient:
-    """Answers GETs from a dict of path -> metadata and records every other call."""
-
-    # What GET /1.0 would have said: the modules name the server in their results.
-    server = Server("lxd", "5.0.2")
-
-    def __init__(self, answers: dict[str, Any]) -> None:
-        self.answers = answers
-        self.conn = LxdConnection()
-        self.writes: list[tuple[str, str, Any]] = []
-
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        if path not in self.answers:
-            raise LxdNotFound(path)
-        return self.answers[path]
-
-    def get_or_none(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self.answers.get(path)
-
-    def request(self, method: str, path: str, body: Any = None, params: Any = None, wait: bool = True,
-                timeout: Any = None) -> Any:
-        if method == "GET":
-            return self.get(path)
-        self.writes.append((method, path, body))
-        return {"fingerprint": FP_C} if (method, path) == ("POST", "images") else {}
-
-
-def lxd(images: list[dict[str, Any]], **extra: Any) -> FakeClient:
+def lxd(images: list[dict[str, Any]], **extra: Any) -> FakeLxd:
     answers = {"images": images, "instances": ["/1.0/instances/c1", "/1.0/instances/w1"],
                "instances/c1": {"name": "c1", "status": "Running"},
                "instances/c1/snapshots": ["/1.0/instances/c1/snapshots/s0"],
                "instances/c1/snapshots/s1": {"name": "s1", "created_at": CREATED}}
     answers.update({f"images/{i['fingerprint']}": i for i in images})
     answers.update(extra)
-    return FakeClient(answers)
+    return FakeLxd(answers=answers, published=FP_C)
 
 
 def test_apply_nothing_to_do_writes_nothing() -> None:
@@ -377,7 +349,7 @@ def test_apply_publish_snapshot() -> None:
     assert publish[:2] == ("POST", "images")
     assert publish[2]["source"] == {"type": "snapshot", "name": "c1/s1"}
     assert publish[2]["properties"] == SNAP_IDENTITY
-    assert client.writes[1:] == [("PUT", "images/aliases/web", {"target": FP_C, "description": ""}),
+    assert client.sent()[1:] == [("PUT", "images/aliases/web", {"target": FP_C, "description": ""}),
                                  ("DELETE", f"images/{FP_A}", None)]
 
 
@@ -396,10 +368,10 @@ def test_apply_unknown_snapshot_lists_snapshots() -> None:
 def test_apply_absent_deletes_image_not_its_aliases() -> None:
     client = lxd([image(FP_A, ["web", "web2"]), image(FP_B, ["inst", "keep"])])
     apply_image(client, request(aliases=["web", "inst"], state="absent"))  # type: ignore[arg-type]
-    assert client.writes == [("DELETE", "images/aliases/web", None), ("DELETE", "images/aliases/inst", None)]
+    assert client.sent() == [("DELETE", "images/aliases/web", None), ("DELETE", "images/aliases/inst", None)]
     client = lxd([image(FP_A, ["web"])])
     apply_image(client, request(aliases=["web"], state="absent"))  # type: ignore[arg-type]
-    assert client.writes == [("DELETE", f"images/{FP_A}", None)]
+    assert client.sent() == [("DELETE", f"images/{FP_A}", None)]
 
 
 def test_multipart_body(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.profile import 
     profile_path,
     user_names,
 )
-from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd_profiles import FakeClient
+from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd import FakeLxd
 
 BRIDGE = {"type": "nic", "nictype": "bridged", "parent": "br0", "name": "eth0"}
 ROOT = {"type": "disk", "path": "/", "pool": "default"}
@@ -232,7 +232,7 @@ def test_profile_path_quotes(name: str, path: str) -> None:
 
 
 def test_apply_check_mode_writes_nothing() -> None:
-    client = FakeClient({})
+    client = FakeLxd(profiles={})
     plan, profile = apply_profile(client, request(config={"a": 1}), check_mode=True)  # type: ignore[arg-type]
     assert plan.actions == ["create"]
     assert client.writes == []
@@ -240,7 +240,7 @@ def test_apply_check_mode_writes_nothing() -> None:
 
 
 def test_apply_rename_and_update_then_nothing() -> None:
-    client = FakeClient({"p1": stored()})
+    client = FakeLxd(profiles={"p1": stored()})
     req = request(new_name="p2", config={"a": 1})
     plan, profile = apply_profile(client, req)  # type: ignore[arg-type]
     assert plan.actions == ["rename", "update"]
@@ -253,7 +253,7 @@ def test_apply_rename_and_update_then_nothing() -> None:
 
 
 def test_apply_delete() -> None:
-    client = FakeClient({"p1": stored()})
+    client = FakeLxd(profiles={"p1": stored()})
     plan, profile = apply_profile(client, request(state="absent"))  # type: ignore[arg-type]
     assert plan.actions == ["delete"]
     assert profile == {}
