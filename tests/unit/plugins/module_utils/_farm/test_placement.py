@@ -15,6 +15,8 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.placement impo
     Member,
     PlacementError,
     PlacementSpec,
+    _least_loaded,
+    _shares,
     place,
     placement_spec,
 )
@@ -106,6 +108,42 @@ def test_place(names, members, locations, spec, new, kept, misplaced):
 def test_single_without_target_follows_first():
     assert place(W[:2], TWO, {}, PlacementSpec(SINGLE)).follow_first
     assert not place(W[:2], TWO, {}, PlacementSpec(SINGLE, target="m2")).follow_first
+    assert not place(W[:2], TWO, {}, PlacementSpec(SPREAD)).follow_first
+
+
+def test_members_and_specs_are_values():
+    # Hashable and equal by value: they are compared, and kept in sets and as keys.
+    assert len({Member("m1"), Member("m1"), Member("m1", online=False)}) == 2
+    assert len({PlacementSpec(SPREAD), PlacementSpec(SPREAD), PlacementSpec(SINGLE, target="m1")}) == 2
+
+
+def test_shares_remainder_goes_to_the_member_holding_most():
+    assert _shares(3, [], {}) == {}
+    assert _shares(5, ["a", "b"], {}) == {"a": 3, "b": 2}
+    # A member missing from `held` holds nothing: the remainder goes to the one that holds one.
+    assert _shares(1, ["a", "b"], {"b": 1}) == {"a": 0, "b": 1}
+
+
+def test_least_loaded_prefers_members_below_their_share():
+    # Below its share (strictly) first, even if more loaded...
+    assert _least_loaded(["a", "b"], {"a": 1, "b": 2}, {"a": 1, "b": 3}) == "b"
+    # ...and the least loaded of all when every member has its share, ties by member order.
+    assert _least_loaded(["a", "b"], {"a": 2, "b": 2}, {"a": 2, "b": 2}) == "a"
+    assert _least_loaded(["a", "b"], {"a": 3, "b": 2}, {"a": 2, "b": 2}) == "b"
+
+
+def test_single_follows_a_member_the_cluster_no_longer_lists_and_refuses_it():
+    # w1 sits on a member gone from the cluster: it is where the farm is, and it is offline.
+    with pytest.raises(PlacementError, match="member gone is offline"):
+        place(W[:2], TWO, {"w1": "gone"}, PlacementSpec(SINGLE))
+    with pytest.raises(PlacementError, match="member gone is offline"):
+        place(W[:3], TWO, {"w1": "gone", "w2": "gone"}, PlacementSpec(SINGLE))
+
+
+def test_single_on_an_offline_target_with_the_farm_elsewhere_is_refused():
+    # Nothing to create, but w1 would have to go onto the offline target.
+    with pytest.raises(PlacementError, match="member m2 is offline"):
+        place(W[:1], M2_DOWN, {"w1": "m1"}, PlacementSpec(SINGLE, target="m2"))
 
 
 def test_offline_member_reported_not_replaced():
@@ -140,7 +178,10 @@ def test_unknown_member_is_offline():
      "pi9 is not a member of the cluster; its members are m1, m2"),
     (W[:1], TWO, {}, PlacementSpec(SINGLE, target="pi9"), "pi9 is not a member"),
     (W[:1], M2_DOWN, {}, PlacementSpec(SINGLE, target="m2"), "member m2 is offline"),
-    (W[:1], M2_DOWN, {}, PlacementSpec(MEMBERS, members=("m2",)), "no member to place on is online"),
+    (W[:1], M2_DOWN, {}, PlacementSpec(MEMBERS, members=("m2",)),
+     r"no member to place on is online \(m2 all offline\)"),
+    (W[:1], [Member("m1", False), Member("m2", False)], {}, PlacementSpec(SPREAD),
+     r"no member to place on is online \(m1, m2 all offline\)"),
 ])
 def test_place_refused(names, members, locations, spec, message):
     with pytest.raises(PlacementError, match=message):
