@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge import userfiles
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge import addressing, userfiles
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.addressing import (
     Addressing,
     from_ifupdown,
@@ -143,3 +143,106 @@ def test_netplan_flow_style_port_is_refused(tmp_path: Path) -> None:
     root = netplan_root(tmp_path, "network:\n  ethernets:\n    eth0: {dhcp4: true, optional: true}\n")
     with pytest.raises(BridgeError, match=r"10-x.yaml: eth0's dhcp4 shares a line with other settings"):
         userfiles.netplan(str(root), ("eth0",), "br0", set())
+
+
+# --- the small readers, each pinned on its own (what the mutation run asked for) -------------------------------
+
+
+def test_family_and_is_v6() -> None:
+    assert [addressing.is_v6(a) for a in ("2001:db8::1/64", "fe80::1", "192.0.2.1/24", "not-an-address")] == [
+        True, True, False, False]
+    assert [addressing._family(a) for a in ("2001:db8::1", "192.0.2.1/24", "")] == [6, 4, 0]
+
+
+def test_readings_are_values() -> None:
+    # Hashable and equal by value: they are merged, compared and kept as keys.
+    assert len({addressing.Addressing(dhcp4=True), addressing.Addressing(dhcp4=True)}) == 1
+    stanza = addressing.ifupdown_stanzas("iface eth0 inet dhcp\n")[0][0]
+    assert len({stanza, addressing.ifupdown_stanzas("iface eth0 inet dhcp\n")[0][0]}) == 1
+
+
+def test_an_empty_addressing_names_no_file() -> None:
+    assert addressing.Addressing().empty
+    assert not addressing.Addressing(dhcp4=False).empty
+    assert addressing.Addressing().from_file("/etc/netplan/a.yaml").sources == ()
+    assert addressing.Addressing(dhcp4=True).from_file("/etc/netplan/a.yaml").sources == ("/etc/netplan/a.yaml",)
+
+
+@pytest.mark.parametrize("address, netmask, v6, expected", [
+    ("192.0.2.10", None, False, "192.0.2.10/32"),
+    ("2001:db8::10", None, True, "2001:db8::10/128"),
+    ("192.0.2.10/24", "255.255.0.0", False, "192.0.2.10/24"),  # the address's own length wins
+    ("192.0.2.10", "24", False, "192.0.2.10/24"),
+    ("192.0.2.10", "255.255.255.0", False, "192.0.2.10/24"),
+    ("2001:db8::10", "64", True, "2001:db8::10/64"),
+    ("192.0.2.10", "bogus", False, "192.0.2.10/bogus"),  # left for the tool's own check to name
+])
+def test_with_prefix(address: str, netmask: str | None, v6: bool, expected: str) -> None:
+    assert addressing._with_prefix(address, netmask, v6) == expected
+
+
+def test_netplan_stanzas_are_the_ports_and_the_bridge_only() -> None:
+    assert addressing.netplan_stanzas(None, ["eth0"], "br0") == []
+    assert addressing.netplan_stanzas({"network": "x"}, ["eth0"], "br0") == []
+    data = {"network": {"version": 2,
+                        "ethernets": {"eth0": {"dhcp4": True}, "eth1": {"dhcp4": True},
+                                      "nic": {"match": {"macaddress": "dc:a6:32:01:02:03"}, "set-name": "lan0"}},
+                        "bridges": {"br0": {"interfaces": ["eth0"]}, "br1": {"interfaces": ["eth1"]}}}}
+    found = addressing.netplan_stanzas(data, ["eth0", "lan0"], "br0")
+    assert [(section, ident) for section, ident, _ in found] == [
+        ("ethernets", "eth0"), ("ethernets", "nic"), ("bridges", "br0")]
+
+
+def test_netplan_routes_need_a_gateway() -> None:
+    got = addressing.from_netplan({"routes": [{"to": "default", "via": "192.0.2.1"}, {"to": "198.51.100.0/24"},
+                                              "not-a-route", {"to": "::/0", "via": "fe80::1"}]})
+    assert got.routes == (("default", "192.0.2.1"), ("default", "fe80::1"))
+
+
+def test_ifupdown_stanzas_skip_short_iface_lines_and_mark_auto_and_allow() -> None:
+    text = "auto lo eth0\nallow-hotplug eth1\niface eth0\niface eth1 inet dhcp\nmapping eth2\n  script x\n"
+    stanzas, marks = addressing.ifupdown_stanzas(text)
+    assert [(s.name, s.method) for s in stanzas] == [("eth1", "dhcp")]
+    assert marks == [(0, "auto", ["lo", "eth0"]), (1, "allow-hotplug", ["eth1"])]
+
+
+def test_ifupdown_static_without_address_adds_none() -> None:
+    stanza = addressing.ifupdown_stanzas("iface eth0 inet static\n  gateway 192.0.2.1\n")[0][0]
+    got = addressing.from_ifupdown(stanza)
+    assert got.addresses == () and got.routes == (("default", "192.0.2.1"),)
+    manual = addressing.ifupdown_stanzas("iface eth0 inet manual\n  address 192.0.2.10/24\n")[0][0]
+    assert addressing.from_ifupdown(manual).addresses == ()
+
+
+def test_ini_entries_read_sections_comments_and_values_with_equals() -> None:
+    text = ("# comment=1\n; also=2\n[Match]\nName=eth0\n[Network]\nDHCP=yes\nExtra=a=b\n[broken\nNoValue\n"
+            "After=1\n")
+    assert addressing.ini_entries(text) == [("Match", "Name", "eth0"), ("Network", "DHCP", "yes"),
+                                            ("Network", "Extra", "a=b"), ("Network", "After", "1")]
+
+
+def test_networkd_matches_only_match_name() -> None:
+    assert not networkd_matches("[Network]\nName=eth0\n", "eth0")
+    assert not networkd_matches("[Match]\nMACAddress=dc:a6:32:01:02:03\n", "eth0")
+    assert networkd_matches("[Match]\nName=en* eth0\n", "eth0")
+
+
+def test_networkd_address_section_only_its_address_key() -> None:
+    got = from_networkd("[Address]\nAddress=192.0.2.10/24\nPeer=192.0.2.1/32\n[Network]\nDNS=192.0.2.53\n")
+    assert got.addresses == ("192.0.2.10/24",) and got.nameservers == ("192.0.2.53",)
+
+
+def test_nm_binding_priority() -> None:
+    text = "[connection]\ntype=ethernet\ninterface-name=eth0\nautoconnect-priority=-5\n"
+    assert addressing.nm_binding(text) == ("ethernet", "eth0", -5)
+    assert addressing.nm_binding("[connection]\ntype=ethernet\n") == ("ethernet", None, 0)
+    assert addressing.nm_binding("[connection]\nautoconnect-priority=high\n") == (None, None, 0)
+
+
+def test_nm_addresses_and_routes_with_and_without_gateways() -> None:
+    text = ("[ipv4]\nmethod=manual\naddress1=192.0.2.10/24,192.0.2.1\naddress2=192.0.2.11/24\n"
+            "route1=198.51.100.0/24,192.0.2.254\nroute2=203.0.113.0/24\nroute3=0.0.0.0/0, \n")
+    got = from_nm(text)
+    assert got.addresses == ("192.0.2.10/24", "192.0.2.11/24")
+    assert sorted(got.routes) == [("198.51.100.0/24", "192.0.2.254"), ("default", "192.0.2.1")]
+    assert from_nm("[ipv4]\nmethod=manual\naddress1=192.0.2.10/24, \n").routes == ()
