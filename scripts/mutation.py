@@ -45,6 +45,11 @@ CORES = {
     "_lxd/stored_values": ["_lxd/test_stored_values.py"],
     "_farm/table": ["_farm/test_table.py"],
     "_bridge/addressing": ["_bridge/test_addressing.py"],
+    "_bridge/validate": ["_bridge/test_validate.py"],
+    "_bridge/kernel": ["_bridge/test_kernel.py"],
+    "_farm/pipeline": ["_farm/test_pipeline.py"],
+    "_dns/zone_file": ["_dns/test_zone_file.py", "_dns/test_zone_file_writer.py", "_dns/test_zone_collisions.py",
+                       "_dns/test_zone_scopes.py"],
 }
 
 # Mutants that change nothing a caller can see, each with the reason, by core, the stripped source line and the

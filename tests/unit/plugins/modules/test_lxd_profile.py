@@ -51,7 +51,7 @@ def test_bad_input_fails_before_contacting_lxd(args: dict[str, Any], message: st
 def test_check_mode_reports_diff_and_writes_nothing(capsys: pytest.CaptureFixture[str],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     client = FakeLxd(profiles={"p1": {"name": "p1", "description": "", "config": {"limits.cpu": "1"},
-                                "devices": {"eth0": dict(BRIDGE)}, "used_by": []}})
+                                      "devices": {"eth0": dict(BRIDGE)}, "used_by": []}})
     result = run({"name": "p1", "config": {"limits.cpu": 2}, "merge_profile": True,
                   "_ansible_check_mode": True, "_ansible_diff": True}, capsys, monkeypatch, client)
     assert result["changed"] is True
@@ -65,7 +65,7 @@ def test_check_mode_reports_diff_and_writes_nothing(capsys: pytest.CaptureFixtur
 
 def test_apply_then_no_change(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     client = FakeLxd(profiles={"p1": {"name": "p1", "description": "", "config": {},
-                                "devices": {"eth0": dict(BRIDGE)}, "used_by": []}})
+                                      "devices": {"eth0": dict(BRIDGE)}, "used_by": []}})
     args = {"name": "p1", "devices": {"eth0": {"mtu": 1400}}, "merge_profile": True}
     result = run(args, capsys, monkeypatch, client)
     assert result["changed"] is True
@@ -80,7 +80,7 @@ def test_apply_then_no_change(capsys: pytest.CaptureFixture[str], monkeypatch: p
 
 def test_profile_in_use_is_not_deleted(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     client = FakeLxd(profiles={"p1": {"name": "p1", "description": "", "config": {}, "devices": {},
-                                "used_by": ["/1.0/instances/w1"]}})
+                                      "used_by": ["/1.0/instances/w1"]}})
     result = run({"name": "p1", "state": "absent"}, capsys, monkeypatch, client)
     assert result["failed"] is True
     assert "profile 'p1' is still used by w1" in result["msg"]

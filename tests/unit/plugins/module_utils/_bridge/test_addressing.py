@@ -189,7 +189,7 @@ def test_netplan_stanzas_are_the_ports_and_the_bridge_only() -> None:
                                       "nic": {"match": {"macaddress": "dc:a6:32:01:02:03"}, "set-name": "lan0"}},
                         "bridges": {"br0": {"interfaces": ["eth0"]}, "br1": {"interfaces": ["eth1"]}}}}
     found = addressing.netplan_stanzas(data, ["eth0", "lan0"], "br0")
-    assert [(section, ident) for section, ident, _ in found] == [
+    assert [(section, ident) for section, ident, _settings in found] == [
         ("ethernets", "eth0"), ("ethernets", "nic"), ("bridges", "br0")]
 
 

@@ -49,8 +49,8 @@ def test_spread_creates_on_each_member_then_changes_nothing():
     result = run(fake)
     assert where(fake) == {"m1": ["w1", "w3"], "m2": ["w2", "w4"]}
     # The worker pool sends the creations in any order: two on each member, whichever comes first.
-    assert sorted((c.path, c.target) for c in fake.writes if c.method == "POST") == [("instances", m) for m in
-                                                                           ("m1", "m1", "m2", "m2")]
+    created = sorted((c.path, c.target) for c in fake.writes if c.method == "POST")
+    assert created == [("instances", m) for m in ("m1", "m1", "m2", "m2")]
     assert result["changed"] and result["created"] == ["w1", "w2", "w3", "w4"]
     assert result["actions"]["w1"] == ["create", "start"]
     assert result["placement"] == {"m1": ["w1", "w3"], "m2": ["w2", "w4"]}
