@@ -70,6 +70,19 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "the instances that stay misplaced sit on a member over its share, which takes no new instance "
             "either way while a member below its share remains, and the shares add up to the farm",
     },
+    "_bridge/validate": {
+        ("TOOL_TIMEOUT = 60", "60 -> 61"): "a tool's time limit one second longer",
+        ("def _write(path: str, text: str, mode: int = 0o600) -> None:", "384 -> 385"):
+            "the mode of a file in the private scratch copy, which only the validating tool reads, as root",
+        ("os.chmod(path, 0o600)", "384 -> 385"):
+            "the mode of a netplan file in the private scratch copy: netplan reads it as root either way",
+        ("_write(main, text, 0o644)", "420 -> 421"):
+            "the mode of the interfaces file in the private scratch copy, which ifquery reads as root",
+        ("os.makedirs(state, exist_ok=True)", "True -> False"):
+            "the state directory is made in a fresh scratch copy that holds only etc/network: it never exists",
+        ("if nmcli and _nm_version(nmcli, run) >= (1, 40):", "GtE -> Gt"):
+            "_nm_version always gives three numbers (or (0,)), and (1, 40, 0) > (1, 40) as well",
+    },
 }
 
 SWAP_COMPARE: dict[type, type] = {

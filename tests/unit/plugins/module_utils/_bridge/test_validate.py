@@ -103,8 +103,11 @@ def test_netplan_accepts_golden(tmp_path: Path, case: str) -> None:
     root = root_from(tmp_path, case)
     backend, spec = golden_case(case, root)
     before = sorted((str(p), p.read_bytes()) for p in root.rglob("*") if p.is_file())
-    warnings = validate(backend, plan_files(spec, backend, str(root)), str(root), which=tools(netplan=NETPLAN))
+    changes = plan_files(spec, backend, str(root))
+    warnings = validate(backend, changes, str(root), which=tools(netplan=NETPLAN))
     assert all("netplan" in w for w in warnings)
+    if not any("ipv6-address-generation:" in (c.after or "") for c in changes):
+        assert not any("ipv6-address-generation" in w for w in warnings), warnings
     # Only the scratch copy saw the planned file: the tree under root is as it was.
     assert sorted((str(p), p.read_bytes()) for p in root.rglob("*") if p.is_file()) == before
 
@@ -382,3 +385,48 @@ def test_ifquery_accepts_config_file_edited_in_place(tmp_path: Path, case: str) 
     dummy, spec = golden_case(case, root)
     changes = plan_files(spec, "ifupdown", str(root), config_file="/etc/network/interfaces")
     assert validate("ifupdown", changes, str(root), which=tools(ifquery=IFQUERY)) == []
+
+
+def test_parse_ini_names_the_line_it_cannot_read() -> None:
+    with pytest.raises(BridgeError, match=r"line 3 'bogus' is neither \[Section\] nor Key=Value"):
+        parse_ini("[Match]\nName=eth0\nbogus\n")
+    with pytest.raises(BridgeError, match=r"line 1 '\[Match' is neither"):
+        parse_ini("[Match\nName=eth0\n")
+    with pytest.raises(BridgeError, match="line 1 'Name=eth0' is neither"):
+        parse_ini("Name=eth0\n")
+
+
+@pytest.mark.parametrize("version, parsed", [
+    ("nmcli tool, version 1.42.4\n", (1, 42, 4)),
+    ("nmcli tool, version 1.40\n", (1, 40, 0)),
+    ("something else\n", (0,)),
+])
+def test_nm_version(version: str, parsed: tuple[int, ...]) -> None:
+    from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge import validate as module
+
+    def run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        return subprocess.CompletedProcess(argv, 0, version, "")
+
+    assert module._nm_version("nmcli", run) == parsed
+
+
+def test_nmcli_offline_is_used_from_version_1_40_on(tmp_path: Path) -> None:
+    """nmcli 1.40.0 has --offline: the keyfile is shown to it (and found wanting here)."""
+    calls: list[list[str]] = []
+
+    def run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        calls.append(argv)
+        if argv[1:] == ["--version"]:
+            return subprocess.CompletedProcess(argv, 0, "nmcli tool, version 1.40.0\n", "")
+        return subprocess.CompletedProcess(argv, 2, "", "Error: invalid connection\n")
+
+    change = FileChange("/etc/NetworkManager/system-connections/br0.nmconnection", None,
+                        "[connection]\nid=br0\ntype=bridge\n")
+    with pytest.raises(BridgeError, match="invalid connection"):
+        validate("nm", [change], str(tmp_path), run=run, which=lambda tool: f"/usr/bin/{tool}")
+    assert ["/usr/bin/nmcli", "--offline", "connection", "modify", "connection.autoconnect", "yes"] in calls
+
+
+def test_nm_removal_has_nothing_to_check(tmp_path: Path) -> None:
+    change = FileChange("/etc/NetworkManager/system-connections/br0.nmconnection", "[connection]\n", None)
+    assert validate("nm", [change], str(tmp_path), which=lambda tool: None) == []
