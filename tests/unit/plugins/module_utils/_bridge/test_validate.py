@@ -430,3 +430,39 @@ def test_nmcli_offline_is_used_from_version_1_40_on(tmp_path: Path) -> None:
 def test_nm_removal_has_nothing_to_check(tmp_path: Path) -> None:
     change = FileChange("/etc/NetworkManager/system-connections/br0.nmconnection", "[connection]\n", None)
     assert validate("nm", [change], str(tmp_path), which=lambda tool: None) == []
+
+
+@needs_ifquery
+def test_ifquery_copes_with_a_dangling_symlink_in_etc_network(tmp_path: Path) -> None:
+    """An /etc/network holding a link to nowhere (a removed file's link in interfaces.d) is copied as it is."""
+    root = root_from(tmp_path, "ifupdown_debian")
+    backend, spec = golden_case("ifupdown_debian", root)
+    (root / "etc/network/interfaces.d").mkdir(parents=True, exist_ok=True)
+    (root / "etc/network/interfaces.d/old").symlink_to("/nonexistent/old-interfaces")
+    assert validate(backend, plan_files(spec, backend, str(root)), str(root), which=tools(ifquery=IFQUERY)) == []
+
+
+def test_tool_message_falls_back_from_stderr_to_stdout_to_the_status() -> None:
+    from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge import validate as module
+
+    def done(stdout: str, stderr: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.CompletedProcess([], 1, stdout, stderr)
+
+    assert module._tool_message(done("out /s/etc/x", ""), "/s/", "/r") == "out /r/etc/x"
+    assert module._tool_message(done("out", "err"), "/s", "/r") == "err"
+    assert module._tool_message(done("", ""), "/s", "/r") == "exit status 1"
+
+
+def test_libnm_is_tried_with_the_next_python_when_one_lacks_gi(tmp_path: Path) -> None:
+    """Exit status 3 of the keyfile check means 'no gi here': the next Python is asked, and its yes counts."""
+    asked: list[str] = []
+
+    def run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        asked.append(argv[0])
+        return subprocess.CompletedProcess(argv, 3 if argv[0] == "/usr/bin/python3" else 0, "", "")
+
+    change = FileChange("/etc/NetworkManager/system-connections/br0.nmconnection", None,
+                        "[connection]\nid=br0\ntype=bridge\n")
+    found = {"/usr/bin/python3": "/usr/bin/python3", "python3": "/opt/venv/bin/python3"}
+    assert validate("nm", [change], str(tmp_path), run=run, which=found.get) == []
+    assert asked == ["/usr/bin/python3", "/opt/venv/bin/python3"]
