@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
+from .spec import BridgeError
+
 DEFAULT = "default"  # the destination of a default route
 
 
@@ -230,19 +232,24 @@ def from_ifupdown(stanza: IfupdownStanza) -> Addressing:
 # ---------------------------------------------------------------------------------------------- networkd
 
 
-def ini_entries(text: str) -> list[tuple[str, str, str]]:
-    """(section, key, value) of a systemd-style or keyfile text, every entry in order (keys may repeat)."""
+def ini_entries(text: str, strict: bool = False) -> list[tuple[str, str, str]]:
+    """(section, key, value) of a systemd-style or keyfile text, every entry in order (keys may repeat).
+
+    Lines that are neither a [Section] nor Key=Value are skipped; with `strict`, such a line, or a Key=Value
+    before any section, is a BridgeError naming it (what a file this collection writes must never hold)."""
     entries = []
-    section = ""
-    for raw in text.splitlines():
+    section = None
+    for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line[0] in "#;":
             continue
         if line.startswith("[") and line.endswith("]"):
             section = line[1:-1]
-        elif "=" in line:
+        elif "=" in line and (section is not None or not strict):
             key, value = line.split("=", 1)
-            entries.append((section, key.strip(), value.strip()))
+            entries.append((section or "", key.strip(), value.strip()))
+        elif strict:
+            raise BridgeError(f"line {number} {raw!r} is neither [Section] nor Key=Value inside a section")
     return entries
 
 

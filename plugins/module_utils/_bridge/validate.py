@@ -31,6 +31,7 @@ import subprocess
 import tempfile
 from typing import Any, Callable, Optional
 
+from .addressing import ini_entries
 from .spec import BridgeError, FileChange
 
 # subprocess.run and shutil.which, or the tests' stand-ins.
@@ -155,20 +156,13 @@ def _tool_message(proc: subprocess.CompletedProcess[str], scratch: str, root: st
 
 
 def parse_ini(text: str) -> dict[str, dict[str, str]]:
-    """Sections of a systemd-style file: {section: {key: last value}}; comments and blank lines skipped."""
-    sections: dict[str, dict[str, str]] = {}
-    current = None
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line or line[0] in "#;":
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            current = sections.setdefault(line[1:-1], {})
-        elif "=" in line and current is not None:
-            key, value = line.split("=", 1)
-            current[key.strip()] = value.strip()
-        else:
-            raise BridgeError(f"line {number} {raw!r} is neither [Section] nor Key=Value inside a section")
+    """Sections of a systemd-style file: {section: {key: last value}}; a line that is neither is an error."""
+    entries = ini_entries(text, strict=True)
+    # Every section named, even one without keys, in the order the file has them.
+    sections: dict[str, dict[str, str]] = {line.strip()[1:-1]: {} for line in text.splitlines()
+                                           if line.strip().startswith("[") and line.strip().endswith("]")}
+    for section, key, value in entries:
+        sections[section][key] = value
     return sections
 
 
