@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .._files import FilesError, Write, backup_copy, replace_all
-from . import kernel, options, probe, rollback
+from . import kernel, netlink, options, probe, rollback
 from .spec import PERSISTENT_BACKENDS, BridgeError, BridgeSpec, FileChange
 
 CHECK_WINDOW = 10.0  # seconds the connectivity_check addresses get to answer after the change
@@ -112,11 +112,11 @@ def _plan_files(plan: _Plan, params: dict[str, Any], warn: Callable[[str], None]
 def _plan_runtime(plan: _Plan, params: dict[str, Any]) -> None:
     """The running state wanted, the kernel steps to it, and the commands the result lists."""
     name, spec = plan.name, plan.spec
-    plan.current = kernel.read_state([name, *spec.ports])
+    plan.current = netlink.read_state([name, *spec.ports])
     if plan.state == "present":
-        plan.desired = kernel.desired_present(spec, plan.current, kernel.forwarding())
+        plan.desired = kernel.desired_present(spec, plan.current, netlink.forwarding())
     else:
-        refused = options.removal_problem(name, kernel.default_route_links(), plan.timeout, bool(params.get("force")))
+        refused = options.removal_problem(name, netlink.default_route_links(), plan.timeout, bool(params.get("force")))
         if refused and plan.current[name].exists:
             raise BridgeError(refused)
         plan.desired = kernel.desired_absent(name, plan.current)
@@ -176,7 +176,7 @@ def _carry_out(plan: _Plan, params: dict[str, Any], warn: Callable[[str], None],
                         else None, make_dirs=True) for c in plan.changes]
         backups = replace_all(writes, backup_copy if params.get("backup") else None)
     if backend == "kernel":
-        kernel.apply(plan.steps)
+        netlink.apply(plan.steps)
     else:
         for command in persist.apply_commands(backend, spec, state=state):
             _apply_command(command, warn, run_command)
@@ -218,7 +218,7 @@ def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callabl
         raise BridgeError(problem)
     if state == "confirmed":
         return run_confirm(name, check_mode)
-    links = kernel.read_links()
+    links = netlink.read_links()
     if state == "absent" and not params.get("ports"):
         params = {**params, "ports": [n for n, link in links.items() if link.master == name]}
     plan = _Plan(name, state, options.bridge_spec(params, links), int(params.get("rollback_timeout") or 0),
@@ -242,7 +242,7 @@ def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callabl
         raise _reverted(exc, plan, directory) from exc
     if plan.changes:
         result["backup_files"] = backups
-    result["addresses"] = _addresses(kernel.read_state([name]), name)
+    result["addresses"] = _addresses(netlink.read_state([name]), name)
     if targets:
         _check_connectivity(plan, targets, result, directory)
     return result

@@ -37,14 +37,14 @@ from typing import Any, Iterator
 
 from .._files import FilesError, Write, replace_all
 from .._files import unlink_if_present as _remove
-from . import kernel
+from . import kernel, netlink
 from .spec import BridgeError
 
 BASE_DIR = "/run/palmfarm"
 NETNS_DIR = "/run/netns"
 LIB_PACKAGE = "palmfarm_bridge"
 # The files of the revert process, relative to module_utils: this module and everything it imports.
-LIB_FILES = ("_files.py", "_bridge/spec.py", "_bridge/kernel.py", "_bridge/rollback.py")
+LIB_FILES = ("_files.py", "_bridge/spec.py", "_bridge/kernel.py", "_bridge/netlink.py", "_bridge/rollback.py")
 REVERT_MODULE = f"{LIB_PACKAGE}._bridge.rollback"
 POLL = 0.1
 
@@ -286,7 +286,7 @@ def fire(directory: str) -> dict[str, Any] | None:
         errors = _restore_files(pending.get("files", []))
         steps: list[str] = []
         try:
-            steps = [s.text() for s in kernel.restore(kernel.state_from_json(pending["runtime"]))]
+            steps = [s.text() for s in netlink.restore(kernel.state_from_json(pending["runtime"]))]
         except Exception as exc:  # keep going: report what failed
             errors.append(f"runtime: {exc}")
         result = {"at": _now_text(), "bridge": pending["bridge"], "deadline": pending["deadline"],

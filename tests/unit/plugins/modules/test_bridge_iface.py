@@ -27,8 +27,8 @@ def run(args: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: p
     def no_state(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("the module read the running state although the input is invalid")
 
-    monkeypatch.setattr(flow.kernel, "read_links", lambda: dict(LINKS))
-    monkeypatch.setattr(flow.kernel, "read_state", no_state)
+    monkeypatch.setattr(flow.netlink, "read_links", lambda: dict(LINKS))
+    monkeypatch.setattr(flow.netlink, "read_state", no_state)
     monkeypatch.setattr(flow.rollback, "arm", no_state)
     with patch_module_args(args), pytest.raises(SystemExit):
         bridge_iface.main()
@@ -70,15 +70,15 @@ def test_ifupdown_ifdown_runs_before_the_stanza_changes(state, before, after, ex
         return 0, "", ""
 
     enslaved = state == "absent"
-    monkeypatch.setattr(flow.kernel, "read_links", lambda: {
+    monkeypatch.setattr(flow.netlink, "read_links", lambda: {
         "br0": LinkInfo("br0", kind="bridge"),
         "eth0": LinkInfo("eth0", address="02:aa:bb:cc:dd:01", master="br0" if enslaved else None,
                          master_kind="bridge" if enslaved else None)})
-    monkeypatch.setattr(flow.kernel, "read_state", lambda names: {
+    monkeypatch.setattr(flow.netlink, "read_state", lambda names: {
         "br0": LinkState("br0", exists=enslaved, kind="bridge"),
         "eth0": LinkState("eth0", mac="02:aa:bb:cc:dd:01", master="br0" if enslaved else None)})
-    monkeypatch.setattr(flow.kernel, "forwarding", lambda: False)
-    monkeypatch.setattr(flow.kernel, "default_route_links", list)
+    monkeypatch.setattr(flow.netlink, "forwarding", lambda: False)
+    monkeypatch.setattr(flow.netlink, "default_route_links", list)
     persist = flow._persist()
     monkeypatch.setattr(persist, "preflight", lambda *args: None)
     monkeypatch.setattr(persist, "plan_files", lambda *args, **kwargs: [FileChange(str(path), before, after)])
@@ -103,10 +103,10 @@ def test_a_file_that_cannot_be_written_changes_none_and_the_message_tells_the_re
     first.write_text("user's\n")
     blocked = tmp_path / "not-a-dir"
     blocked.write_text("")
-    monkeypatch.setattr(flow.kernel, "read_links", lambda: dict(LINKS))
-    monkeypatch.setattr(flow.kernel, "read_state", lambda names: {
+    monkeypatch.setattr(flow.netlink, "read_links", lambda: dict(LINKS))
+    monkeypatch.setattr(flow.netlink, "read_state", lambda names: {
         "br0": LinkState("br0", exists=False), "eth0": LinkState("eth0", mac="02:aa:bb:cc:dd:01")})
-    monkeypatch.setattr(flow.kernel, "forwarding", lambda: False)
+    monkeypatch.setattr(flow.netlink, "forwarding", lambda: False)
     persist = flow._persist()
     monkeypatch.setattr(persist, "inherited_spec", lambda spec, *args: (spec, persist.Addressing()))
     monkeypatch.setattr(persist, "plan_files", lambda *args, **kwargs: [
