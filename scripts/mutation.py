@@ -141,7 +141,9 @@ def private_copy(work: Path) -> Path:
     """The collection copied to WORK/ansible_collections/palmfarm/ipv6 (plugins and unit tests only)."""
     dest = work / "ansible_collections" / "palmfarm" / "ipv6"
     dest.mkdir(parents=True)
-    for part in ("plugins", "tests/unit", "galaxy.yml", "meta", "pyproject.toml", "README.md"):
+    # The dns tests read the real-shaped zone files kept with the dns_aaaa integration target.
+    for part in ("plugins", "tests/unit", "tests/integration/targets/dns_aaaa/files", "galaxy.yml", "meta",
+                 "pyproject.toml", "README.md"):
         src = ROOT / part
         target = dest / part
         if src.is_dir():
