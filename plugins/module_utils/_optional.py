@@ -6,7 +6,8 @@
 - idna (IDNA 2008, UTS #46): only names that are not ASCII need it;
 - dnspython: only dns_aaaa's nsupdate method (RFC 2136) needs it, and only that method pays for its import;
 - pylxd: only a remote LXD or Incus (https://) needs it; the local unix socket is spoken to with the standard
-  library, so a task against the local daemon does not pay for importing pylxd and requests.
+  library, so a task against the local daemon does not pay for importing pylxd and requests;
+- pyroute2: only bridge_iface's kernel backend (and the revert of a change) needs it.
 
 Each `import_*` function returns the library and None, or None and the ImportError traceback, which a module
 passes to ``fail_json(msg=missing_required_lib(LIBRARY), exception=...)``.
@@ -52,3 +53,12 @@ def import_pylxd() -> tuple[Any, Any, str | None]:
     except ImportError:
         return None, None, traceback.format_exc()
     return pylxd, exceptions, None
+
+
+def import_pyroute2() -> tuple[Any, str | None]:
+    """(pyroute2.IPRoute, None), or (None, the ImportError traceback) when pyroute2 is missing."""
+    try:
+        from pyroute2 import IPRoute  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return None, traceback.format_exc()
+    return IPRoute, None

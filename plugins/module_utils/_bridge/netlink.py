@@ -11,6 +11,7 @@ import os
 import struct
 from typing import Any, Iterable
 
+from .._optional import import_pyroute2
 from .kernel import SYSCTLS, Address, LinkState, Route, Step, plan
 from .spec import BridgeError, LinkInfo
 
@@ -23,16 +24,6 @@ IFF_UP = 0x1
 RTN_UNICAST = 1
 RTPROT_KERNEL = 2
 MAIN_TABLE = 254
-
-def import_pyroute2() -> tuple[Any, str | None]:
-    """(pyroute2.IPRoute, None), or (None, the ImportError traceback) when pyroute2 is missing."""
-    try:
-        from pyroute2 import IPRoute  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        import traceback  # pylint: disable=import-outside-toplevel
-
-        return None, traceback.format_exc()
-    return IPRoute, None
 
 
 def _iproute() -> Any:

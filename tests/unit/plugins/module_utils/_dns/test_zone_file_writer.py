@@ -253,3 +253,62 @@ def test_an_undo_that_fails_too_names_the_file(tmp_path: Path, monkeypatch: pyte
     kept = [p for p in tmp_path.iterdir() if p.name.startswith(_files.TEMP_PREFIX)]
     assert [p.name.startswith(_files.TEMP_PREFIX + "old.") for p in kept] == [True]  # only the old zone file
     assert "2024010501" in kept[0].read_text() and f"its old file is {kept[0]}" in message
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What the mutation run asked for
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_the_requests_defaults_are_the_modules() -> None:
+    """A caller of the core (bench/dns, the tests) gets what a task without those options gets."""
+    import dataclasses
+
+    from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.dns_aaaa import ARGUMENT_SPEC
+    fields = {f.name: f.default for f in dataclasses.fields(Request) if f.default is not dataclasses.MISSING}
+    for name in ("ttl", "name_prefix", "ptr", "prune", "max_delete_percent", "force", "serial_format", "validate",
+                 "state"):
+        assert fields[name] == ARGUMENT_SPEC[name]["default"], name
+
+
+@pytest.mark.parametrize("ttl", [-1, 2 ** 31])
+def test_a_ttl_out_of_range_is_refused_before_anything(tmp_path: Path, ttl: int) -> None:
+    req = request(tmp_path, ttl=ttl)
+    before = listing(tmp_path)
+    with pytest.raises(ZoneError, match=f"ttl {ttl} is out of range; give seconds from 0 to 2147483647"):
+        publish(req, False, run_command)
+    assert listing(tmp_path) == before
+
+
+def test_a_reverse_zone_file_without_ptr_is_left_alone(tmp_path: Path) -> None:
+    """Without ptr the reverse zone file is neither read nor locked: it may even be in no directory at all."""
+    outcome = publish(request(tmp_path, reverse_zone_file="/nonexistent-dir/reverse.zone"), False, run_command)
+    assert outcome.changed and not os.path.exists("/nonexistent-dir")
+
+
+def test_the_diff_shows_both_files_under_their_names(tmp_path: Path) -> None:
+    outcome = publish(request(tmp_path), True, run_command)
+    diffs = outcome.changes[0].diffs()
+    assert [d["before_header"] for d in diffs] == [str(tmp_path / "lab.farm"), str(tmp_path / "lab.zone")]
+    assert "lxcw5" in diffs[0]["after"] and "$INCLUDE" in diffs[1]["after"] and "$INCLUDE" not in diffs[1]["before"]
+
+
+def test_a_missing_file_is_named_as_the_user_gave_it(tmp_path: Path) -> None:
+    with pytest.raises(ZoneError, match=f"{tmp_path}/nothing.zone"):
+        zone_file._read(str(tmp_path / "nothing.zone"), "zone file")
+    assert zone_file._read(str(tmp_path / "nothing.zone"), "include file", True) == ""
+
+
+def test_the_checker_is_found_off_the_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cron and some service managers run with a short PATH: the checker is looked for in /usr/sbin and /usr/bin."""
+    found = zone_file.checker()
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert zone_file.checker() == found
+
+
+def test_a_checker_that_says_nothing_is_named_with_its_status(tmp_path: Path) -> None:
+    def silent(argv: list[str], cwd: str | None = None) -> tuple[int, str, str]:
+        return 1, "", ""
+
+    message = zone_file.check_zone("lab.example.net", str(tmp_path / "x.zone"), silent)
+    assert message is not None and message.endswith("exited with 1")
