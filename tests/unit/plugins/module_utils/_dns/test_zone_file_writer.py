@@ -312,3 +312,9 @@ def test_a_checker_that_says_nothing_is_named_with_its_status(tmp_path: Path) ->
 
     message = zone_file.check_zone("lab.example.net", str(tmp_path / "x.zone"), silent)
     assert message is not None and message.endswith("exited with 1")
+
+
+@pytest.mark.parametrize("options", [{"ttl": 0}, {"ttl": 2 ** 31 - 1}, {"max_delete_percent": 0},
+                                     {"max_delete_percent": 100}])
+def test_the_bounds_themselves_are_accepted(tmp_path: Path, options: dict[str, int]) -> None:
+    assert publish(request(tmp_path, **options), True, run_command).changed

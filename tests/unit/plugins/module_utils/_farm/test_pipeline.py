@@ -731,3 +731,43 @@ def test_instances_started_by_the_run_are_read_from_the_kernel_too() -> None:
     assert item["address"] == eui64("00:16:3e:00:00:01", NEW_GLOBAL)
     assert item["ipv6"]["deprecated"] == [eui64("00:16:3e:00:00:01", GLOBAL)]
     assert kernel.reads == {"w1": 1}
+
+
+# --------------------------------------------------------------------------------------------------
+# What the mutation run asked for
+
+
+def test_the_specs_defaults_are_the_modules() -> None:
+    """A caller of the core gets what a task without those options gets."""
+    import dataclasses
+
+    from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.lxd_farm import ARGUMENT_SPEC
+    fields = {f.name: f.default for f in dataclasses.fields(pipeline.FarmSpec) if f.default is not dataclasses.MISSING}
+    for name in ("state", "prune", "workers", "wait_for_ipv6", "wait_timeout", "addr_gen_mode"):
+        assert fields[name] == ARGUMENT_SPEC[name]["default"], name
+    assert desired_names(None, "w", 2) == ["w1", "w2"]  # start_index's default, 1
+
+
+@pytest.mark.parametrize("params, accepted", [
+    ({"workers": 1}, True), ({"workers": 0}, False), ({"wait_timeout": 0}, True), ({"wait_timeout": -1}, False),
+])
+def test_the_bounds_of_workers_and_wait_timeout(params: dict[str, Any], accepted: bool) -> None:
+    if accepted:
+        assert spec(**params)
+    else:
+        with pytest.raises(FarmError, match="must be"):
+            spec(**params)
+
+
+def test_an_invalid_secret_in_an_instance_is_replaced() -> None:
+    farm_spec = spec(addr_gen_mode="stable-privacy")
+    kept = pipeline.wanted_secret("w1", farm_spec, {pipeline.SECRET_KEY: "fe80::1"})
+    assert kept == "fe80::1"
+    replaced = pipeline.wanted_secret("w1", farm_spec, {pipeline.SECRET_KEY: "not-a-secret"})
+    assert replaced != "not-a-secret" and pipeline.valid_secret(replaced)
+
+
+def test_a_masked_secret_shows_a_fingerprint_only() -> None:
+    shown = pipeline.masked_secret("fe80::1")
+    assert shown is not None and shown.startswith("hidden, sha256 ") and "fe80" not in shown
+    assert shown != pipeline.masked_secret("fe80::2") and pipeline.masked_secret(None) is None
