@@ -70,6 +70,7 @@ docs-check: bootstrap
 	python scripts/architecture.py --check
 	python scripts/mutation.py --report --check
 	python scripts/bench_docs.py --check
+	python scripts/test_times.py --check
 
 # Mutation testing of the pure cores (scripts/mutation.py): docs/mutation/*.json and docs/mutation.md.
 mutation: bootstrap

@@ -8,9 +8,9 @@ Usage: .venv/bin/python scripts/test_times.py [--check] [--json FILE] [--readme 
 
 scripts/test.sh writes $PALMFARM_TEST_DIR/test-times.json at the end of every run: the machine, each step's
 seconds and result, the total and the budget. `--record` copies a whole, passed run of it to
-docs/test-times.json; the table between BEGIN and END in README.md is rendered from that file, never typed. With
---check nothing is written: the script fails when the table differs from what the JSON renders, or when the run
-kept there did not pass or went over its budget.
+docs/test-times.json; the table between BEGIN and END in README.md is rendered from that file, never typed (with
+no run kept yet, the section says so). With --check nothing is written: the script fails when the section differs
+from what the JSON renders, or when the run kept there did not pass or went over its budget.
 """
 
 from __future__ import annotations
@@ -46,7 +46,13 @@ def check_run(data: dict[str, Any]) -> None:
                          f"{data['budget']} s: make the steps faster, then keep a new run")
 
 
-def render(data: dict[str, Any]) -> str:
+NO_RUN = ("No whole run of `make test` that passed within its budget is kept yet; the times of each run are in "
+          "its own `$PALMFARM_TEST_DIR/test-times.json`.")
+
+
+def render(data: dict[str, Any] | None) -> str:
+    if data is None:
+        return "\n".join([BEGIN, NO_RUN, END])
     machine = data["machine"]
     lines = [BEGIN,
              f"Measured on {data['date']} by `make test` itself (scripts/test.sh), on {machine['cpus']} cores, "
@@ -80,8 +86,9 @@ def main(argv: list[str]) -> int:
             data = json.loads(args.record.read_text())
             check_run(data)
             args.json.write_text(json.dumps(data, indent=1) + "\n")
-        data = json.loads(args.json.read_text())
-        check_run(data)
+        data = json.loads(args.json.read_text()) if args.json.exists() else None
+        if data is not None:
+            check_run(data)
         text = args.readme.read_text()
         wanted = replace_section(text, render(data))
         if args.check:

@@ -66,3 +66,12 @@ def test_record_keeps_only_a_passed_run(tmp_path: Path) -> None:
     source.write_text(json.dumps(run()))
     assert test_times.main(["--json", str(times), "--readme", str(doc), "--record", str(source)]) == 0
     assert json.loads(times.read_text()) == run()
+
+
+def test_without_a_kept_run_the_section_says_so(tmp_path: Path) -> None:
+    doc = readme(tmp_path)
+    args = ["--json", str(tmp_path / "absent.json"), "--readme", str(doc)]
+    assert test_times.main([*args, "--check"]) == 1
+    assert test_times.main(args) == 0
+    assert test_times.NO_RUN in doc.read_text()
+    assert test_times.main([*args, "--check"]) == 0
