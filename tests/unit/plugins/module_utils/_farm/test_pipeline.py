@@ -771,3 +771,44 @@ def test_a_masked_secret_shows_a_fingerprint_only() -> None:
     shown = pipeline.masked_secret("fe80::1")
     assert shown is not None and shown.startswith("hidden, sha256 ") and "fe80" not in shown
     assert shown != pipeline.masked_secret("fe80::2") and pipeline.masked_secret(None) is None
+
+
+def test_a_checked_spec_cannot_change() -> None:
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec().state = "stopped"  # type: ignore[misc]
+
+
+def test_a_secret_of_exactly_the_least_length_is_accepted() -> None:
+    assert spec(addr_gen_mode="stable-privacy", stable_secret="s" * pipeline.MIN_SECRET_LENGTH)
+    with pytest.raises(FarmError):
+        spec(addr_gen_mode="stable-privacy", stable_secret="s" * (pipeline.MIN_SECRET_LENGTH - 1))
+
+
+def test_instance_facts_say_not_created_and_not_changed_unless_told() -> None:
+    facts = instance_facts("w1", instance("w1"))
+    assert facts["created"] is False and facts["changed"] is False
+
+
+def test_run_farm_changes_the_server_unless_in_check_mode() -> None:
+    fake = FakeLxd()
+    clock = FakeClock()
+    result = run_farm(spec(count=1, image="tiny", profiles=["default", "extbridge"]), fake, lambda: fake,
+                      clock=clock, sleep=clock.sleep)
+    assert result["created"] == ["w1"] and "w1" in fake.instances
+
+
+def test_a_create_body_without_a_secret_given_works_one_out() -> None:
+    farm_spec = spec(count=1, image="tiny", addr_gen_mode="stable-privacy", stable_secret="s" * 16)
+    body = pipeline.create_body("w1", farm_spec, {"type": "image", "alias": "tiny"})
+    assert body["config"][pipeline.SECRET_KEY] == pipeline.derive_secret("s" * 16, "w1")
+    assert pipeline.SECRET_KEY not in pipeline.create_body("w1", farm_spec, {"type": "image"}, None)["config"]
+
+
+def test_no_running_instance_needs_no_kernel_reading() -> None:
+    def reader(names: list[str], project: str | None) -> dict[str, Any]:
+        raise AssertionError("the kernel was read for stopped instances")
+
+    stopped = {"w1": instance("w1", "Stopped")}
+    assert pipeline.with_kernel_networks(LocalFakeLxd(), stopped, reader=reader) == stopped
