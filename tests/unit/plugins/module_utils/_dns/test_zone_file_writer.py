@@ -325,3 +325,14 @@ def test_an_empty_farm_still_gets_its_include_file(tmp_path: Path) -> None:
     outcome = publish(request(tmp_path, records=[]), False, run_command)
     assert outcome.changed and (tmp_path / "lab.farm").exists()
     assert "$INCLUDE" in (tmp_path / "lab.zone").read_text()
+
+
+def test_past_the_bounds_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ZoneError, match="max_delete_percent 101 is not a share from 0 to 100"):
+        publish(request(tmp_path, max_delete_percent=101), True, run_command)
+
+
+@pytest.mark.parametrize("missing", ["reverse_zone", "reverse_zone_file"])
+def test_ptr_needs_both_the_reverse_zone_and_its_file(tmp_path: Path, missing: str) -> None:
+    with pytest.raises(ZoneError, match="ptr=true needs reverse_zone and reverse_zone_file"):
+        publish(request(tmp_path, ptr=True, **{missing: None}), True, run_command)
