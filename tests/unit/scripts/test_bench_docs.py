@@ -93,10 +93,13 @@ def test_check_fails_on_a_stale_document_and_passes_once_rendered(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "farm.json"
     data.write_text(json.dumps(farm_json()))
+    bridge = tmp_path / "bridge.json"
+    bridge.write_text(json.dumps(bridge_json()))
     doc = tmp_path / "benchmarks.md"
     before, after = "# Benchmarks\n\nkept above\n\n", "\n## other\n\nkept below\n"
-    doc.write_text(f"{before}{bench_docs.BEGIN}\nold figures\n{bench_docs.END}\n{after}")
-    args = ["--json", str(data), "--doc", str(doc)]
+    doc.write_text(f"{before}{bench_docs.BEGIN}\nold figures\n{bench_docs.END}\n\nbetween\n\n"
+                   f"{bench_docs.BRIDGE_BEGIN}\nold bridge figures\n{bench_docs.BRIDGE_END}\n{after}")
+    args = ["--json", str(data), "--bridge-json", str(bridge), "--doc", str(doc)]
 
     assert bench_docs.main(["--check", *args]) == 1
     assert str(doc) in capsys.readouterr().err
@@ -106,7 +109,15 @@ def test_check_fails_on_a_stale_document_and_passes_once_rendered(
     text = doc.read_text()
     assert text.startswith(before) and text.endswith(after)
     assert "old figures" not in text and "### LXD 5.0.2, N = 2" in text
+    assert "old bridge figures" not in text and "\n\nbetween\n\n" in text
     assert bench_docs.main(["--check", *args]) == 0
+
+    # So do new bridge samples.
+    changed_bridge = bridge_json()
+    changed_bridge["samples"][0]["seconds"] = 9.0
+    bridge.write_text(json.dumps(changed_bridge))
+    assert bench_docs.main(["--check", *args]) == 1
+    bridge.write_text(json.dumps(bridge_json()))
 
     # New samples make the rendered document stale again.
     changed = farm_json()
@@ -122,3 +133,26 @@ def test_check_fails_without_markers(tmp_path: Path, capsys: pytest.CaptureFixtu
     doc.write_text("# Benchmarks\n")
     assert bench_docs.main(["--check", "--json", str(data), "--doc", str(doc)]) == 1
     assert str(doc) in capsys.readouterr().err
+
+
+def bridge_json() -> dict[str, Any]:
+    samples = [{"measurement": "outage", "way": "bridge_iface", "target": "LAN, IPv4", "repeat": r, "position": 1,
+                "seconds": v} for r, v in enumerate([0.04, 0.0, 0.02], 1)]
+    samples += [{"measurement": "outage", "way": "plain ip commands", "target": "LAN, IPv4", "repeat": r,
+                 "position": 2, "seconds": v} for r, v in enumerate([3.1, 2.5, 2.9], 1)]
+    return {"benchmark": "bridge", "command": "bench/bridge --repeat 3", "started": "2026-01-01T00:00:00Z",
+            "finished": "2026-01-01T00:02:00Z", "repeat": 3, "interval": 0.02, "targets": ["LAN, IPv4"],
+            "load1": [0.5, 1.25],
+            "machine": {"nproc": 2, "kernel": "6.1.0", "debian": "12.11", "python": "3.11.7",
+                        "ansible_core": "2.19.14", "pyroute2": "0.9.7", "radvd": "2.19"},
+            "samples": samples}
+
+
+def test_bridge_section_has_a_row_per_way_and_target_from_the_samples() -> None:
+    text = bench_docs.render_bridge(bridge_json())
+    assert text.startswith(bench_docs.BRIDGE_BEGIN) and text.rstrip().endswith(bench_docs.BRIDGE_END)
+    assert "| outage | bridge_iface | LAN, IPv4 | 0.02 | 0.00–0.04 | 3 |" in text
+    assert "| outage | plain ip commands | LAN, IPv4 | 2.90 | 2.50–3.10 | 3 |" in text
+    assert "pyroute2 0.9.7, radvd 2.19" in text and "Debian 12.11" in text
+    assert "load average (1 min) 0.5 at the start, 1.2 at the end" in text
+    assert "Pings every 20 ms" in text and "(3 repetitions)" in text
