@@ -69,6 +69,22 @@ trap report EXIT
 
 # A step written A+B runs A and B side by side (steps that share nothing: their own virtualenvs and work
 # directories), each into its own log, printed one after the other when both are done.
+# record STEP RC SECONDS [RESULT]: one line of the table, and the step's verdict printed; a failed step's log is
+# the one the closing lines quote (the first to fail).
+record() {
+    names+=("$1")
+    secs+=("$3")
+    if [[ "$2" == 0 ]]; then
+        results+=("${4:-passed}")
+        echo "test: $1 passed in $3 s"
+        return 0
+    fi
+    results+=(FAILED)
+    echo "test: $1 FAILED after $3 s" >&2
+    [[ -n "$failed_log" ]] || failed_log="$logs/$1.log"
+    return 1
+}
+
 run_parallel() {
     local part pids=() parts
     IFS=+ read -r -a parts <<<"$1"
@@ -86,20 +102,10 @@ run_parallel() {
     for part in "${parts[@]}"; do
         cat "$logs/$part.log"
         read -r rc sec <"$logs/$part.rc"
-        names+=("$part")
-        secs+=("$sec")
-        if [[ "$rc" == 0 ]]; then
-            others="+$1+"
-            others="${others//+$part+/+}"
-            others="${others#+}"
-            results+=("passed (beside ${others%+})")
-            echo "test: $part passed in $sec s"
-        else
-            results+=(FAILED)
-            echo "test: $part FAILED after $sec s" >&2
-            [[ -n "$failed_log" ]] || failed_log="$logs/$part.log"
-            failed=1
-        fi
+        others="+$1+"
+        others="${others//+$part+/+}"
+        others="${others#+}"
+        record "$part" "$rc" "$sec" "passed (beside ${others%+})" || failed=1
     done
     return "$failed"
 }
@@ -115,18 +121,9 @@ for step in "${steps[@]}"; do
         run_parallel "$step" || exit 1
         continue
     fi
-    names+=("$step")
-    if make --no-print-directory "$step" "${extra[@]}" 2>&1 | tee "$logs/$step.log"; then
-        results+=(passed)
-        secs+=($((SECONDS - t0)))
-        echo "test: $step passed in $((SECONDS - t0)) s"
-    else
-        results+=(FAILED)
-        secs+=($((SECONDS - t0)))
-        echo "test: $step FAILED after $((SECONDS - t0)) s" >&2
-        failed_log="$logs/$step.log"
-        exit 1
-    fi
+    rc=0
+    make --no-print-directory "$step" "${extra[@]}" 2>&1 | tee "$logs/$step.log" || rc=$?
+    record "$step" "$rc" $((SECONDS - t0)) || exit 1
 done
 if ((SECONDS - start > budget)); then
     echo "test: WARNING: all steps passed, but in $((SECONDS - start)) s, over the budget of $budget s" >&2
