@@ -6,14 +6,23 @@
 The plan is pure: it takes the desired farm (`FarmSpec`) and the instances LXD reports (one
 ``GET instances?recursion=1``, without their state) and returns one `Step` per instance concerned. The
 addresses of the running instances concerned come from the kernel when LXD is local (see
-`_net/netns_addresses.py`), else from LXD's state. `run_farm` then carries the steps out with a bounded pool of
-threads, each with its own client, and polls the instances until every started one has a preferred global
-IPv6 address. Only the kernel tells a deprecated address (the old prefix after a renumbering) from a preferred
-one: on a local LXD every read of a running instance's addresses goes to the kernel first.
+`_net/netns_addresses.py`), else from LXD's state. `run_farm`, the one pipeline, then carries the steps out
+with a bounded pool of threads (`FarmWorker`), each with its own client, and polls the instances until every
+started one has a preferred global IPv6 address. Only the kernel tells a deprecated address (the old prefix
+after a renumbering) from a preferred one: on a local LXD every read of a running instance's addresses goes to
+the kernel first.
+
+On an LXD cluster, given a placement (`placement.PlacementSpec`), the pipeline first consults the cluster
+(cluster.py: its members, and where each instance belongs) and carries out, through the same worker, the
+steps the placement takes: creating new instances on their member (``POST /1.0/instances?target=MEMBER``),
+moving misplaced ones (stopped first; ``POST /1.0/instances/NAME?target=MEMBER`` with ``migration: true``) or
+recreating them there. The rest is the same pipeline, run on the instances that can be reached.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import ipaddress
 import re
@@ -30,6 +39,8 @@ from .._lxd.names import instance_name_problem, profile_name_problem
 from .._lxd.stored_values import normalize_config, normalize_devices
 from .._net.addresses import ADDR_GEN_MODES, instance_addresses
 from .._net.netns_addresses import read_networks
+from .cluster import UNREACHABLE, check_prunable, cluster_members, decide, reachable_members
+from .placement import Placement, PlacementError, PlacementSpec
 
 FARM_KEY = "user.palmfarm.farm"
 # RFC 7217 stable-privacy addresses: LXD sets this sysctl in the container's network namespace before eth0 is up,
@@ -38,6 +49,8 @@ SECRET_KEY = "linux.sysctl.net.ipv6.conf.eth0.stable_secret"
 MIN_SECRET_LENGTH = 16
 IGNORED_CONFIG_PREFIXES = ("volatile.", "image.")
 STATES = ("started", "stopped", "absent")
+# What a step can do to an instance, in the order it does it.
+ACTIONS = ("move", "recreate", "create", "update", "start", "restart", "stop", "delete")
 POLL_INTERVAL = 0.2
 LOG_TAIL_LINES = 20
 STOP_TIMEOUT = 30
@@ -99,51 +112,54 @@ def desired_names(names: list[str] | None, name_prefix: str | None, count: int |
     return [f"{name_prefix}{i}" for i in range(start_index, start_index + count)]
 
 
-def _int_param(params: dict[str, Any], key: str, default: int) -> int:
-    value = params.get(key)
-    return default if value is None else int(value)
-
-
-def build_spec(params: dict[str, Any]) -> FarmSpec:  # noqa: C901
-    """Check the module's parameters and return the desired farm; FarmError before any API call."""
-    names = desired_names(params.get("names"), params.get("name_prefix"), params.get("count"),
-                          _int_param(params, "start_index", 1))
-    for name in names:
-        problem = instance_name_problem(name)
-        if problem:
-            if params.get("name_prefix") is not None:
-                problem += f" (from name_prefix {params['name_prefix']!r})"
-            raise FarmError(problem)
-    given_profiles = params.get("profiles")
-    profiles = [str(p) for p in (given_profiles if given_profiles is not None else ["default"])]
+def farm_spec(names: list[str], *, name_prefix: str | None = None, image: str | None = None,
+              profiles: list[str] | None = None, config: dict[str, Any] | None = None,
+              devices: dict[str, Any] | None = None, state: str = "started", prune: bool = False,
+              farm: str | None = None, workers: int = 10, wait_for_ipv6: bool = True, wait_timeout: int = 60,
+              addr_gen_mode: str = "eui64", stable_secret: str | None = None) -> FarmSpec:
+    """The desired farm, checked and normalised; FarmError before any API call. ``names`` as `desired_names`
+    gives them, ``name_prefix`` when they were made from it."""
+    _check_names(names, name_prefix)
+    profiles = [str(p) for p in (profiles if profiles is not None else ["default"])]
     for profile in profiles:
         problem = profile_name_problem(profile)
         if problem:
             raise FarmError(problem)
-    state = params.get("state") or "started"
     if state not in STATES:
         raise FarmError(f"state {state!r} is not one of {', '.join(STATES)}")
-    prune = bool(params.get("prune"))
-    farm = params.get("farm")
-    if farm is not None:
-        farm = str(farm)
-        if not farm:
-            raise FarmError("farm is empty; give the farm a label such as web, or leave farm out")
-    if prune and params.get("names") is not None and not farm:
+    if farm is not None and not farm:
+        raise FarmError("farm is empty; give the farm a label such as web, or leave farm out")
+    if prune and name_prefix is None and not farm:
         raise FarmError("prune with names needs farm: only instances labelled with that farm "
                         f"({FARM_KEY}) are pruned, so set farm (e.g. farm: web)")
-    workers = _int_param(params, "workers", 10)
     if workers < 1:
         raise FarmError(f"workers is {workers}; it must be 1 or more")
-    wait_timeout = _int_param(params, "wait_timeout", 60)
     if wait_timeout < 0:
         raise FarmError(f"wait_timeout is {wait_timeout}; it must be 0 or more seconds")
-    addr_gen_mode = params.get("addr_gen_mode") or "eui64"
+    _check_addr_gen_mode(addr_gen_mode, stable_secret, config)
+    return FarmSpec(
+        names=names, image=image, profiles=profiles,
+        config=normalize_config(config, error=FarmError),
+        devices=normalize_devices(devices, require_type=True, error=FarmError),
+        state=state, prune=prune, farm=farm, name_prefix=name_prefix, workers=workers,
+        wait_for_ipv6=wait_for_ipv6, wait_timeout=wait_timeout, addr_gen_mode=addr_gen_mode,
+        stable_secret=stable_secret,
+    )
+
+
+def _check_names(names: list[str], name_prefix: str | None) -> None:
+    for name in names:
+        problem = instance_name_problem(name)
+        if problem:
+            if name_prefix is not None:
+                problem += f" (from name_prefix {name_prefix!r})"
+            raise FarmError(problem)
+
+
+def _check_addr_gen_mode(addr_gen_mode: str, stable_secret: str | None, config: dict[str, Any] | None) -> None:
     if addr_gen_mode not in ADDR_GEN_MODES:
         raise FarmError(f"addr_gen_mode {addr_gen_mode!r} is not one of {', '.join(ADDR_GEN_MODES)}")
-    stable_secret = params.get("stable_secret")
     if stable_secret is not None:
-        stable_secret = str(stable_secret)
         if addr_gen_mode != "stable-privacy":
             raise FarmError("stable_secret is given but addr_gen_mode is eui64; set addr_gen_mode: stable-privacy "
                             "to use it, or leave stable_secret out")
@@ -151,25 +167,9 @@ def build_spec(params: dict[str, Any]) -> FarmSpec:  # noqa: C901
             raise FarmError(f"stable_secret is {len(stable_secret)} characters long; give at least "
                             f"{MIN_SECRET_LENGTH} (e.g. the output of 'openssl rand -hex 16'), or leave it out to "
                             f"have a random secret made for each instance")
-    if SECRET_KEY in (params.get("config") or {}):
+    if SECRET_KEY in (config or {}):
         raise FarmError(f"config sets {SECRET_KEY}; this key belongs to addr_gen_mode: remove it from config and "
                         f"set addr_gen_mode: stable-privacy (with stable_secret, or without for a random one)")
-    return FarmSpec(
-        names=names,
-        image=params.get("image") or None,
-        profiles=profiles,
-        config=normalize_config(params.get("config"), error=FarmError),
-        devices=normalize_devices(params.get("devices"), require_type=True, error=FarmError),
-        state=state,
-        prune=prune,
-        farm=farm,
-        name_prefix=params.get("name_prefix") if params.get("names") is None else None,
-        workers=workers,
-        wait_for_ipv6=bool(params.get("wait_for_ipv6", True)),
-        wait_timeout=wait_timeout,
-        addr_gen_mode=addr_gen_mode,
-        stable_secret=stable_secret,
-    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -303,11 +303,17 @@ def instance_state(instance: dict[str, Any] | None) -> str:
 
 @dataclass
 class Step:
-    """What one instance needs. ``before``/``after`` are states as `instance_state` gives them."""
+    """What one instance needs. ``before``/``after`` are states as `instance_state` gives them.
+
+    On a cluster, the steps of the placement (see `place_farm`) come first: a move or a recreate to ``member``,
+    or a create on it (on the member LXD picks when None); the instance is not fetched after them.
+    """
 
     name: str
     before: str
     after: str
+    move: bool = False
+    recreate: bool = False
     create: bool = False
     update: bool = False
     start: bool = False
@@ -318,10 +324,12 @@ class Step:
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     # The stable secret the instance gets (worked out once, so a random one is the same in diff and write).
     secret: str | None = field(default=None, repr=False)
+    member: str | None = None
+    placing: bool = False
 
     @property
     def actions(self) -> list[str]:
-        return [a for a in ("create", "update", "start", "restart", "stop", "delete") if getattr(self, a)]
+        return [a for a in ACTIONS if getattr(self, a)]
 
     @property
     def changed(self) -> bool:
@@ -594,14 +602,14 @@ def check_profiles(client: LxdClient, profiles: list[str]) -> None:
 
 class FarmWorker:
     """Carries out steps and refreshes instances on a bounded pool of threads, each with its own client
-    (requests sessions are not shared between threads). The pool is made on first use."""
+    (requests sessions are not shared between threads). The pool is made on first use. One worker serves a
+    whole run: the steps of the placement on a cluster, then the farm's, then the wait for addresses."""
 
-    def __init__(self, factory: Callable[[], LxdClient], spec: FarmSpec, source: dict[str, str] | None,
-                 instances: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, factory: Callable[[], LxdClient], spec: FarmSpec) -> None:
         self.factory = factory
         self.spec = spec
-        self.source = source
-        self.instances = instances
+        self.source: dict[str, str] = {}
+        self.instances: dict[str, dict[str, Any]] = {}
         self.local = threading.local()
         self.pool: ThreadPoolExecutor | None = None
 
@@ -635,66 +643,89 @@ class FarmWorker:
         """Fetch only these instances, in parallel: cheaper than listing every instance with its state."""
         return dict(zip(names, self.map(self.fetch, names)))
 
-    def run(self, step: Step) -> dict[str, Any]:  # noqa: C901
-        """Carry out one step, then fetch the instance as it is now.
+    def run_all(self, steps: list[Step], instances: dict[str, dict[str, Any]],
+                source: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
+        """Carry out ``steps`` in parallel on the ``instances`` listed before them, creating from ``source``
+        (see `resolve_image`); the outcome of each step by name (see `run`)."""
+        if not steps:
+            return {}
+        self.instances, self.source = instances, source or {}
+        return dict(zip([s.name for s in steps], self.map(self.run, steps)))
+
+    def run(self, step: Step) -> dict[str, Any]:
+        """Carry out one step, then fetch the instance as it is now (not after a delete or a placement step).
 
         Returns {done: [actions], error: str|None, phase: str|None, instance: dict|None}.
         """
         done: list[str] = []
-        phase = None
         error = None
-        name = step.name
+        self.local.phase = None
         try:
             client = self.client()
-            if step.delete:
-                if step.before in ("Running", "Frozen"):
-                    phase = "stop"
-                    self.state(client, name, {"action": "stop", "force": True})
-                phase = "delete"
-                client.request("DELETE", f"instances/{name}")
-                done.append("delete")
-                return {"done": done, "error": None, "phase": None, "instance": None}
-            if step.create:
-                phase = "create"
-                client.request("POST", "instances", create_body(name, self.spec, self.source or {}, step.secret))
-                done.append("create")
-            if step.update:
-                phase = "update"
-                client.request("PUT", f"instances/{name}", update_body(self.instances[name], self.spec, step.secret))
-                done.append("update")
-            if step.start:
-                phase = "start"
-                action = "unfreeze" if step.before == "Frozen" else "start"
-                self.state(client, name, {"action": action})
-                done.append("start")
-            if step.restart:
-                phase = "restart"
-                try:
-                    self.state(client, name, {"action": "restart", "timeout": STOP_TIMEOUT})
-                except LxdError:
-                    self.state(client, name, {"action": "restart", "force": True})
-                done.append("restart")
-            if step.stop:
-                phase = "stop"
-                if step.before == "Frozen":
-                    self.state(client, name, {"action": "stop", "force": True})
-                else:
-                    try:
-                        self.state(client, name, {"action": "stop", "timeout": STOP_TIMEOUT})
-                    except LxdError:
-                        self.state(client, name, {"action": "stop", "force": True})
-                done.append("stop")
-            phase = None
+            for action in step.actions:
+                self.local.phase = action
+                getattr(self, action)(client, step)
+                done.append(action)
+            self.local.phase = None
         except LxdError as exc:
             error = str(exc)
+        outcome = {"done": done, "error": error, "phase": self.local.phase, "instance": None}
+        if step.placing or "delete" in done:
+            return outcome
         try:
-            instance = self.fetch(name)
+            outcome["instance"] = self.fetch(step.name)
         except LxdError:
-            instance = self.instances.get(name)
-        return {"done": done, "error": error, "phase": phase, "instance": instance}
+            outcome["instance"] = self.instances.get(step.name)
+        return outcome
 
-    def run_all(self, steps: list[Step]) -> dict[str, dict[str, Any]]:
-        return dict(zip([s.name for s in steps], self.map(self.run, steps)))
+    def stop_cleanly(self, client: LxdClient, name: str) -> None:
+        try:
+            self.state(client, name, {"action": "stop", "timeout": STOP_TIMEOUT})
+        except LxdError:
+            self.state(client, name, {"action": "stop", "force": True})
+
+    def move(self, client: LxdClient, step: Step) -> None:
+        """To ``step.member``, stopped first: LXD 5.0 cannot move a running container between members."""
+        if step.before in ("Running", "Frozen"):
+            self.stop_cleanly(client, step.name)
+        client.request("POST", f"instances/{step.name}", {"name": step.name, "migration": True},
+                       params={"target": step.member})
+
+    def recreate(self, client: LxdClient, step: Step) -> None:
+        if step.before in ("Running", "Frozen"):
+            self.stop_cleanly(client, step.name)
+        client.request("DELETE", f"instances/{step.name}")
+        self.create(client, step)
+
+    def create(self, client: LxdClient, step: Step) -> None:
+        client.request("POST", "instances", create_body(step.name, self.spec, self.source, step.secret),
+                       params={"target": step.member} if step.member else None)
+
+    def update(self, client: LxdClient, step: Step) -> None:
+        client.request("PUT", f"instances/{step.name}",
+                       update_body(self.instances[step.name], self.spec, step.secret))
+
+    def start(self, client: LxdClient, step: Step) -> None:
+        self.state(client, step.name, {"action": "unfreeze" if step.before == "Frozen" else "start"})
+
+    def restart(self, client: LxdClient, step: Step) -> None:
+        try:
+            self.state(client, step.name, {"action": "restart", "timeout": STOP_TIMEOUT})
+        except LxdError:
+            self.state(client, step.name, {"action": "restart", "force": True})
+
+    def stop(self, client: LxdClient, step: Step) -> None:
+        if step.before == "Frozen":
+            self.state(client, step.name, {"action": "stop", "force": True})
+        else:
+            self.stop_cleanly(client, step.name)
+
+    def delete(self, client: LxdClient, step: Step) -> None:
+        if step.before in ("Running", "Frozen"):
+            self.local.phase = "stop"
+            self.state(client, step.name, {"action": "stop", "force": True})
+            self.local.phase = "delete"
+        client.request("DELETE", f"instances/{step.name}")
 
 
 def fetch_log_tail(client: LxdClient, name: str) -> str:
@@ -706,89 +737,135 @@ def fetch_log_tail(client: LxdClient, name: str) -> str:
         return f"(no lxc.log: {exc})"
 
 
-def run_farm(spec: FarmSpec, client: LxdClient, factory: Callable[[], LxdClient], check_mode: bool = False,  # noqa: C901
-             clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+# --------------------------------------------------------------------------------------------------
+# The pipeline
+
+
+def run_farm(spec: FarmSpec, client: LxdClient, factory: Callable[[], LxdClient], check_mode: bool = False,
+             placement: PlacementSpec | None = None, clock: Callable[[], float] = time.monotonic,
+             sleep: Callable[[float], None] = time.sleep,
              reader: Callable[..., dict[str, Any]] = read_networks) -> dict[str, Any]:
     """Make the farm look like ``spec``; returns the task result, raises FarmError/LxdError on failure.
+
+    With a ``placement`` (on an LXD cluster), `place_farm` goes first: it decides which member each instance
+    belongs on and carries out the creates, moves and recreates that takes. Then, on the instances that can be
+    reached, `converge` plans, carries the steps out and waits for global addresses; `placement_result` adds
+    the placement's part to the result (empty without a placement). One worker serves the whole run.
 
     API calls: one list (every instance, without state) to plan, and the addresses of the running instances
     concerned (from the kernel when LXD is local, else from LXD's state); for each instance to change, its
     writes and one GET of it afterwards; then, while waiting for addresses, one GET per round of each
     instance still without a preferred global address. A run with nothing to do on a local LXD makes the list
     call only. On a local LXD the addresses read after a change or while waiting come from the kernel too.
+    A placement adds the members (``GET /1.0/cluster/members``), one more list before the plan and its writes.
     """
+    with FarmWorker(factory, spec) as worker:
+        placed = None if placement is None else place_farm(spec, placement, client, worker, check_mode)
+        try:
+            if placed is not None and placed.failures:
+                raise placement_failed(placed)
+            reached = spec if placed is None else dataclasses.replace(spec, names=placed.reachable(spec.names))
+            result = converge(reached, client, worker, check_mode, clock, sleep, reader)
+        except FarmError as exc:
+            if placed is not None:
+                exc.result = placement_result(exc.result, spec, placed, check_mode)
+            raise
+    return placement_result(result, spec, placed, check_mode)
+
+
+def converge(spec: FarmSpec, client: LxdClient, worker: FarmWorker, check_mode: bool,
+             clock: Callable[[], float], sleep: Callable[[float], None],
+             reader: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    """Plan ``spec`` against the instances LXD lists, carry the steps out (not in check mode) and wait for the
+    global addresses; the task result (see `run_farm`)."""
     instances = list_instances(client)
     steps = plan(spec, instances)
     instances = add_networks(client, instances, [s.name for s in steps], reader=reader)
     changing = [s for s in steps if s.changed]
     result: dict[str, Any] = {"changed": bool(changing), "diff": diff_of(steps),
                               "actions": {s.name: s.actions for s in changing}}
+    source = checked_source(client, spec, changing)
+    outcome: dict[str, dict[str, Any]] = {}
+    if check_mode:
+        done = {s.name: s.actions for s in changing}
+    else:
+        outcome = worker.run_all(changing, instances, source)
+        done = {name: o["done"] for name, o in outcome.items()}
+        fetched = with_kernel_networks(client, {name: o["instance"] for name, o in outcome.items()}, reader)
+        instances = updated(instances, fetched)
+    for key, action in (("created", "create"), ("deleted", "delete"), ("started", "start"),
+                        ("restarted", "restart"), ("stopped", "stop"), ("updated", "update")):
+        result[key] = [s.name for s in changing if action in done.get(s.name, [])]
+    facts = functools.partial(steps_facts, steps, done=done, check_mode=check_mode)
+    failures = {name: o for name, o in outcome.items() if o["error"]}
+    if failures:
+        running = [n for n in spec.names if instance_state(instances.get(n)) == "Running"]
+        result.update(instances=facts(instances), failed_instances=sorted(failures, key=natural_key),
+                      running=running, changed=bool(any(done.values())))
+        raise FarmError(steps_failed(client, failures, len(changing), result), result)
+    if spec.state == "started" and spec.wait_for_ipv6 and not check_mode:
+        def refresh(names: list[str]) -> dict[str, dict[str, Any] | None]:
+            return with_kernel_networks(client, worker.refresh(names), reader)
 
-    # Checks that need LXD, before anything is written: only when something is to be created or updated.
-    source = None
-    if any(s.create for s in changing):
-        source = resolve_image(client, spec.image)
-    if any(s.create or (s.update and "profiles" in s.changes) for s in changing):
-        check_profiles(client, spec.profiles)
-
-    with FarmWorker(factory, spec, source, instances) as worker:
-        if check_mode:
-            done = {s.name: s.actions for s in changing}
-            outcome: dict[str, dict[str, Any]] = {}
-        else:
-            outcome = worker.run_all(changing) if changing else {}
-            done = {name: o["done"] for name, o in outcome.items()}
-            instances = dict(instances)
-            fetched = with_kernel_networks(client, {name: o["instance"] for name, o in outcome.items()}, reader)
-            for name, fresh in fetched.items():
-                if fresh is None:
-                    instances.pop(name, None)
-                else:
-                    instances[name] = fresh
-        for key, action in (("created", "create"), ("deleted", "delete"), ("started", "start"),
-                            ("restarted", "restart"), ("stopped", "stop"), ("updated", "update")):
-            result[key] = [s.name for s in changing if action in done.get(s.name, [])]
-
-        def facts(current: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-            out = []
-            for step in steps:
-                item = instance_facts(step.name, current.get(step.name),
-                                      created="create" in done.get(step.name, []), changed=bool(done.get(step.name)))
-                if check_mode:
-                    item["state"] = step.after
-                out.append(item)
-            return out
-
-        failures = {name: o for name, o in outcome.items() if o["error"]}
-        if failures:
-            lines = []
-            for name, failure in failures.items():
-                line = f"{name}: {failure['phase']} failed: {failure['error']}"
-                if failure["phase"] == "start":
-                    line += f"\nlast lines of its lxc.log:\n{fetch_log_tail(client, name)}"
-                lines.append(line)
-            running = [n for n in spec.names if instance_state(instances.get(n)) == "Running"]
-            result.update(instances=facts(instances), failed_instances=sorted(failures, key=natural_key),
-                          running=running, changed=bool(any(done.values())))
-            raise FarmError(
-                f"{len(failures)} of {len(changing)} instance(s) failed ({', '.join(result['failed_instances'])}); "
-                f"started: {', '.join(result['started']) or 'none'}; running now: {', '.join(running) or 'none'}\n"
-                + "\n".join(lines), result)
-
-        if spec.state == "started" and spec.wait_for_ipv6 and not check_mode:
-            def refresh(names: list[str]) -> dict[str, dict[str, Any] | None]:
-                return with_kernel_networks(client, worker.refresh(names), reader)
-
-            instances, problem = wait_for_global(spec, client, instances, refresh, clock=clock, sleep=sleep)
-            if problem:
-                result["instances"] = facts(instances)
-                result["running"] = [n for n in spec.names if instance_state(instances.get(n)) == "Running"]
-                result["failed_instances"] = [n for n in spec.names if n not in result["running"]]
-                result["without_global"] = without_global(spec.names, instances)
-                raise FarmError(problem, result)
-
+        instances, problem = wait_for_global(spec, client, instances, refresh, clock=clock, sleep=sleep)
+        if problem:
+            result["instances"] = facts(instances)
+            result["running"] = [n for n in spec.names if instance_state(instances.get(n)) == "Running"]
+            result["failed_instances"] = [n for n in spec.names if n not in result["running"]]
+            result["without_global"] = without_global(spec.names, instances)
+            raise FarmError(problem, result)
     result["instances"] = facts(instances)
     return result
+
+
+def checked_source(client: LxdClient, spec: FarmSpec, steps: list[Step]) -> dict[str, str] | None:
+    """The create source when a step creates, after checking the profiles when a step sets them: the checks
+    that need LXD, made before anything is written."""
+    source = None
+    if any(s.create or s.recreate for s in steps):
+        source = resolve_image(client, spec.image)
+    if any(s.create or s.recreate or (s.update and "profiles" in s.changes) for s in steps):
+        check_profiles(client, spec.profiles)
+    return source
+
+
+def updated(instances: dict[str, dict[str, Any]],
+            fresh: dict[str, dict[str, Any] | None]) -> dict[str, dict[str, Any]]:
+    """``instances`` with those fetched again replaced, and dropped when they no longer exist."""
+    result = dict(instances)
+    for name, instance in fresh.items():
+        if instance is None:
+            result.pop(name, None)
+        else:
+            result[name] = instance
+    return result
+
+
+def steps_facts(steps: list[Step], current: dict[str, dict[str, Any]], done: dict[str, list[str]],
+                check_mode: bool) -> list[dict[str, Any]]:
+    """`instance_facts` of each instance concerned; in check mode, with the state it would have."""
+    out = []
+    for step in steps:
+        item = instance_facts(step.name, current.get(step.name),
+                              created="create" in done.get(step.name, []), changed=bool(done.get(step.name)))
+        if check_mode:
+            item["state"] = step.after
+        out.append(item)
+    return out
+
+
+def steps_failed(client: LxdClient, failures: dict[str, dict[str, Any]], changing: int,
+                 result: dict[str, Any]) -> str:
+    """The message of a run where steps failed: which, in which phase, and the log of those that did not start."""
+    lines = []
+    for name, failure in failures.items():
+        line = f"{name}: {failure['phase']} failed: {failure['error']}"
+        if failure["phase"] == "start":
+            line += f"\nlast lines of its lxc.log:\n{fetch_log_tail(client, name)}"
+        lines.append(line)
+    started, running = ", ".join(result["started"]) or "none", ", ".join(result["running"]) or "none"
+    return (f"{len(failures)} of {changing} instance(s) failed ({', '.join(result['failed_instances'])}); "
+            f"started: {started}; running now: {running}\n" + "\n".join(lines))
 
 
 def wait_for_global(spec: FarmSpec, client: LxdClient, instances: dict[str, dict[str, Any]],
@@ -816,8 +893,169 @@ def wait_for_global(spec: FarmSpec, client: LxdClient, instances: dict[str, dict
         if clock() >= deadline:
             return instances, no_global_message(waiting, instances, spec.wait_timeout)
         sleep(POLL_INTERVAL)
-        for name, fresh in refresh(waiting).items():
-            if fresh is None:
-                instances.pop(name, None)
+        instances = updated(instances, refresh(waiting))
+
+
+# --------------------------------------------------------------------------------------------------
+# The placement on a cluster
+
+
+@dataclass
+class Placed:
+    """What `place_farm` did: the placement decided, the member and status of each instance before it, the
+    steps done ({name: action}) and those that failed ({name: message})."""
+
+    placement: Placement
+    locations: dict[str, str]
+    statuses: dict[str, str]
+    done: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+
+    def reachable(self, names: list[str]) -> list[str]:
+        return [n for n in names if n not in self.placement.offline]
+
+
+def place_farm(spec: FarmSpec, wanted: PlacementSpec, client: LxdClient, worker: FarmWorker,
+               check_mode: bool) -> Placed:
+    """Read the members and where each instance is, let `decide` place the farm, then carry out the creates,
+    moves and recreates that takes (not in check mode). Instances on a member that is offline are left as they
+    are: LXD keeps their name (and, on local storage, their disk) on that member until it comes back or is
+    removed from the cluster. FarmError for a placement that cannot be carried out, before any write."""
+    members = cluster_members(client)
+    instances = list_instances(client)
+    placed = Placed(Placement(), {n: str(i.get("location")) for n, i in instances.items()},
+                    {n: str(i.get("status") or "Stopped") for n, i in instances.items()})
+    members = reachable_members(members, instances)
+    try:
+        placed.placement = decide(spec.names, spec.state, members, placed.locations, wanted, client.server)
+        if spec.prune:
+            check_prunable(prune_candidates(spec, instances), members, placed.locations, client.server)
+    except PlacementError as exc:
+        raise FarmError(str(exc)) from exc
+    steps = placement_steps(spec, placed)
+    source = checked_source(client, spec, steps)
+    if check_mode:
+        placed.done = {s.name: s.actions[0] for s in steps}
+    else:
+        for step, outcome in run_placement(worker, client, placed.placement, steps, instances, source):
+            if outcome["error"]:
+                placed.failures[step.name] = (f"{step.actions[0]} on {step.member or 'the member LXD picks'} "
+                                              f"failed: {outcome['error']}")
             else:
-                instances[name] = fresh
+                placed.done[step.name] = step.actions[0]
+    return placed
+
+
+def placement_steps(spec: FarmSpec, placed: Placed) -> list[Step]:
+    """The moves, the recreates and the creates the placement asks for, each on its member."""
+    placement = placed.placement
+    jobs = ([("move", n, pair[1]) for n, pair in placement.moves.items()]
+            + [("recreate", n, pair[1]) for n, pair in placement.recreates.items()]
+            + [("create", n, m) for n, m in placement.new.items()])
+    steps = []
+    for action, name, member in jobs:
+        before = placed.statuses.get(name, "absent")
+        steps.append(Step(name, before, before, move=action == "move", recreate=action == "recreate",
+                          create=action == "create", member=member, placing=True,
+                          secret=None if action == "move" else wanted_secret(name, spec, None)))
+    return steps
+
+
+def run_placement(worker: FarmWorker, client: LxdClient, placement: Placement, steps: list[Step],
+                  instances: dict[str, dict[str, Any]],
+                  source: dict[str, str] | None) -> list[tuple[Step, dict[str, Any]]]:
+    """Each step run with its outcome. With ``follow_first`` the first new instance is created first, on the
+    member LXD picks, and the other new ones follow it there (or are not created when it failed)."""
+    ran: list[tuple[Step, dict[str, Any]]] = []
+    if placement.follow_first:
+        first = next(s for s in steps if s.create)
+        outcome = worker.run_all([first], instances, source)[first.name]
+        ran.append((first, outcome))
+        steps = [s for s in steps if s is not first]
+        if outcome["error"]:
+            steps = [s for s in steps if not s.create]
+        else:
+            anchor = (client.get(f"instances/{first.name}") or {}).get("location")
+            steps = [dataclasses.replace(s, member=anchor) if s.create else s for s in steps]
+    outcomes = worker.run_all(steps, instances, source)
+    return ran + [(s, outcomes[s.name]) for s in steps]
+
+
+def placement_failed(placed: Placed) -> FarmError:
+    """The failure of a placement whose steps did not all succeed; the farm's own steps are not run then."""
+    failed = sorted(placed.failures, key=natural_key)
+    message = "; ".join(f"{n}: {placed.failures[n]}" for n in failed)
+    return FarmError(f"{len(failed)} cluster change(s) failed; {message}",
+                     {"changed": bool(placed.done), "failed_instances": failed})
+
+
+def placement_result(result: dict[str, Any], spec: FarmSpec, placed: Placed | None,
+                     check_mode: bool) -> dict[str, Any]:
+    """``result`` with the placement's part: ``moved``, ``recreated``, ``misplaced`` ({name: {location,
+    belongs_on}}, for those left where they are), ``offline`` ({name: member}), ``placement`` ({member:
+    [names]}), the ``location`` of each instance (the planned one in check mode), its placement step first in
+    its ``actions``, and ``<name>.location`` diff entries. Without a placement these are empty."""
+    if placed is None:
+        return dict(result, moved=[], recreated=[], misplaced={}, offline={}, placement={})
+    placement, done, order = placed.placement, placed.done, {n: i for i, n in enumerate(spec.names)}
+    result = dict(result)
+    actions = dict(result.get("actions") or {})
+    for name, action in done.items():
+        actions[name] = [action] + [a for a in actions.get(name, []) if a != "create"]
+    result["actions"] = dict(sorted(actions.items(), key=lambda kv: order.get(kv[0], len(order))))
+    created = [n for n, a in done.items() if a == "create"] + list(result.get("created") or [])
+    result["created"] = sorted(set(created), key=lambda n: order.get(n, len(order)))
+    result["moved"] = [n for n in spec.names if done.get(n) == "move"]
+    result["recreated"] = [n for n in spec.names if done.get(n) == "recreate"]
+    result["changed"] = bool(result.get("changed")) or bool(done)
+    planned: dict[str, str | None] = dict(placement.new)
+    planned.update({n: pair[1] for n, pair in list(placement.moves.items()) + list(placement.recreates.items())})
+    result["instances"] = placed_facts(result.get("instances") or [], spec, placed, planned, check_mode)
+    result["diff"] = placed_diff(result.get("diff"), spec, placed, planned, check_mode)
+    result["misplaced"] = {n: {"location": frm, "belongs_on": to} for n, (frm, to) in placement.misplaced.items()
+                           if n not in placement.moves and n not in placement.recreates}
+    result["offline"] = dict(placement.offline)
+    layout: dict[str, list[str]] = {}
+    for item in result["instances"]:
+        if item.get("location") and item["name"] in order:
+            layout.setdefault(str(item["location"]), []).append(item["name"])
+    result["placement"] = layout
+    return result
+
+
+def placed_facts(found: list[dict[str, Any]], spec: FarmSpec, placed: Placed, planned: dict[str, str | None],
+                 check_mode: bool) -> list[dict[str, Any]]:
+    """The facts of each instance with the placement's part: those on an offline member as ``unreachable``."""
+    facts = []
+    by_name = {item["name"]: item for item in found}
+    for name in spec.names:
+        if name in placed.placement.offline:
+            item = instance_facts(name, None)
+            item.update(state=UNREACHABLE, status=None, location=placed.placement.offline[name])
+            facts.append(item)
+            continue
+        item = dict(by_name.get(name) or instance_facts(name, None))
+        if name in placed.done:
+            item["changed"] = True
+            item["created"] = item.get("created") or placed.done[name] in ("create", "recreate")
+        if check_mode and name in planned:
+            item["location"] = planned[name]
+        facts.append(item)
+    return facts + [item for name, item in by_name.items() if name not in spec.names]
+
+
+def placed_diff(diff: dict[str, Any] | None, spec: FarmSpec, placed: Placed, planned: dict[str, str | None],
+                check_mode: bool) -> dict[str, Any]:
+    """The diff with the placement's part: ``<name>.location`` entries, and the state before a placement step
+    (the farm's own diff saw the instance after it)."""
+    diff = diff or {"before": {}, "after": {}}
+    before, after = dict(diff.get("before") or {}), dict(diff.get("after") or {})
+    for name in spec.names:
+        if name in placed.placement.offline:
+            before[name] = after[name] = UNREACHABLE
+        if name in placed.done and not check_mode:
+            before[name] = placed.statuses.get(name, "absent") if placed.done[name] != "create" else "absent"
+        if name in planned:
+            before[f"{name}.location"] = placed.locations.get(name)
+            after[f"{name}.location"] = planned[name]
+    return {"before": before, "after": after}

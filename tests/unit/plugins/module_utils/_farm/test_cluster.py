@@ -8,22 +8,18 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.cluster import (
-    cluster_members,
-    cluster_placement,
-    reachable_members,
-    run_cluster_farm,
-)
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.pipeline import FarmError, build_spec
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.cluster import cluster_members, reachable_members
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.pipeline import FarmError, run_farm
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.placement import Member, placement_spec
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.lxd_farm import build_spec, cluster_placement
 from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd import FakeLxd, member_instance
 
 
 def run(fake: FakeLxd, count: int = 4, placement: Any = "spread", target: str | None = None,
         rebalance: str = "none", check_mode: bool = False, **params: Any) -> dict[str, Any]:
     params.update(name_prefix="w", count=count, image="tiny", profiles=["default", "pfc-ext"])
-    return run_cluster_farm(build_spec(params), placement_spec(placement, target, rebalance), fake, lambda: fake,
-                            check_mode=check_mode)
+    return run_farm(build_spec(params), fake, lambda: fake, check_mode=check_mode,
+                    placement=placement_spec(placement, target, rebalance))
 
 
 def where(fake: FakeLxd) -> dict[str, list[str]]:
@@ -155,8 +151,8 @@ def test_prune_of_an_instance_on_an_offline_member_is_refused():
 def test_unknown_image_is_refused_before_any_write():
     fake = FakeLxd(members={"m1": "Online"})
     with pytest.raises(FarmError, match="image 'nope'"):
-        run_cluster_farm(build_spec({"name_prefix": "w", "count": 1, "image": "nope"}), placement_spec("spread"),
-                         fake, lambda: fake)
+        run_farm(build_spec({"name_prefix": "w", "count": 1, "image": "nope"}), fake, lambda: fake,
+                 placement=placement_spec("spread"))
     assert fake.writes == []
 
 

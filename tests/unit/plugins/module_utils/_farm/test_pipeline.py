@@ -16,7 +16,6 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.pipeline impor
     FARM_KEY,
     FarmError,
     Step,
-    build_spec,
     desired_names,
     diff_of,
     drift,
@@ -30,6 +29,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.pipeline impor
 )
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.client import Server
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._module import lxd_connect
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.lxd_farm import build_spec
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._net.addresses import eui64
 from ansible_collections.palmfarm.ipv6.plugins.modules import lxd_farm
 from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd import (
