@@ -369,7 +369,7 @@ removed:
   elements: str
   sample: []
 updated:
-  description: Names whose addresses changed.
+  description: Names whose addresses (or TTL) changed.
   returned: success
   type: list
   elements: str

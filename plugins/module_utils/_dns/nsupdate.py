@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) palmfarm.ipv6 contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Publishing AAAA (and PTR) records to a DNS server with a dynamic zone: RFC 2136 updates signed with TSIG.
+"""A DNS server's dynamic zone as a store of the dns planner (planner.py): its records read by queries or a zone
+transfer, and a plan applied by RFC 2136 updates signed with TSIG.
 
 The names the collection manages in a zone are listed in one TXT RRset, ``_palmfarm-managed.ZONE``, one string
 per name, changed in the same update message as the records (so the list and the records never disagree) and
@@ -16,20 +17,23 @@ import base64
 import binascii
 import ipaddress
 import socket
-from dataclasses import dataclass, field
-from typing import Any, Iterable
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
 
 from .._optional import import_dnspython
-from .zone_parser import (
-    ZoneError,
-    check_collisions,
-    plan,
-    ptr_name,
-    published_ptr_records,
-    reverse_zone_name,
-    wanted_names,
-    zone_name,
+from .planner import (
+    DnsPlan,
+    ForwardPlan,
+    Outcome,
+    Records,
+    Request,
+    ReversePlan,
+    RRset,
+    Server,
+    absolute,
 )
+from .planner import publish as plan_and_apply
+from .zone_parser import ZoneError, _sort_key, zone_name
 
 OWNERSHIP_NAME = "_palmfarm-managed"
 OWNERSHIP_TYPE = "TXT"
@@ -48,59 +52,23 @@ class ConcurrentChange(NsupdateError):
     """The ownership record changed between reading and updating: read again."""
 
 
-# An RRset as read or planned: (TTL, sorted values).
-RRset = tuple[int, list[str]]
-
-
-@dataclass
-class Server:
-    """Where the updates go, and the TSIG key that signs every message (queries, transfers and updates)."""
-
-    address: str
-    port: int = 53
-    key_name: str | None = None
-    key_secret: str | None = None
-    algorithm: str = "hmac-sha256"
-    timeout: float = 10.0
-
-    @property
-    def label(self) -> str:
-        return f"[{self.address}]:{self.port}" if ":" in self.address else f"{self.address}:{self.port}"
-
-    def key(self) -> Any:
-        """The dnspython TSIG key, or None without one."""
-        if not self.key_name and not self.key_secret:
-            return None
-        if not (self.key_name and self.key_secret):
-            raise NsupdateError("tsig_key_name and tsig_key_secret go together; give both, or neither for a "
-                                "server that allows updates by address")
-        if self.algorithm not in ALGORITHMS:
-            raise NsupdateError(f"tsig_algorithm {self.algorithm!r} is unknown; use one of {', '.join(ALGORITHMS)}")
-        try:
-            base64.b64decode(self.key_secret, validate=True)
-            return dns.tsig.Key(self.key_name, self.key_secret, self.algorithm)
-        except (binascii.Error, ValueError) as exc:
-            raise NsupdateError(f"tsig_key_secret for key {self.key_name} is not valid base64 ({exc}); copy the "
-                                "secret from the server's key statement (tsig-keygen prints it)") from None
-        except dns.exception.DNSException as exc:
-            raise NsupdateError(f"tsig_key_name {self.key_name!r} is not a valid key name: {exc}") from None
-
-
-@dataclass
-class NsRequest:
-    zone: str
-    records: list[Any]
-    server: Server
-    ttl: int = 3600
-    name_prefix: str = ""
-    ptr: bool = False
-    reverse_zone: str | None = None
-    prune: bool = False
-    max_delete_percent: float = 50
-    force: bool = False
-    state: str = "present"
-    scopes: list[str] | None = None
-    take_over: bool = False
+def tsig_key(server: Server) -> Any:
+    """The dnspython TSIG key of ``server``, or None without one."""
+    if not server.key_name and not server.key_secret:
+        return None
+    if not (server.key_name and server.key_secret):
+        raise NsupdateError("tsig_key_name and tsig_key_secret go together; give both, or neither for a "
+                            "server that allows updates by address")
+    if server.algorithm not in ALGORITHMS:
+        raise NsupdateError(f"tsig_algorithm {server.algorithm!r} is unknown; use one of {', '.join(ALGORITHMS)}")
+    try:
+        base64.b64decode(server.key_secret, validate=True)
+        return dns.tsig.Key(server.key_name, server.key_secret, server.algorithm)
+    except (binascii.Error, ValueError) as exc:
+        raise NsupdateError(f"tsig_key_secret for key {server.key_name} is not valid base64 ({exc}); copy the "
+                            "secret from the server's key statement (tsig-keygen prints it)") from None
+    except dns.exception.DNSException as exc:
+        raise NsupdateError(f"tsig_key_name {server.key_name!r} is not a valid key name: {exc}") from None
 
 
 @dataclass
@@ -113,34 +81,25 @@ class ZoneUpdate:
     message: Any = None
     serial_before: int | None = None
     serial_after: int | None = None
+    label: str = ""
 
     @property
     def changed(self) -> bool:
         return self.message is not None
 
-    def diff(self, server: Server) -> dict[str, str]:
-        header = f"{self.zone} at {server.label}"
-        return {"before_header": header, "after_header": header, "before": self.before, "after": self.after}
+    @property
+    def key(self) -> str:
+        """What the serials are reported under: the zone."""
+        return self.zone
 
-
-@dataclass
-class NsOutcome:
-    changed: bool
-    updates: list[ZoneUpdate]
-    added: list[str]
-    removed: list[str]
-    updated: list[str]
-    records: dict[str, list[str]]
-    warnings: list[str] = field(default_factory=list)
+    def diffs(self) -> list[dict[str, str]]:
+        header = f"{self.zone} at {self.label}"
+        return [{"before_header": header, "after_header": header, "before": self.before, "after": self.after}]
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Pure parts: rendering, diffing, building the update messages
 # ---------------------------------------------------------------------------------------------------------------
-
-def _sort_key(owner: str) -> tuple[int, list[str]]:
-    return (0 if owner == "@" else 1, list(reversed(owner.split("."))))
-
 
 def render(rrsets: dict[str, dict[str, RRset]], zone: str) -> str:
     """Zone file lines for ``rrsets`` (owner -> type -> (TTL, values)), in the layout of the include file of
@@ -165,10 +124,6 @@ def owned_names(values: Iterable[str]) -> set[str]:
     return {v.strip('"').lower() for v in values if v.strip('"')}
 
 
-def _absolute(owner: str, origin: str) -> str:
-    return origin if owner == "@" else f"{owner}.{origin}"
-
-
 def _rdataset(rtype: str, ttl: int, values: Iterable[str]) -> Any:
     return dns.rdataset.from_text("IN", rtype, ttl, *values)
 
@@ -177,44 +132,6 @@ def new_update(zone: str, key: Any) -> Any:
     if key is None:
         return dns.update.UpdateMessage(zone)
     return dns.update.UpdateMessage(zone, keyring=key, keyname=key.name, keyalgorithm=key.algorithm)
-
-
-@dataclass
-class ForwardPlan:
-    """What changes in the forward zone: the names added, removed and updated, and the owners' AAAA RRsets
-    after the change (None: delete the RRset)."""
-
-    add: list[str]
-    remove: list[str]
-    change: list[str]
-    result: dict[str, list[str]]
-    aaaa: dict[str, list[str] | None]
-    owned_before: set[str]
-    owned_after: set[str]
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.aaaa) or self.owned_before != self.owned_after
-
-
-def plan_forward(owned: set[str], current: dict[str, RRset], wanted: dict[str, list[str]], ttl: int,
-                 prune: bool = False, max_delete_percent: float = 100, force: bool = False,
-                 state: str = "present") -> ForwardPlan:
-    """Plan the forward zone. ``owned`` are the managed names, ``current`` the AAAA RRsets on the server of
-    the managed and the wanted names. A wanted name that exists but is not managed yet is taken over (its AAAA
-    RRset replaced). A managed name whose TTL differs from ``ttl`` is updated."""
-    managed = {n: current[n][1] if n in current else [] for n in owned}
-    step = plan(managed, wanted, prune, max_delete_percent, force, state)
-    aaaa: dict[str, list[str] | None] = {n: None for n in step.remove if managed.get(n)}
-    change = set(step.change)
-    for name in wanted if state == "present" else ():
-        now = current.get(name)
-        if now is None or now[1] != sorted(wanted[name]) or now[0] != ttl:
-            aaaa[name] = sorted(wanted[name])
-            if name in managed and name not in step.add:
-                change.add(name)
-    return ForwardPlan(add=step.add, remove=step.remove, change=sorted(change), result=step.result, aaaa=aaaa,
-                       owned_before=set(owned), owned_after=set(step.result))
 
 
 def forward_update(zone: str, fwd: ForwardPlan, ttl: int, key: Any) -> Any:
@@ -256,50 +173,6 @@ def forward_views(current: dict[str, RRset], owned_values: RRset | None, fwd: Fo
     return before, after
 
 
-def ptr_owners(names: dict[str, list[str]], zone: str, reverse_zone: str) -> set[str]:
-    """The PTR owners in ``reverse_zone`` of the addresses of ``names`` that lie in it (others are skipped)."""
-    owners = set()
-    for addresses in names.values():
-        for address in addresses:
-            try:
-                owners.add(ptr_name(address, reverse_zone))
-            except ZoneError:
-                continue
-    return owners
-
-
-@dataclass
-class ReversePlan:
-    delete: dict[str, list[str]]
-    add: dict[str, list[str]]
-    after: dict[str, RRset]
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.delete or self.add)
-
-
-def plan_reverse(current: dict[str, RRset], wanted: dict[str, list[str]], managed_targets: set[str],
-                 ttl: int) -> ReversePlan:
-    """Plan the reverse zone: add the wanted PTR records (again, when their TTL differs), delete the PTR
-    records that point to a managed name and are no longer wanted. PTR records pointing elsewhere stay."""
-    delete: dict[str, list[str]] = {}
-    add: dict[str, list[str]] = {}
-    after: dict[str, RRset] = {}
-    for owner in sorted(set(current) | set(wanted), key=_sort_key):
-        now_ttl, now = current.get(owner, (ttl, []))
-        want = wanted.get(owner, [])
-        gone = [t for t in now if t in managed_targets and t not in want]
-        new = [t for t in want if t not in now or now_ttl != ttl]
-        if gone:
-            delete[owner] = gone
-        if new:
-            add[owner] = new
-        remaining = sorted((set(now) - set(gone)) | set(want))
-        after[owner] = (ttl if new else now_ttl, remaining)
-    return ReversePlan(delete=delete, add=add, after=after)
-
-
 def reverse_update(reverse_zone: str, rev: ReversePlan, ttl: int, key: Any) -> Any:
     if not rev.changed:
         return None
@@ -332,7 +205,7 @@ class Client:
 
     def __init__(self, server: Server) -> None:
         self.server = server
-        self.key = server.key()
+        self.key = tsig_key(server)
         self.where = _resolve(server.address, server.port)
 
     def _key_hint(self) -> str:
@@ -456,7 +329,7 @@ class Client:
             if transferred is not None:
                 found = transferred.get(owner, {}).get(rtype)
             else:
-                found = self.query(_absolute(owner, zone), rtype, zone)
+                found = self.query(absolute(owner, zone), rtype, zone)
             if found and found[1]:
                 result[owner] = found
         return result
@@ -502,96 +375,136 @@ def _value(rdata: Any, rtype: str, origin: Any = None) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The whole task
+# The dynamic zone as a store of the planner
 # ---------------------------------------------------------------------------------------------------------------
 
-def _check(req: NsRequest) -> None:
-    if req.ttl < 0 or req.ttl > 2 ** 31 - 1:
-        raise NsupdateError(f"ttl {req.ttl} is out of range; give seconds from 0 to 2147483647")
-    if not 0 <= req.max_delete_percent <= 100:
-        raise NsupdateError(f"max_delete_percent {req.max_delete_percent:g} is not a share from 0 to 100")
-    if not 0 < req.server.port < 65536:
-        raise NsupdateError(f"port {req.server.port} is not a TCP port; give 1 to 65535 (53 for DNS)")
-    if req.server.timeout <= 0:
-        raise NsupdateError(f"timeout {req.server.timeout:g} is not a positive number of seconds")
-    if req.ptr and not req.reverse_zone:
-        raise NsupdateError("ptr=true needs reverse_zone")
-    req.server.key()  # a bad key fails before anything is sent
+class DynamicZone:
+    """The records of a dynamic zone at a server, for the planner (planner.py): the names the module manages
+    are those of the ownership list; a name with AAAA records not on it is taken over only with take_over. A
+    plan is applied by one update per zone, the forward one conditional on the ownership list as it was read;
+    when another run changed it meanwhile, the task reads and plans again."""
+
+    take_over = True
+
+    def __init__(self, req: Request, client: Client | None = None) -> None:
+        if req.server is None:
+            raise NsupdateError("method=nsupdate needs server")
+        self.req = req
+        self.server: Server = req.server
+        self.client = client
+        self.where = ""
+        self.zone = ""
+        self.serial_before = 0
+        self.transferred: dict[str, dict[str, RRset]] | None = None
+        self.owned_rrset: RRset | None = None
+        self.owned: set[str] = set()
+        self.current: dict[str, RRset] = {}
+        self.reverse_serial = 0
+        self.current_ptr: dict[str, RRset] = {}
+
+    def check(self) -> None:
+        req, server = self.req, self.server
+        if not 0 < server.port < 65536:
+            raise NsupdateError(f"port {server.port} is not a TCP port; give 1 to 65535 (53 for DNS)")
+        if server.timeout <= 0:
+            raise NsupdateError(f"timeout {server.timeout:g} is not a positive number of seconds")
+        if req.ptr and not req.reverse_zone:
+            raise NsupdateError("ptr=true needs reverse_zone")
+        tsig_key(server)  # a bad key fails before anything is sent
+
+    def session(self, attempt: Callable[[], Outcome]) -> Outcome:
+        """``attempt``, again when another run changed the managed names at the same time."""
+        self.client = self.client or Client(self.server)
+        for tries in range(1, RETRIES + 1):
+            try:
+                return attempt()
+            except ConcurrentChange:
+                if tries == RETRIES:
+                    raise NsupdateError(
+                        f"the managed names of zone {self.zone} ({OWNERSHIP_NAME} TXT) kept changing during "
+                        f"{RETRIES} attempts: other runs update the zone at the same time; run the task again"
+                    ) from None
+        raise AssertionError("unreachable")
+
+    @property
+    def _client(self) -> Client:
+        if self.client is None:
+            raise AssertionError("read outside session()")
+        return self.client
+
+    def read(self, zone: str, wanted: dict[str, list[str]]) -> Records:
+        """The ownership list, and the AAAA RRsets of the managed and the wanted names: from a zone transfer
+        when the server allows one, else name by name (a name below a delegation fails there, with its
+        referral)."""
+        client = self._client
+        self.zone, self.where = zone, f"zone {zone} at server {self.server.label}"
+        self.serial_before = client.serial(zone)
+        self.transferred = client.transfer(zone)
+        self.owned_rrset = (client.rrsets(zone, [OWNERSHIP_NAME], OWNERSHIP_TYPE, self.transferred) or {}).get(
+            OWNERSHIP_NAME)
+        self.owned = owned_names(self.owned_rrset[1]) if self.owned_rrset else set()
+        self.current = client.rrsets(zone, self.owned | set(wanted), "AAAA", self.transferred)
+        return Records(self.current, set(self.owned))
+
+    def foreign(self) -> dict[str, set[str]]:
+        """What is on the server and not the module's: the whole zone when it was transferred, else the AAAA
+        records of the wanted names; the managed names' AAAA records left out."""
+        if self.transferred is not None:
+            existing = {n: set(types) for n, types in self.transferred.items()}
+        else:
+            existing = {n: {"AAAA"} for n in self.current}
+        for name in self.owned:
+            existing.get(name, set()).discard("AAAA")
+        return existing
+
+    def read_reverse(self, reverse_zone: str, owners: Callable[[], set[str]]) -> Records:
+        """The PTR RRsets of ``owners()``: the owners of the addresses read and of the wanted PTR records."""
+        client = self._client
+        self.reverse_serial = client.serial(reverse_zone)
+        wanted = owners()
+        transferred = client.transfer(reverse_zone) if wanted else None
+        self.current_ptr = client.rrsets(reverse_zone, wanted, "PTR", transferred)
+        return Records(self.current_ptr)
+
+    def apply(self, dns_plan: DnsPlan, check_mode: bool) -> tuple[list[ZoneUpdate], list[str]]:
+        """The updates of ``dns_plan``, sent unless ``check_mode``; no backups."""
+        client, ttl, zone, label = self._client, self.req.ttl, dns_plan.zone, self.server.label
+        before, after = forward_views(self.current, self.owned_rrset, dns_plan.forward, ttl)
+        updates = [ZoneUpdate(zone, render(before, zone), render(after, zone),
+                              forward_update(zone, dns_plan.forward, ttl, client.key), self.serial_before,
+                              self.serial_before, label)]
+        reverse, rev = dns_plan.reverse_zone, dns_plan.reverse
+        if reverse and rev is not None:
+            updates.append(ZoneUpdate(
+                reverse, render({o: {"PTR": rr} for o, rr in self.current_ptr.items()}, reverse),
+                render({o: {"PTR": rr} for o, rr in rev.after.items()}, reverse),
+                reverse_update(reverse, rev, ttl, client.key), self.reverse_serial, self.reverse_serial, label))
+        if not check_mode:
+            _send(client, updates)
+        return updates, []
 
 
-def nsupdate_publish(req: NsRequest, check_mode: bool, client: Client | None = None) -> NsOutcome:
+def _send(client: Client, updates: list[ZoneUpdate]) -> None:
+    """Send the updates that change something, one zone after the other; a failure after the first says which
+    zones were updated."""
+    sent: list[str] = []
+    for update in updates:
+        if update.message is None:
+            continue
+        try:
+            client.send(update.message, update.zone)
+        except ConcurrentChange:
+            raise
+        except NsupdateError as exc:
+            if not sent:
+                raise
+            raise NsupdateError(f"{exc} (the update of zone {', '.join(sent)} was applied; run the task "
+                                "again once this is fixed)") from None
+        sent.append(update.zone)
+        update.serial_after = client.serial(update.zone)
+
+
+def nsupdate_publish(req: Request, check_mode: bool, client: Client | None = None) -> Outcome:
     """Read, plan and (unless ``check_mode``) send the updates for ``req``; retried when another run changed
     the managed names at the same time."""
-    _check(req)
-    zone = zone_name(req.zone)
-    reverse = reverse_zone_name(req.reverse_zone) if req.ptr and req.reverse_zone else None
-    wanted, warnings = wanted_names(req.records, zone, req.name_prefix, req.state, req.scopes)
-    client = client or Client(req.server)
-    for attempt in range(RETRIES):
-        try:
-            outcome = _publish_once(req, client, zone, reverse, wanted, check_mode)
-        except ConcurrentChange:
-            if attempt == RETRIES - 1:
-                raise NsupdateError(
-                    f"the managed names of zone {zone} ({OWNERSHIP_NAME} TXT) kept changing during {RETRIES} "
-                    "attempts: other runs update the zone at the same time; run the task again") from None
-            continue
-        outcome.warnings = warnings + outcome.warnings
-        return outcome
-    raise AssertionError("unreachable")
-
-
-def _publish_once(req: NsRequest, client: Client, zone: str, reverse: str | None, wanted: dict[str, list[str]],  # noqa: C901
-                  check_mode: bool) -> NsOutcome:
-    serial_before = client.serial(zone)
-    transferred = client.transfer(zone)
-    owned_rrset = (client.rrsets(zone, [OWNERSHIP_NAME], OWNERSHIP_TYPE, transferred) or {}).get(OWNERSHIP_NAME)
-    owned = owned_names(owned_rrset[1]) if owned_rrset else set()
-    current = client.rrsets(zone, owned | set(wanted), "AAAA", transferred)
-    if req.state == "present":
-        # What is on the server and not the module's: the whole zone when it was transferred, else the AAAA
-        # records of the wanted names (a name below a delegation fails in the query, with its referral).
-        existing = {n: set(types) for n, types in transferred.items()} if transferred is not None else \
-            {n: {"AAAA"} for n in current}
-        for name in owned:
-            existing.get(name, set()).discard("AAAA")
-        check_collisions(set(wanted) - owned, existing, f"zone {zone} at server {req.server.label}",
-                         req.take_over)
-    fwd = plan_forward(owned, current, wanted, req.ttl, req.prune, req.max_delete_percent, req.force, req.state)
-    before, after = forward_views(current, owned_rrset, fwd, req.ttl)
-    warnings: list[str] = []
-    updates = [ZoneUpdate(zone, render(before, zone), render(after, zone),
-                          forward_update(zone, fwd, req.ttl, client.key), serial_before, serial_before)]
-    if reverse:
-        reverse_serial = client.serial(reverse)
-        old = {n: rr[1] for n, rr in current.items()}
-        wanted_ptr, warning = published_ptr_records({n: v for n, v in fwd.result.items() if v}, zone, reverse)
-        if warning:
-            warnings.append(warning)
-        owners = ptr_owners(old, zone, reverse) | set(wanted_ptr)
-        rev_transferred = client.transfer(reverse) if owners else None
-        current_ptr = client.rrsets(reverse, owners, "PTR", rev_transferred)
-        targets = {_absolute(n, zone) for n in fwd.owned_before | fwd.owned_after}
-        rev = plan_reverse(current_ptr, wanted_ptr, targets, req.ttl)
-        updates.append(ZoneUpdate(
-            reverse, render({o: {"PTR": rr} for o, rr in current_ptr.items()}, reverse),
-            render({o: {"PTR": rr} for o, rr in rev.after.items()}, reverse),
-            reverse_update(reverse, rev, req.ttl, client.key), reverse_serial, reverse_serial))
-    if not check_mode:
-        sent: list[str] = []
-        for update in updates:
-            if update.message is None:
-                continue
-            try:
-                client.send(update.message, update.zone)
-            except ConcurrentChange:
-                raise
-            except NsupdateError as exc:
-                if not sent:
-                    raise
-                raise NsupdateError(f"{exc} (the update of zone {', '.join(sent)} was applied; run the task "
-                                    "again once this is fixed)") from None
-            sent.append(update.zone)
-            update.serial_after = client.serial(update.zone)
-    return NsOutcome(changed=any(u.changed for u in updates), updates=updates, added=fwd.add, removed=fwd.remove,
-                     updated=fwd.change, records=dict(fwd.result), warnings=warnings)
+    return plan_and_apply(req, DynamicZone(req, client), check_mode)

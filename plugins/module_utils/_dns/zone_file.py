@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) palmfarm.ipv6 contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Publishing records into zone files on disk: a lock, validation of the would-be result, atomic writes of
-every file of a change, all or nothing, and no write at all when nothing changes (or in check mode). Zone
-files reached through a symbolic link are written where the link points. The text work is in zone_parser.py."""
+"""Zone files on disk as a store of the dns planner (planner.py): their records read under a lock, and a plan
+applied with validation of the would-be result, atomic writes of every file of a change, all or nothing, and no
+write at all when nothing changes (or in check mode). Zone files reached through a symbolic link are written
+where the link points. The text work is in zone_parser.py."""
 
 from __future__ import annotations
 
@@ -14,28 +15,25 @@ import re
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from dataclasses import dataclass
+from typing import Callable, Iterator
 
 from .._files import FilesError, Write, replace_all
+from .planner import DnsPlan, Outcome, Records, Request
+from .planner import publish as plan_and_apply
 from .zone_parser import (
     ZoneError,
-    check_collisions,
     ensure_include,
     find_include,
     find_serial,
     include_tokens,
     next_serial,
     parse_include,
-    plan,
-    published_ptr_records,
     render_include,
     replace_serial,
     reverse_zone_name,
     reverse_zone_prefix,
     soa_owner,
-    wanted_names,
-    zone_name,
     zone_owners,
 )
 
@@ -81,6 +79,11 @@ class ZoneChange:
     def changed(self) -> bool:
         return self.zone_after != self.zone_before
 
+    @property
+    def key(self) -> str:
+        """What the serials are reported under: the zone file."""
+        return self.zone_file
+
     def diffs(self) -> list[dict[str, str]]:
         return [
             {"before_header": self.include_file, "after_header": self.include_file,
@@ -88,40 +91,6 @@ class ZoneChange:
             {"before_header": self.zone_file, "after_header": self.zone_file,
              "before": self.zone_before, "after": self.zone_after},
         ]
-
-
-@dataclass
-class Request:
-    zone: str
-    zone_file: str
-    include_file: str
-    records: list[Any]
-    ttl: int = 3600
-    name_prefix: str = ""
-    ptr: bool = False
-    reverse_zone: str | None = None
-    reverse_zone_file: str | None = None
-    reverse_include_file: str | None = None
-    prune: bool = False
-    max_delete_percent: float = 50
-    force: bool = False
-    serial_format: str = "date"
-    validate: bool = True
-    state: str = "present"
-    include_directories: list[str] | None = None
-    scopes: list[str] | None = None
-
-
-@dataclass
-class Outcome:
-    changed: bool
-    changes: list[ZoneChange]
-    added: list[str]
-    removed: list[str]
-    updated: list[str]
-    records: dict[str, list[str]]
-    warnings: list[str] = field(default_factory=list)
-    backups: list[str] = field(default_factory=list)
 
 
 def _reason(exc: OSError) -> str:
@@ -366,61 +335,114 @@ def commit(changes: list[ZoneChange], backup: Callable[[str], str] | None = None
         raise _write_error(files, exc) from None
 
 
-def publish(req: Request, check_mode: bool, run_command: RunCommand,  # noqa: C901
-            backup: Callable[[str], str] | None = None) -> Outcome:
-    """Plan, check, and (unless ``check_mode``) write the AAAA (and PTR) records of ``req``. The zone checker
-    runs through ``run_command`` (the module's ``run_command``)."""
-    zone = zone_name(req.zone)
-    if req.ttl < 0 or req.ttl > 2 ** 31 - 1:
-        raise ZoneError(f"ttl {req.ttl} is out of range; give seconds from 0 to 2147483647")
-    if not 0 <= req.max_delete_percent <= 100:
-        raise ZoneError(f"max_delete_percent {req.max_delete_percent:g} is not a share from 0 to 100")
-    for option in ("zone_file", "include_file"):
-        if not os.path.isabs(getattr(req, option)):
-            raise ZoneError(f"{option} {getattr(req, option)!r} is not an absolute path; give the full path")
-    reverse = None
-    if req.ptr:
-        if not (req.reverse_zone and req.reverse_zone_file):
-            raise ZoneError("ptr=true needs reverse_zone and reverse_zone_file")
-        reverse = reverse_zone_name(req.reverse_zone)
-        if not os.path.isabs(req.reverse_zone_file):
-            raise ZoneError(f"reverse_zone_file {req.reverse_zone_file!r} is not an absolute path")
-    wanted, warnings = wanted_names(req.records, zone, req.name_prefix, req.state, req.scopes)
-    shown = {os.path.realpath(req.zone_file): req.zone_file}
-    if reverse and req.reverse_zone_file:
-        shown.setdefault(os.path.realpath(req.reverse_zone_file), req.reverse_zone_file)
-    with locked(shown):
-        current, _ttl = parse_include(_read(os.path.realpath(req.include_file), "include file", True,
-                                            req.include_file))
-        step = plan(current, wanted, req.prune, req.max_delete_percent, req.force, req.state)
-        include_text = render_include(step.result, "AAAA", req.ttl, zone)
-        changes = [_zone_change(zone, req.zone_file, req.include_file, include_text, req, "zone")]
-        if req.state == "present":
-            check_collisions(wanted, zone_owners(changes[0].zone_before, zone, _hand_written(changes[0])),
-                             f"zone file {req.zone_file} (or a file it includes)")
-        if reverse and req.reverse_zone_file:
-            ptr, warning = published_ptr_records(step.result, zone, reverse)
-            if warning:
-                warnings.append(warning)
-            changes.append(_zone_change(reverse, req.reverse_zone_file, req.reverse_include_file
-                                        or req.include_file + ".ptr", render_include(ptr, "PTR", req.ttl, reverse),
-                                        req, "reverse_zone"))
+@dataclass
+class _Files:
+    """One zone file and its include file as read, through any symbolic link: their texts, where they really
+    are, and the directories a relative $INCLUDE path is read from."""
+
+    zone: str
+    zone_file: str
+    include_file: str
+    zone_text: str
+    include_text: str
+    base_dirs: tuple[str, ...]
+    zone_path: str
+    include_path: str
+    include_exists: bool
+
+    def change(self, include_after: str, serial_format: str) -> ZoneChange:
+        """The change that gives the include file the text ``include_after``."""
+        return ZoneChange(self.zone, self.zone_file, self.include_file, self.zone_text, self.include_text,
+                          include_after, serial_format, base_dirs=self.base_dirs, zone_path=self.zone_path,
+                          include_path=self.include_path, include_exists=self.include_exists)
+
+
+class ZoneFiles:
+    """The records of zone files on disk, for the planner (planner.py): the names the module manages are those
+    of its include file; every other name of the zone file (and of the files it $INCLUDEs) is hand-written and
+    never touched. A plan is applied by rewriting the include files, moving the serials, and writing every file
+    of the change at once (validated first)."""
+
+    take_over = False
+
+    def __init__(self, req: Request, run_command: RunCommand, backup: Callable[[str], str] | None = None) -> None:
+        self.req = req
+        self.run_command = run_command
+        self.backup = backup
+        self.where = f"zone file {req.zone_file} (or a file it includes)"
+        self.files: list[_Files] = []
+
+    def check(self) -> None:
+        req = self.req
+        for option in ("zone_file", "include_file"):
+            value = getattr(req, option)
+            if not value or not os.path.isabs(value):
+                raise ZoneError(f"{option} {value!r} is not an absolute path; give the full path")
+        if req.ptr:
+            if not (req.reverse_zone and req.reverse_zone_file):
+                raise ZoneError("ptr=true needs reverse_zone and reverse_zone_file")
+            reverse_zone_name(req.reverse_zone)
+            if not os.path.isabs(req.reverse_zone_file):
+                raise ZoneError(f"reverse_zone_file {req.reverse_zone_file!r} is not an absolute path")
+
+    def session(self, attempt: Callable[[], Outcome]) -> Outcome:
+        """``attempt`` with the zone files locked."""
+        req = self.req
+        shown = {os.path.realpath(str(req.zone_file)): str(req.zone_file)}
+        if req.ptr and req.reverse_zone_file:
+            shown.setdefault(os.path.realpath(req.reverse_zone_file), req.reverse_zone_file)
+        with locked(shown):
+            return attempt()
+
+    def read(self, zone: str, wanted: dict[str, list[str]]) -> Records:
+        """The names of the include file: all the module's."""
+        files = _read_files(zone, str(self.req.zone_file), str(self.req.include_file), self.req, "zone")
+        self.files = [files]
+        names, ttl = parse_include(files.include_text)
+        return Records({n: (ttl, v) for n, v in names.items()} if ttl is not None else {}, set(names))
+
+    def foreign(self) -> dict[str, set[str]]:
+        """The record types of the names of the zone file and the files it includes, the include file left out."""
+        files = self.files[0]
+        return zone_owners(files.zone_text, files.zone, _hand_written(files))
+
+    def read_reverse(self, reverse_zone: str, owners: Callable[[], set[str]]) -> Records:
+        """The reverse include file is the module's whole: written from the plan, never read for its records."""
+        req = self.req
+        self.files.append(_read_files(reverse_zone, str(req.reverse_zone_file),
+                                      req.reverse_include_file or f"{req.include_file}.ptr", req, "reverse_zone"))
+        return Records({}, wholly_owned=True)
+
+    def apply(self, dns_plan: DnsPlan, check_mode: bool) -> tuple[list[ZoneChange], list[str]]:
+        """The include files rendered from ``dns_plan``, validated and (unless ``check_mode``) written."""
+        req = self.req
+        changes = [self.files[0].change(render_include(dns_plan.forward.result, "AAAA", req.ttl, dns_plan.zone),
+                                        req.serial_format)]
+        if dns_plan.reverse is not None and dns_plan.reverse_zone:
+            ptr = {owner: values for owner, (_ttl, values) in dns_plan.reverse.after.items() if values}
+            changes.append(self.files[1].change(render_include(ptr, "PTR", req.ttl, dns_plan.reverse_zone),
+                                                req.serial_format))
         todo = [c for c in changes if c.changed]
         if req.validate:
-            _validate(todo, run_command)
-        backups = [] if check_mode else commit(todo, backup)
-    return Outcome(changed=bool(todo), changes=changes, added=step.add, removed=step.remove,
-                   updated=step.change, records=step.result, warnings=warnings, backups=backups)
+            _validate(todo, self.run_command)
+        return changes, [] if check_mode else commit(todo, self.backup)
 
 
-def _hand_written(change: ZoneChange) -> Callable[[str], str | None]:
+def publish(req: Request, check_mode: bool, run_command: RunCommand,
+            backup: Callable[[str], str] | None = None) -> Outcome:
+    """Plan, check, and (unless ``check_mode``) write the AAAA (and PTR) records of ``req`` into its zone
+    files. The zone checker runs through ``run_command`` (the module's ``run_command``)."""
+    return plan_and_apply(req, ZoneFiles(req, run_command, backup), check_mode)
+
+
+def _hand_written(files: _Files) -> Callable[[str], str | None]:
     """How the files a zone file $INCLUDEs are read for their names: found as the server finds them (an
     absolute path, or relative to the zone file's directory or named's), the module's own include file left
     out (its names are the module's). A file not found is skipped: the zone check reports it."""
-    own = os.path.realpath(change.include_path)
+    own = os.path.realpath(files.include_path)
 
     def read(path: str) -> str | None:
-        for candidate in [path] if os.path.isabs(path) else [os.path.join(b, path) for b in change.base_dirs]:
+        for candidate in [path] if os.path.isabs(path) else [os.path.join(b, path) for b in files.base_dirs]:
             if os.path.isfile(candidate):
                 if os.path.realpath(candidate) == own:
                     return None
@@ -434,10 +456,9 @@ def _hand_written(change: ZoneChange) -> Callable[[str], str | None]:
     return read
 
 
-def _zone_change(zone: str, zone_file: str, include_file: str, include_after: str, req: Request,
-                 option: str) -> ZoneChange:
-    """The change of one zone file and its include file, read through any symbolic link; a zone file that
-    holds another zone than ``zone`` (option ``option``) is refused, saying which."""
+def _read_files(zone: str, zone_file: str, include_file: str, req: Request, option: str) -> _Files:
+    """One zone file and its include file, read through any symbolic link; a zone file that holds another zone
+    than ``zone`` (option ``option``) is refused, saying which."""
     zone_path, include_path = os.path.realpath(zone_file), os.path.realpath(include_file)
     what = "zone file" if option == "zone" else "reverse zone file"
     zone_text = _read(zone_path, what, shown=zone_file)
@@ -445,6 +466,5 @@ def _zone_change(zone: str, zone_file: str, include_file: str, include_after: st
     base_dirs = include_base_dirs(zone_file, req.include_directories)
     if zone_path != zone_file:
         base_dirs += (os.path.dirname(zone_path),)
-    return ZoneChange(zone, zone_file, include_file, zone_text, _read(include_path, "include file", True, include_file),
-                      include_after, req.serial_format, base_dirs=base_dirs, zone_path=zone_path,
-                      include_path=include_path, include_exists=os.path.lexists(include_path))
+    return _Files(zone, zone_file, include_file, zone_text, _read(include_path, "include file", True, include_file),
+                  base_dirs, zone_path, include_path, os.path.lexists(include_path))

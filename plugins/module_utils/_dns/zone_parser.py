@@ -2,7 +2,8 @@
 # Copyright (c) palmfarm.ipv6 contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Editing a hand-written BIND zone file without touching it: the SOA serial, one $INCLUDE line, and the
-include file the collection owns (AAAA and PTR records), rendered, parsed back and planned."""
+include file the collection owns (AAAA and PTR records), rendered and parsed back; the names and addresses of
+the records wanted, checked. What changes is planned in planner.py."""
 
 from __future__ import annotations
 
@@ -271,33 +272,6 @@ def _owners(text: str, origin: str, current: str | None, read: Callable[[str], s
             result.setdefault("@", set()).add(words[0])
         elif owner.endswith("." + origin):
             result.setdefault(owner[: -len(origin) - 1], set()).add(words[0])
-
-
-def check_collisions(names: Iterable[str], existing: dict[str, dict[str, Any]] | dict[str, set[str]], where: str,
-                     take_over: bool | None = None) -> None:
-    """Refuse to publish a name (relative to the zone) that is not the module's to publish: one at or below a
-    delegation (an NS record below the apex: the server answers for it with a referral, never with the
-    records), an alias (CNAME, which can have no other record), or one with AAAA records made by hand
-    (``existing``: owner -> its record types, the module's own names left out) unless ``take_over`` is true.
-    ``take_over`` None: there is no taking over (method file; the module never edits hand-written lines)."""
-    cuts = sorted(o for o, types in existing.items() if "NS" in types and o != "@")
-    for name in sorted(names):
-        cut = next((c for c in cuts if name == c or name.endswith("." + c)), None)
-        if cut is not None:
-            raise ZoneError(
-                f"name {name} lies {'at' if cut == name else 'below'} the delegation {cut} (its NS records in "
-                f"{where}): the server answers for it with a referral, never with these records; publish it in the "
-                f"zone {cut} is delegated to, or choose a name outside the delegation")
-        types = existing.get(name) or ()
-        if "CNAME" in types:
-            raise ZoneError(f"name {name} is an alias (CNAME) in {where}, and a name with a CNAME can have no other "
-                            "records: remove the CNAME, or choose another name")
-        if "AAAA" in types and not take_over:
-            fix = ("remove them from the zone file to let the module publish the name (it never edits the lines "
-                   "written by hand)" if take_over is None else
-                   "set take_over=true to replace them and manage the name from now on")
-            raise ZoneError(f"name {name} already has AAAA records in {where}, not published by this module: "
-                            f"{fix}, or choose another name")
 
 
 def reverse_zone_prefix(origin: str) -> str | None:
@@ -700,11 +674,6 @@ def _sort_key(owner: str) -> tuple[int, list[str]]:
     return (0 if owner == "@" else 1, owner.split(".")[::-1])
 
 
-def _sorted(values: list[str]) -> list[str]:
-    """``values`` sorted; a list of one (nearly every name has one address) as it is."""
-    return list(values) if len(values) < 2 else sorted(values)
-
-
 def _sorted_owners(owners: Iterable[str]) -> list[str]:
     """Owner names in hierarchical order (the apex first, then by their labels from the right). Nibble PTR
     owners of one reverse zone all have single-character labels and the same length: their reversed text
@@ -748,47 +717,3 @@ def parse_include(text: str) -> tuple[dict[str, list[str]], int | None]:
         ttl = int(words[1])
         names.setdefault(words[0].lower(), set()).add(words[4])
     return {owner: sorted(values) for owner, values in names.items()}, ttl
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Planning
-# ---------------------------------------------------------------------------------------------------------------
-
-@dataclass
-class Plan:
-    add: list[str]
-    remove: list[str]
-    change: list[str]
-    result: dict[str, list[str]]
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.add or self.remove or self.change)
-
-
-def plan(current: dict[str, list[str]], wanted: dict[str, list[str]], prune: bool = False,
-         max_delete_percent: float = 100, force: bool = False, state: str = "present") -> Plan:
-    """What to add, remove and change in the managed names. Only names of the include file are ever
-    removed: with ``state=absent`` the wanted names, with ``prune`` the names no longer wanted."""
-    if state == "absent":
-        remove = sorted(n for n in current if n in wanted)
-        result = {n: v for n, v in current.items() if n not in wanted}
-        add: list[str] = []
-        change: list[str] = []
-    else:
-        remove = sorted(n for n in current if n not in wanted) if prune else []
-        add = sorted(n for n in wanted if n not in current)
-        change = sorted(n for n in wanted if n in current and current[n] != wanted[n]
-                        and sorted(current[n]) != sorted(wanted[n]))
-        result = {} if prune else {n: list(v) for n, v in current.items()}
-        result.update({n: _sorted(v) for n, v in wanted.items()})
-    # The threshold guards against a records list that lost its names (prune); names asked for by name go.
-    if current and remove and not force and state != "absent":
-        share = 100.0 * len(remove) / len(current)
-        if share > max_delete_percent:
-            raise ZoneError(
-                f"removing {len(remove)} of {len(current)} managed names ({share:.0f}%) exceeds "
-                f"max_delete_percent={max_delete_percent:g}: {', '.join(remove[:5])}"
-                f"{' ...' if len(remove) > 5 else ''}; raise max_delete_percent or set force=true"
-            )
-    return Plan(add=add, remove=remove, change=change, result=result)

@@ -1,46 +1,57 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) palmfarm.ipv6 contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The dns_aaaa module's adapter: its options, the records as given (a list or a file), and the zone file's
-writer (_dns/zone_file.py) or the server's dynamic update (_dns/nsupdate.py) run."""
+"""The dns_aaaa module's adapter: its options made the planner's request (_dns/planner.py), the records as given
+(a list or a file), the store of the method chosen (the zone files, _dns/zone_file.py, or the server's dynamic
+zone, _dns/nsupdate.py), and the outcome made the module's result."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from .._dns.planner import Outcome, Request, Server
 from .._dns.records_input import farm_records, load_records_file
-from .._dns.zone_file import Request, publish
+from .._dns.zone_file import publish
 from .._dns.zone_parser import MissingIdna, ZoneError
 from .._optional import import_idna
 
 TSIG_ALGORITHMS = ["hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512"]
 
 
-def outcome_result(module: AnsibleModule, outcome: Any, serial: dict[str, Any]) -> dict[str, Any]:
-    """What both methods return: the change, the records, what moved, and the serials."""
+# The options every store takes, and those of the zone files; the server's are given as a Server.
+REQUEST_OPTIONS = ("zone", "ttl", "name_prefix", "ptr", "reverse_zone", "prune", "max_delete_percent", "force",
+                   "state", "scopes", "take_over")
+FILE_OPTIONS = ("zone_file", "include_file", "reverse_zone_file", "reverse_include_file", "serial_format",
+                "validate")
+
+
+def build_request(params: Mapping[str, Any], records: list[dict[str, Any]]) -> Request:
+    """The planner's request from the module's options and the records as given."""
+    request = Request(records=records, **{k: params[k] for k in REQUEST_OPTIONS})
+    if params["method"] == "nsupdate":
+        request.server = Server(params["server"], params["port"], params["tsig_key_name"],
+                                params["tsig_key_secret"], params["tsig_algorithm"], params["timeout"])
+    else:
+        for option in FILE_OPTIONS:
+            setattr(request, option, params[option])
+    return request
+
+
+def outcome_result(module: AnsibleModule, outcome: Outcome) -> dict[str, Any]:
+    """The result of either method: the change, the records, what moved, the serials, the backups and the
+    diff."""
     for warning in outcome.warnings:
         module.warn(warning)
-    return {
+    result = {
         "changed": outcome.changed,
         "records": outcome.records,
         "added": outcome.added,
         "removed": outcome.removed,
         "updated": outcome.updated,
-        "serial": serial,
+        "serial": {c.key: {"before": c.serial_before, "after": c.serial_after} for c in outcome.changes},
     }
-
-
-def run_file(module: AnsibleModule, records: list[dict[str, Any]]) -> dict[str, Any]:
-    p = module.params
-    request = Request(records=records, **{k: p[k] for k in (
-        "zone", "zone_file", "include_file", "ttl", "name_prefix", "ptr", "reverse_zone", "reverse_zone_file",
-        "reverse_include_file", "prune", "max_delete_percent", "force", "serial_format", "validate", "state",
-        "scopes")})
-    outcome = publish(request, module.check_mode, module.run_command, module.backup_local if p["backup"] else None)
-    serial = {c.zone_file: {"before": c.serial_before, "after": c.serial_after} for c in outcome.changes}
-    result = outcome_result(module, outcome, serial)
     if outcome.backups:
         result["backup_files"] = outcome.backups
     if module._diff:
@@ -48,8 +59,12 @@ def run_file(module: AnsibleModule, records: list[dict[str, Any]]) -> dict[str, 
     return result
 
 
-def run_nsupdate(module: AnsibleModule, records: list[dict[str, Any]]) -> dict[str, Any]:
-    p = module.params
+def run_file(module: AnsibleModule, request: Request) -> Outcome:
+    return publish(request, module.check_mode, module.run_command,
+                   module.backup_local if module.params["backup"] else None)
+
+
+def run_nsupdate(module: AnsibleModule, request: Request) -> Outcome:
     # dnspython is loaded only for this method: method=file runs without it, and without its import time.
     # pylint: disable-next=import-outside-toplevel
     from .._optional import import_dnspython
@@ -58,22 +73,8 @@ def run_nsupdate(module: AnsibleModule, records: list[dict[str, Any]]) -> dict[s
     if dns is None:
         module.fail_json(msg=missing_required_lib("dnspython"), exception=error)
     # pylint: disable-next=import-outside-toplevel
-    from .._dns.nsupdate import (
-        NsRequest,
-        Server,
-        nsupdate_publish,
-    )
-    server = Server(p["server"], p["port"], p["tsig_key_name"], p["tsig_key_secret"], p["tsig_algorithm"],
-                    p["timeout"])
-    request = NsRequest(server=server, records=records, **{k: p[k] for k in (
-        "zone", "ttl", "name_prefix", "ptr", "reverse_zone", "prune", "max_delete_percent", "force", "state",
-        "scopes", "take_over")})
-    outcome = nsupdate_publish(request, module.check_mode)
-    result = outcome_result(module, outcome,
-                            {u.zone: {"before": u.serial_before, "after": u.serial_after} for u in outcome.updates})
-    if module._diff:
-        result["diff"] = [u.diff(server) for u in outcome.updates if u.changed]
-    return result
+    from .._dns.nsupdate import nsupdate_publish
+    return nsupdate_publish(request, module.check_mode)
 
 
 ARGUMENT_SPEC: dict[str, Any] = {
@@ -124,10 +125,9 @@ def run_module(module: AnsibleModule) -> None:
         records, warnings = farm_records(given, p["state"], p["scopes"])
         for warning in warnings:
             module.warn(warning)
-        if p["method"] == "nsupdate":
-            result = run_nsupdate(module, records)
-        else:
-            result = run_file(module, records)
+        request = build_request(p, records)
+        run = run_nsupdate if p["method"] == "nsupdate" else run_file
+        result = outcome_result(module, run(module, request))
     except MissingIdna as exc:
         module.fail_json(msg=missing_required_lib("idna", reason=f"to convert the name {exc.name!r} (IDNA 2008)"),
                          exception=import_idna()[1])

@@ -23,10 +23,10 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.nsupdate import
     Server,
     nsupdate_publish,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_file import Request, publish
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.planner import Request, check_collisions
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_file import publish
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_parser import (
     ZoneError,
-    check_collisions,
     zone_owners,
 )
 from ansible_collections.palmfarm.ipv6.tests.unit.plugins.module_utils._dns.test_nsupdate import (

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns import zone_parser
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.planner import Request
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_file import (
-    Request,
     include_base_dirs,
     named_directory,
     publish,

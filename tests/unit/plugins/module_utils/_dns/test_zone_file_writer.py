@@ -15,7 +15,8 @@ import pytest
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils import _files
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns import zone_file
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_file import Request, publish
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.planner import Request
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_file import publish
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_parser import ZoneError, newline_of, soa_owner
 from ansible_collections.palmfarm.ipv6.tests.unit.plugins.run_command import run_command
 

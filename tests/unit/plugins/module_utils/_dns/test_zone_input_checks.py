@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns import zone_parser
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.planner import plan
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_parser import (
     MissingIdna,
     ZoneError,
     owner_name,
-    plan,
     record_set,
     wanted_names,
     zone_name,

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_file import Request, publish
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.planner import Request, plan
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_file import publish
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_parser import (
     HEADER,
     ZoneError,
@@ -25,7 +26,6 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_parser imp
     next_serial,
     owner_name,
     parse_include,
-    plan,
     ptr_name,
     ptr_records,
     record_set,

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_file import Request, publish
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.planner import Request
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_file import publish
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_parser import (
     ZoneError,
     given_addresses,
