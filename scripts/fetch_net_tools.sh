@@ -9,20 +9,24 @@
 # maintainer scripts enable and start services). They are downloaded and unpacked with `dpkg -x`, and the
 # bridge_iface validator tests run them from there: DEST/sbin/ifquery and DEST/usr/bin/nmcli. nmcli needs
 # libnm.so.0 (Debian package libnm0, safe to install: a library only). netplan.io installs safely and is not
-# fetched here. DEST defaults to $PALMFARM_TEST_DIR/net-tools (/tmp/palmfarm-ipv6-test/net-tools); tests find
+# fetched here. Beside them, for the bridge_iface_persistent target, which runs ifup/ifdown for real inside a
+# private mount and network namespace: bridge-utils (the ifupdown hooks under DEST/etc/network/if-*.d and
+# DEST/lib/bridge-utils that make a bridge from bridge_ports) and udhcpc (busybox's DHCP client, the one
+# ifupdown's `inet dhcp` runs when no dhclient is there, with its DEST/etc/udhcpc/default.script). DEST defaults to $PALMFARM_TEST_DIR/net-tools (/tmp/palmfarm-ipv6-test/net-tools); tests find
 # it there or at $PALMFARM_NET_TOOLS. Safe to run again: tools already in DEST are kept. Prints DEST.
 set -euo pipefail
 
 dest="${1:-${PALMFARM_NET_TOOLS:-${PALMFARM_TEST_DIR:-${TMPDIR:-/tmp}/palmfarm-ipv6-test}/net-tools}}"
 
-if [[ -x "$dest/sbin/ifquery" && -x "$dest/usr/bin/nmcli" ]]; then
+if [[ -x "$dest/sbin/ifquery" && -x "$dest/usr/bin/nmcli" && -e "$dest/lib/bridge-utils/ifupdown.sh" \
+      && -e "$dest/etc/udhcpc/default.script" ]]; then
     echo "$dest"
     exit 0
 fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-bash "$(dirname "$0")/unpack_debs.sh" "$work/root" ifupdown network-manager
+bash "$(dirname "$0")/unpack_debs.sh" "$work/root" ifupdown network-manager bridge-utils udhcpc
 # Debian 13's packages hold their files under /usr only (merged /usr): give the unpacked root the same links
 # a merged system has, so the tools are at DEST/sbin/ifquery and DEST/usr/bin/nmcli on every release.
 if [[ ! -e "$work/root/sbin/ifquery" ]]; then

@@ -179,6 +179,9 @@ def _carry_out(plan: _Plan, params: dict[str, Any], warn: Callable[[str], None],
         netlink.apply(plan.steps)
     else:
         for command in persist.apply_commands(backend, spec, state=state):
+            gone = persist.deleted_link(command)
+            if gone and gone not in netlink.read_links():
+                continue
             _apply_command(command, warn, run_command)
     return backups
 

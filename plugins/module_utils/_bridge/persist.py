@@ -19,6 +19,7 @@ Interface (the module calls these):
   one sentence naming the file and what to do.
 - `file_mode(backend)` -> the permission bits the files must have (0o600 for netplan and nm).
 - `apply_commands(backend, spec, state)` -> the commands, in order, that make the written files live.
+- `deleted_link(command)` -> the link an apply command deletes (skipped by the caller when it is gone), or None.
 """
 
 from __future__ import annotations
@@ -270,7 +271,10 @@ def render_ifupdown(spec: BridgeSpec, kept_marks: tuple[str, ...] = ()) -> str:
     if spec.mac:
         lines.append(f"    hwaddress ether {spec.mac}")
     if spec.port_disable_ipv6:
+        # Off while the port is in the bridge, on again when the bridge goes down (ifdown, state absent), so that the
+        # port's own `inet6 auto` stanza gets its SLAAC address back: ifupdown itself never sets disable_ipv6.
         lines += [f"    pre-up sysctl -q -w net.ipv6.conf.{port}.disable_ipv6=1" for port in spec.ports]
+        lines += [f"    post-down sysctl -q -w net.ipv6.conf.{port}.disable_ipv6=0" for port in spec.ports]
     lines += _ifupdown_family(spec, v6=False)
     lines.append("")
     v6_static = any(is_v6(a) for a in spec.addresses) and not spec.dhcp6 and not spec.accept_ra
@@ -585,6 +589,14 @@ def pre_commands(backend: str, spec: BridgeSpec, state: str = "present") -> list
     return [["ifdown", "--force", spec.name]]
 
 
+def deleted_link(command: list[str]) -> str | None:
+    """The link an apply command deletes: the caller skips the command when the link is gone already (removed by
+    the network tool itself, or never brought up)."""
+    if command[:2] == ["networkctl", "delete"] or command[:3] == ["ip", "link", "delete"]:
+        return command[-1]
+    return None
+
+
 def apply_commands(backend: str, spec: BridgeSpec, state: str = "present") -> list[list[str]]:
     """The commands, in order, that make the written (or removed) files live. Each is an argv list.
 
@@ -596,7 +608,9 @@ def apply_commands(backend: str, spec: BridgeSpec, state: str = "present") -> li
         raise BridgeError(f"state {state!r} has no apply commands; use present or absent")
     ports = list(spec.ports)
     if backend == "netplan":
-        return [["netplan", "apply"]]
+        # netplan apply leaves a virtual device that left the configuration in place (eth0 free, br0 empty but up):
+        # the bridge is deleted after it, as a reboot would not create it again.
+        return [["netplan", "apply"]] + ([["ip", "link", "delete", spec.name]] if state == "absent" else [])
     if backend == "networkd":
         if state == "present":
             return [["networkctl", "reload"], ["networkctl", "reconfigure", spec.name] + ports]

@@ -123,3 +123,39 @@ def test_a_file_that_cannot_be_written_changes_none_and_the_message_tells_the_re
     assert result["msg"].endswith(message)
     assert first.read_text() == "user's\n" and sorted(p.name for p in tmp_path.iterdir()) == ["first.yaml",
                                                                                               "not-a-dir"]
+
+
+@pytest.mark.parametrize("still_there,expected", [
+    # netplan apply leaves the bridge (eth0 free, br0 empty): it is deleted after netplan has its new files.
+    (True, ["netplan apply", "ip link delete br0"]),
+    # The network tool removed it already: nothing to delete, and no failure.
+    (False, ["netplan apply"]),
+])
+def test_netplan_absent_deletes_the_bridge_it_leaves(still_there, expected, capsys, monkeypatch, tmp_path):
+    path = tmp_path / "60-palmfarm-br0.yaml"
+    seen = []
+    links = {"br0": LinkInfo("br0", kind="bridge"), "eth0": LinkInfo("eth0", address="02:aa:bb:cc:dd:01",
+                                                                     master="br0", master_kind="bridge")}
+
+    def run_command(self, argv, **kwargs):
+        seen.append(" ".join(argv))
+        if argv == ["netplan", "apply"] and not still_there:
+            del links["br0"]
+        return 0, "", ""
+
+    monkeypatch.setattr(flow.netlink, "read_links", lambda: dict(links))
+    monkeypatch.setattr(flow.netlink, "read_state", lambda names: {
+        "br0": LinkState("br0", exists="br0" in links, kind="bridge"),
+        "eth0": LinkState("eth0", mac="02:aa:bb:cc:dd:01", master="br0" if "br0" in links else None)})
+    monkeypatch.setattr(flow.netlink, "default_route_links", list)
+    persist = flow._persist()
+    monkeypatch.setattr(persist, "plan_files", lambda *args, **kwargs: [FileChange(str(path), "ours\n", None)])
+    monkeypatch.setattr(flow, "_validate", lambda backend, changes: [])
+    monkeypatch.setattr(bridge_iface.AnsibleModule, "run_command", run_command)
+    with patch_module_args({"state": "absent", "backend": "netplan", "rollback_timeout": 0}), \
+            pytest.raises(SystemExit):
+        bridge_iface.main()
+    result = json.loads(capsys.readouterr().out)
+    assert result["changed"] and not result.get("failed"), result
+    assert seen == expected
+    assert result["ports"] == ["eth0"]

@@ -20,6 +20,7 @@ import pytest
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.persist import (
     apply_commands,
+    deleted_link,
     detect_backend,
     file_mode,
     inherited_spec,
@@ -260,7 +261,8 @@ SPEC2 = BridgeSpec("br0", ("eth0", "eth1"))
 
 @pytest.mark.parametrize("backend,state,expected", [
     ("netplan", "present", [["netplan", "apply"]]),
-    ("netplan", "absent", [["netplan", "apply"]]),
+    # netplan apply leaves the bridge that left its files: deleted after it.
+    ("netplan", "absent", [["netplan", "apply"], ["ip", "link", "delete", "br0"]]),
     ("networkd", "present", [["networkctl", "reload"], ["networkctl", "reconfigure", "br0", "eth0", "eth1"]]),
     ("networkd", "absent", [["networkctl", "reload"], ["networkctl", "delete", "br0"],
                             ["networkctl", "reconfigure", "eth0", "eth1"]]),
@@ -271,6 +273,15 @@ SPEC2 = BridgeSpec("br0", ("eth0", "eth1"))
 ])
 def test_apply_commands(backend: str, state: str, expected: list[list[str]]) -> None:
     assert apply_commands(backend, SPEC2, state) == expected
+
+
+@pytest.mark.parametrize("command,link", [
+    (["networkctl", "delete", "br0"], "br0"), (["ip", "link", "delete", "br0"], "br0"),
+    (["networkctl", "reload"], None), (["netplan", "apply"], None), (["ip", "link", "set", "br0", "up"], None),
+    (["ifdown", "--force", "br0"], None),
+])
+def test_deleted_link(command: list[str], link: str | None) -> None:
+    assert deleted_link(command) == link
 
 
 def test_apply_commands_without_ports() -> None:

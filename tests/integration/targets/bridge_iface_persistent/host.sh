@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Usage (from runme.sh): ip netns exec NETNS unshare --mount --propagation private bash host.sh BACKEND
+#
+# One "host" whose network is configured by its own files, converted with bridge_iface's persistent BACKEND
+# (networkd, netplan or ifupdown) and read back the way it boots. Runs in the network namespace runme.sh made
+# (eth0: a veth to the upstream LAN with DHCPv4 and router advertisements) and in a private mount namespace:
+# a tmpfs on /run, an overlay on /etc whose writes land in that tmpfs (never in this machine's /etc), and a
+# read-only overlay on /usr adding ifupdown's tools and bridge-utils' hooks (unpacked by fetch_net_tools.sh)
+# and stand-ins for systemctl and udevadm (init/: no systemd is PID 1 here). The network tool runs for real:
+# systemd-networkd with its own dbus-daemon (netplan generates networkd's files into /run/systemd/network), or
+# ifup/ifdown with busybox's udhcpc. A "reboot" ends the tool, resets eth0 and deletes br0, empties its /run
+# state and starts it again from the files. Asserted on the kernel after boot, after the change, after the
+# reboot and after state absent (see bridged and unbridged); the playbooks assert check mode and idempotence.
+# Environment from runme.sh: PFBP_NET_TOOLS, PFBP_PREFIX, PFBP_UPSTREAM4, PFBP_UPSTREAM6, PFBP_POOL4, PFBP_LOGS.
+set -euo pipefail
+
+backend="$1"
+here="$(cd "$(dirname "$0")" && pwd)"
+python="${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}"
+prefix="$PFBP_PREFIX"
+state=/run/pfbp  # pid files, the stand-ins' logs and the daemons' logs, copied to $PFBP_LOGS at the end
+probe=(-m ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.probe)
+
+say() { echo "bridge_iface_persistent ($backend, ${SECONDS} s): $*"; }
+fail() {
+    echo "bridge_iface_persistent ($backend): $*" >&2
+    {
+        ip address
+        ip route
+        ip -6 route
+        pgrep -a "udhcpc|networkd"
+        tail -n +1 /run/network/ifstate* 2>/dev/null
+    } >&2 || true
+    exit 1
+}
+
+# --- the private mounts -------------------------------------------------------------------------------------
+[[ "$(readlink /sbin)" == usr/sbin && "$(readlink /lib)" == usr/lib ]] \
+    || fail "this needs a merged /usr (/sbin -> usr/sbin, /lib -> usr/lib), as Debian 12 and 13 have"
+mount -t tmpfs -o mode=755 pfbp-run /run
+mkdir -p "$state" /run/.pfbp/etc-upper /run/.pfbp/etc-work /run/.pfbp/usr
+mount -t overlay pfbp-etc -o lowerdir=/etc,upperdir=/run/.pfbp/etc-upper,workdir=/run/.pfbp/etc-work /etc
+extra=/run/.pfbp/usr
+mkdir -p "$extra/bin" "$extra/sbin" "$extra/lib"
+cp "$here/init/systemctl" "$here/init/udevadm" "$extra/bin/"
+if [[ "$backend" == ifupdown ]]; then
+    cp -a "$PFBP_NET_TOOLS/sbin/." "$extra/sbin/"
+    cp -a "$PFBP_NET_TOOLS/lib/bridge-utils" "$PFBP_NET_TOOLS/lib/ifupdown" "$extra/lib/"
+fi
+mount -t overlay pfbp-usr -o "lowerdir=$extra:/usr" /usr
+if [[ "$backend" != ifupdown ]]; then
+    # systemd-networkd waits for udev to initialise each link unless /sys is read-only (a container, for it).
+    mount -o bind,remount,ro /sys
+fi
+
+finish() {
+    local pidfile
+    for pidfile in "$state"/*.pid /run/udhcpc.*.pid /run/palmfarm/*/pid /run/palmfarm/*/*/pid; do
+        if [[ -s "$pidfile" ]]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
+    done
+    mkdir -p "$PFBP_LOGS"
+    cp -r "$state/." "$PFBP_LOGS/" 2>/dev/null || true
+}
+trap finish EXIT
+
+# --- the host's own files, as a user has them ---------------------------------------------------------------
+rm -rf /etc/netplan /etc/systemd/network /etc/network /etc/resolv.conf
+mkdir -p /etc/netplan /etc/systemd/network /etc/network/interfaces.d
+mac="$(cat /sys/class/net/eth0/address)"
+case "$backend" in
+    networkd)
+        # A file a user wrote by the book: it sorts before the module's 25-palmfarm-*, so it is refused first.
+        user_file=/etc/systemd/network/20-wired.network
+        printf '[Match]\nName=eth0\n\n[Network]\nDHCP=ipv4\nIPv6AcceptRA=yes\n' >"$user_file"
+        ;;
+    netplan)
+        # cloud-init's, as on a Raspberry Pi (Ubuntu's image). (No match: macaddress here: netplan matches it
+        # against the permanent MAC, which a veth does not have.)
+        user_file=/etc/netplan/50-cloud-init.yaml
+        cat >"$user_file" <<'YAML'
+# This file is generated from information provided by the datasource.  Changes
+# to it will not persist across an instance reboot.  To disable cloud-init's
+# network configuration capabilities, write a file
+# /etc/cloud/cloud.cfg.d/99-disable-network-config.cfg with the following:
+# network: {config: disabled}
+network:
+    ethernets:
+        eth0:
+            dhcp4: true
+            optional: true
+    version: 2
+YAML
+        chmod 600 "$user_file"
+        ;;
+    ifupdown)
+        # Debian's installer's, with the `source` line and IPv6 by router advertisement.
+        user_file=/etc/network/interfaces
+        cp -a "$PFBP_NET_TOOLS/etc/network/." /etc/network/
+        mkdir -p /etc/udhcpc
+        cp "$PFBP_NET_TOOLS/etc/udhcpc/default.script" /etc/udhcpc/
+        cat >"$user_file" <<'TEXT'
+# This file describes the network interfaces available on your system
+# and how to activate them. For more information, see interfaces(5).
+
+source /etc/network/interfaces.d/*
+
+# The loopback network interface
+auto lo
+iface lo inet loopback
+
+# The primary network interface
+allow-hotplug eth0
+iface eth0 inet dhcp
+iface eth0 inet6 auto
+TEXT
+        ;;
+esac
+keep_original() {  # the users' files as they are before the change, to compare with after state absent
+    rm -rf "$state/original"
+    mkdir -p "$state/original"
+    cp -a /etc/netplan "$state/original/netplan"
+    cp -a /etc/systemd/network "$state/original/systemd-network"
+    cp -a /etc/network "$state/original/network"
+}
+keep_original
+
+# --- the network tool: boot, reboot -------------------------------------------------------------------------
+start_networkd() {
+    mkdir -p /run/systemd/netif/links /run/systemd/netif/leases /run/systemd/netif/lldp
+    chown -R systemd-network:systemd-network /run/systemd/netif
+    /lib/systemd/systemd-networkd >>"$state/networkd.log" 2>&1 &
+    echo $! >"$state/networkd.pid"
+    for _ in $(seq 50); do networkctl list >/dev/null 2>&1 && return; sleep 0.1; done
+    fail "systemd-networkd did not answer on the bus (see $PFBP_LOGS/networkd.log)"
+}
+boot() {
+    case "$backend" in
+        networkd) start_networkd ;;
+        netplan) netplan generate && start_networkd ;;  # netplan's systemd generator, at boot
+        ifupdown)
+            # networking.service, then udev's hotplug rule for each interface (ifupdown-hotplug).
+            mkdir -p /run/network
+            ifup -a --read-environment
+            ifup --allow=hotplug eth0
+            ;;
+    esac
+}
+shut_down() {  # the tool ends, and the kernel forgets everything it was told
+    local pidfile
+    for pidfile in "$state/networkd.pid" /run/udhcpc.*.pid; do
+        if [[ -s "$pidfile" ]]; then
+            kill "$(cat "$pidfile")" 2>/dev/null || true
+            for _ in $(seq 50); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.1; done
+            rm -f "$pidfile"
+        fi
+    done
+    ip link del br0 2>/dev/null || true
+    ip link set eth0 down
+    ip address flush dev eth0
+    local key
+    for key in disable_ipv6 accept_ra autoconf; do
+        sysctl -qw "net.ipv6.conf.eth0.$key=$(cat "/proc/sys/net/ipv6/conf/default/$key")"
+    done
+    rm -rf /run/systemd/netif /run/systemd/network /run/network
+}
+
+if [[ "$backend" != ifupdown ]]; then
+    mkdir -p /run/dbus
+    dbus-daemon --system --nofork --nopidfile >>"$state/dbus.log" 2>&1 &
+    echo $! >"$state/dbus.pid"
+    for _ in $(seq 50); do [[ -S /run/dbus/system_bus_socket ]] && break; sleep 0.1; done
+fi
+ip link set lo up
+boot
+
+# --- what the kernel shows ----------------------------------------------------------------------------------
+v4_of() {
+    ip -4 -o address show dev "$1" scope global 2>/dev/null | grep -o "inet ${PFBP_POOL4}[0-9]*" | cut -d' ' -f2 || true
+}
+v6_of() {
+    ip -6 -o address show dev "$1" scope global 2>/dev/null | grep -v tentative | grep -o "$prefix:[0-9a-f:]*" \
+        | head -n1 || true
+}
+default_on() { ip -"$1" route show default | grep -q " dev $2 "; }
+waited() {  # waited SECONDS COMMAND...: COMMAND succeeded within SECONDS
+    local until=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        ((SECONDS < until)) || return 1
+        sleep 0.2
+    done
+}
+has() { [[ -n "$("$1" "$2")" ]]; }
+answers() { "$python" "${probe[@]}" answers "$1"; }
+reaches_upstream() {
+    answers "$PFBP_UPSTREAM4" || fail "$1: $PFBP_UPSTREAM4 does not answer"
+    answers "$PFBP_UPSTREAM6" || fail "$1: $PFBP_UPSTREAM6 does not answer"
+}
+addressed() {  # addressed DEV WHEN: DHCPv4 and SLAAC addresses and both default routes on DEV
+    waited 20 has v4_of "$1" || fail "$2: $1 has no DHCPv4 address in $PFBP_POOL4*: $(ip -br address)"
+    waited 20 has v6_of "$1" || fail "$2: $1 has no SLAAC address in $prefix::/64: $(ip -br address)"
+    waited 20 default_on 4 "$1" || fail "$2: the IPv4 default route is not on $1: $(ip -4 route)"
+    waited 20 default_on 6 "$1" || fail "$2: the IPv6 default route is not on $1: $(ip -6 route)"
+    reaches_upstream "$2"
+    say "$2: $1 has $(v4_of "$1") and $(v6_of "$1"), both default routes"
+}
+port_of_br0() { ip -o link show eth0 | grep -q " master br0 "; }
+bridged() {  # bridged WHEN
+    waited 10 port_of_br0 || fail "$1: eth0 is not a port of br0: $(ip -o link show eth0)"
+    addressed br0 "$1"
+    [[ "$(ip -br link show br0 | awk '{print $3}')" == "$mac" ]] || fail "$1: br0 does not have eth0's MAC $mac"
+    [[ -z "$(ip -o address show dev eth0)" ]] || fail "$1: eth0 kept addresses: $(ip -o address show dev eth0)"
+}
+no_br0() { ! ip link show br0 >/dev/null 2>&1; }
+unbridged() {  # unbridged WHEN
+    waited 10 no_br0 || fail "$1: br0 is still there: $(ip -br link)"
+    ! port_of_br0 || fail "$1: eth0 is still a port of br0"
+    addressed eth0 "$1"
+}
+playbook() {  # playbook FILE [ansible-playbook arguments...]
+    local file="$1"
+    shift
+    ansible-playbook -c local -i localhost, -e "ansible_python_interpreter=$python" -e "backend=$backend" \
+        -e "upstream4=$PFBP_UPSTREAM4" -e "upstream6=$PFBP_UPSTREAM6" -e "snapshot=$here/snapshot.sh" \
+        "$here/$file" "$@"
+}
+
+# --- the test -----------------------------------------------------------------------------------------------
+unbridged "at boot, before the change"
+if [[ "$backend" == networkd ]]; then
+    playbook refused.yml -e "user_file=$user_file"
+    # What the refusal says to do: the user's file sorts after the module's, and networkd reads it again.
+    mv "$user_file" /etc/systemd/network/80-wired.network
+    user_file=/etc/systemd/network/80-wired.network
+    keep_original
+    networkctl reload
+fi
+playbook present.yml -e "user_file=$user_file"
+bridged "after the change"
+shut_down
+boot
+bridged "after a reboot"
+playbook absent.yml
+unbridged "after state absent"
+for dir in netplan systemd/network network; do
+    diff -r "$state/original/${dir/\//-}" "/etc/$dir" \
+        || fail "after state absent, /etc/$dir is not as it was before the change"
+done
+shut_down
+boot
+unbridged "after state absent and a reboot"
+say "all checks passed"
