@@ -47,7 +47,7 @@ CORES = {
     "_bridge/addressing": ["_bridge/test_addressing.py"],
     "_bridge/validate": ["_bridge/test_validate.py"],
     "_bridge/kernel": ["_bridge/test_kernel.py"],
-    "_farm/pipeline": ["_farm/test_pipeline.py"],
+    "_farm/pipeline": ["_farm/test_pipeline.py", "_farm/test_cluster.py"],
     "_dns/zone_file": ["_dns/test_zone_file.py", "_dns/test_zone_file_writer.py", "_dns/test_zone_collisions.py",
                        "_dns/test_zone_scopes.py"],
 }

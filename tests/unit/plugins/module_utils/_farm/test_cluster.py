@@ -9,8 +9,14 @@ from typing import Any
 import pytest
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.cluster import cluster_members, reachable_members
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.pipeline import FarmError, run_farm
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.pipeline import (
+    SECRET_KEY,
+    FarmError,
+    derive_secret,
+    run_farm,
+)
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.placement import Member, placement_spec
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.connection import LxdError
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.lxd_farm import build_spec, cluster_placement
 from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd import FakeLxd, member_instance
 
@@ -185,3 +191,46 @@ def test_absent_deletes_what_it_can_reach_and_reports_the_rest():
     assert result["offline"] == {"w2": "m2", "w4": "m2"}
     assert sorted(fake.instances) == ["w2", "w4"]
     assert [i["state"] for i in result["instances"]] == ["absent", "unreachable", "absent", "unreachable"]
+
+
+def test_a_placement_step_is_not_read_back_the_farm_lists_the_instances_again():
+    fake = FakeLxd(members={"m1": "Online", "m2": "Online"})
+    run(fake, count=2)
+    # One list for the placement, one for the plan; each instance read once, after its start.
+    assert fake.paths().count(("GET", "instances")) == 2
+    assert fake.paths().count(("GET", "instances/w1")) == fake.paths().count(("GET", "instances/w2")) == 1
+
+
+def test_stable_privacy_instances_created_on_their_member_get_their_own_secret():
+    fake = FakeLxd(members={"m1": "Online", "m2": "Online"})
+    secret = "a farm secret of some length"
+    result = run(fake, count=2, addr_gen_mode="stable-privacy", stable_secret=secret)
+    for name in ("w1", "w2"):
+        assert fake.instances[name]["config"][SECRET_KEY] == derive_secret(secret, name)
+    # Created with it, so the kernel has it when eth0 first comes up: no update, no restart afterwards.
+    created = {c.body["name"]: c.body["config"][SECRET_KEY] for c in fake.writes if c[:2] == ("POST", "instances")}
+    assert created == {name: derive_secret(secret, name) for name in ("w1", "w2")}
+    assert sorted(c.path for c in fake.writes if c.method == "PUT") == ["instances/w1/state", "instances/w2/state"]
+    assert result["actions"] == {"w1": ["create", "start"], "w2": ["create", "start"]}
+    fake.calls.clear()
+    assert run(fake, count=2, addr_gen_mode="stable-privacy", stable_secret=secret)["changed"] is False
+    assert fake.writes == []
+
+
+class FirstCreateFails(FakeLxd):
+    def _create(self, body: dict[str, Any], params: dict[str, Any]) -> None:
+        if body["name"] == "w1":
+            raise LxdError("LXD operation 3 failed: no space left on device")
+        super()._create(body, params)
+
+
+def test_single_without_target_creates_no_other_when_the_first_fails():
+    fake = FirstCreateFails(members={"m1": "Online", "m2": "Online"})
+    with pytest.raises(FarmError) as info:
+        run(fake, count=3, placement="single")
+    assert str(info.value) == ("1 cluster change(s) failed; w1: create on the member LXD picks failed: "
+                               "LXD operation 3 failed: no space left on device")
+    assert fake.instances == {} and [c.path for c in fake.writes] == ["instances"]
+    result = info.value.result
+    assert result["changed"] is False and result["failed_instances"] == ["w1"] and result["created"] == []
+    assert [i["state"] for i in result["instances"]] == ["absent", "absent", "absent"]
