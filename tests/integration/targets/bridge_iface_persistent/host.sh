@@ -223,7 +223,9 @@ unbridged() {  # unbridged WHEN
 playbook() {  # playbook FILE [ansible-playbook arguments...]
     local file="$1"
     shift
-    ansible-playbook -c local -i localhost, -e "ansible_python_interpreter=$python" -e "backend=$backend" \
+    # Pipelining: each module runs without a copy in a temporary directory (a quicker run, the same module).
+    ANSIBLE_PIPELINING=true ansible-playbook -c local -i localhost, -e "ansible_python_interpreter=$python" \
+        -e "backend=$backend" \
         -e "upstream4=$PFBP_UPSTREAM4" -e "upstream6=$PFBP_UPSTREAM6" -e "snapshot=$here/snapshot.sh" \
         "$here/$file" "$@"
 }
