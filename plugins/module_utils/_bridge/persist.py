@@ -270,6 +270,10 @@ def render_ifupdown(spec: BridgeSpec, kept_marks: tuple[str, ...] = ()) -> str:
              f"    bridge_fd {spec.forward_delay:d}"]
     if spec.mac:
         lines.append(f"    hwaddress ether {spec.mac}")
+    # The bridge has the addressing now: what the port's DHCP client left on it goes (ifdown stops busybox's
+    # udhcpc with two signals back to back, and it can exit without taking its address away; the port then kept
+    # it, with a route for the LAN through the port, beside the bridge's).
+    lines += [f"    pre-up ip -4 address flush dev {port}" for port in spec.ports]
     if spec.port_disable_ipv6:
         # Off while the port is in the bridge, on again when the bridge goes down (ifdown, state absent), so that the
         # port's own `inet6 auto` stanza gets its SLAAC address back: ifupdown itself never sets disable_ipv6.
