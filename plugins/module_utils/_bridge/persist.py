@@ -623,7 +623,9 @@ def apply_commands(backend: str, spec: BridgeSpec, state: str = "present") -> li
     if backend == "ifupdown":
         if state == "present":
             return [["ifup", spec.name]]
-        return [["ifup", port] for port in ports]
+        # bridge-utils deletes the bridge at ifdown (post-down), but not when it is up again by then: ifdown stops
+        # busybox's udhcpc without waiting, and its deconfig script sets the link up. Whatever is left goes here.
+        return [["ip", "link", "delete", spec.name]] + [["ifup", port] for port in ports]
     if state == "present":
         return [["nmcli", "connection", "reload"], ["nmcli", "connection", "up", nm_connection_id(spec)]]
     return [["nmcli", "connection", "reload"]]

@@ -14,7 +14,8 @@
 # ifup/ifdown with busybox's udhcpc. A "reboot" ends the tool, resets eth0 and deletes br0, empties its /run
 # state and starts it again from the files. Asserted on the kernel after boot, after the change, after the
 # reboot and after state absent (see bridged and unbridged); the playbooks assert check mode and idempotence.
-# Environment from runme.sh: PFBP_NET_TOOLS, PFBP_PREFIX, PFBP_UPSTREAM4, PFBP_UPSTREAM6, PFBP_POOL4, PFBP_LOGS.
+# Environment from runme.sh: PFBP_NET_TOOLS, PFBP_PREFIX, PFBP_UPSTREAM4, PFBP_UPSTREAM6, PFBP_POOL4,
+# PFBP_STATIC_NET, PFBP_STATIC_HOST, PFBP_LOGS.
 set -euo pipefail
 
 backend="$1"
@@ -70,16 +71,21 @@ trap finish EXIT
 rm -rf /etc/netplan /etc/systemd/network /etc/network /etc/resolv.conf
 mkdir -p /etc/netplan /etc/systemd/network /etc/network/interfaces.d
 mac="$(cat /sys/class/net/eth0/address)"
+static4=""  # a static address beside DHCP in the host's file (and a route to PFBP_STATIC_NET), where it has one
 case "$backend" in
     networkd)
         # A file a user wrote by the book: it sorts before the module's 25-palmfarm-*, so it is refused first.
         user_file=/etc/systemd/network/20-wired.network
-        printf '[Match]\nName=eth0\n\n[Network]\nDHCP=ipv4\nIPv6AcceptRA=yes\n' >"$user_file"
+        # Besides DHCPv4 and router advertisements, a static address and a route of its own.
+        static4=192.0.2.51/24
+        printf '[Match]\nName=eth0\n\n[Network]\nDHCP=ipv4\nIPv6AcceptRA=yes\nAddress=%s\n\n[Route]\n%s\n' \
+            "$static4" "Destination=$PFBP_STATIC_NET"$'\n'"Gateway=192.0.2.1" >"$user_file"
         ;;
     netplan)
         # cloud-init's, as on a Raspberry Pi (Ubuntu's image). (No match: macaddress here: netplan matches it
         # against the permanent MAC, which a veth does not have.)
         user_file=/etc/netplan/50-cloud-init.yaml
+        static4=192.0.2.52/24
         cat >"$user_file" <<'YAML'
 # This file is generated from information provided by the datasource.  Changes
 # to it will not persist across an instance reboot.  To disable cloud-init's
@@ -90,6 +96,10 @@ network:
     ethernets:
         eth0:
             dhcp4: true
+            addresses: [192.0.2.52/24]
+            routes:
+                - to: 203.0.113.0/24
+                  via: 192.0.2.1
             optional: true
     version: 2
 YAML
@@ -184,7 +194,8 @@ v6_of() {
     ip -6 -o address show dev "$1" scope global 2>/dev/null | grep -v tentative | grep -o "$prefix:[0-9a-f:]*" \
         | head -n1 || true
 }
-default_on() { ip -"$1" route show default | grep -q " dev $2 "; }
+# (Matched in the shell: grep -q would end the pipe early, and pipefail would count ip's SIGPIPE as a failure.)
+default_on() { [[ "$(ip -"$1" route show default)" == *" dev $2 "* ]]; }
 waited() {  # waited SECONDS COMMAND...: COMMAND succeeded within SECONDS
     local until=$((SECONDS + $1))
     shift
@@ -199,15 +210,22 @@ reaches_upstream() {
     answers "$PFBP_UPSTREAM4" || fail "$1: $PFBP_UPSTREAM4 does not answer"
     answers "$PFBP_UPSTREAM6" || fail "$1: $PFBP_UPSTREAM6 does not answer"
 }
-addressed() {  # addressed DEV WHEN: DHCPv4 and SLAAC addresses and both default routes on DEV
+addressed() {  # addressed DEV WHEN: DHCPv4 and SLAAC addresses and both default routes on DEV (and the statics)
     waited 20 has v4_of "$1" || fail "$2: $1 has no DHCPv4 address in $PFBP_POOL4*: $(ip -br address)"
     waited 20 has v6_of "$1" || fail "$2: $1 has no SLAAC address in $prefix::/64: $(ip -br address)"
     waited 20 default_on 4 "$1" || fail "$2: the IPv4 default route is not on $1: $(ip -4 route)"
     waited 20 default_on 6 "$1" || fail "$2: the IPv6 default route is not on $1: $(ip -6 route)"
     reaches_upstream "$2"
+    if [[ -n "$static4" ]]; then
+        [[ "$(ip -4 -o address show dev "$1")" == *"inet $static4 "* ]] \
+            || fail "$2: $1 does not have the static address $static4: $(ip -br address)"
+        [[ "$(ip -4 route show "$PFBP_STATIC_NET")" == *"via 192.0.2.1 dev $1 "* ]] \
+            || fail "$2: the route to $PFBP_STATIC_NET is not through $1: $(ip -4 route)"
+        answers "$PFBP_STATIC_HOST" || fail "$2: $PFBP_STATIC_HOST (through the static route) does not answer"
+    fi
     say "$2: $1 has $(v4_of "$1") and $(v6_of "$1"), both default routes"
 }
-port_of_br0() { ip -o link show eth0 | grep -q " master br0 "; }
+port_of_br0() { [[ "$(ip -o link show eth0)" == *" master br0 "* ]]; }
 bridged() {  # bridged WHEN
     waited 10 port_of_br0 || fail "$1: eth0 is not a port of br0: $(ip -o link show eth0)"
     addressed br0 "$1"
@@ -227,7 +245,8 @@ playbook() {  # playbook FILE [ansible-playbook arguments...]
     ANSIBLE_PIPELINING=true ansible-playbook -c local -i localhost, -e "ansible_python_interpreter=$python" \
         -e "backend=$backend" \
         -e "upstream4=$PFBP_UPSTREAM4" -e "upstream6=$PFBP_UPSTREAM6" -e "snapshot=$here/snapshot.sh" \
-        "$here/$file" "$@"
+        -e "static4=$static4" \
+        "$here/$file" "$@" || fail "$file failed"
 }
 
 # --- the test -----------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 # palmfarm.ipv6.bridge_iface, persistent backends, applied for real and read back as at boot, in network
 # namespaces made here:
 #   pfbp-up   the upstream router: bridge pfbplan with busybox udhcpd (DHCPv4 in 192.0.2.0/24) and radvd
-#             (2001:db8:ebbd:9100::/64), remote hosts 198.51.100.1 and 2001:db8:ffff::1 behind it
+#             (2001:db8:ebbd:9100::/64), remote hosts 198.51.100.1, 2001:db8:ffff::1 and 203.0.113.1 behind it
 #   pfbp-nd   a host configured by a systemd-networkd .network file (backend networkd)
 #   pfbp-np   a host configured by cloud-init's netplan file, `eth0: dhcp4: true` (backend netplan)
 #   pfbp-if   a host configured by Debian's /etc/network/interfaces (backend ifupdown)
@@ -26,6 +26,7 @@ fi
 export PFBP_PREFIX=2001:db8:ebbd:9100
 export PFBP_POOL4=192.0.2.1  # DHCPv4 gives 192.0.2.100 to 192.0.2.199
 export PFBP_UPSTREAM4=198.51.100.1 PFBP_UPSTREAM6=2001:db8:ffff::1
+export PFBP_STATIC_NET=203.0.113.0/24 PFBP_STATIC_HOST=203.0.113.1  # a static route's, in the netplan and networkd files
 
 # The collection (ansible-test runs us from inside the tree), for the probe module and fetch_net_tools.sh.
 collections_root="$here"
@@ -70,6 +71,7 @@ ip -n pfbp-up address add 192.0.2.1/24 dev pfbplan
 ip -n pfbp-up address add "$PFBP_PREFIX::1/64" dev pfbplan
 ip -n pfbp-up address add "$PFBP_UPSTREAM4/32" dev lo
 ip -n pfbp-up address add "$PFBP_UPSTREAM6/128" dev lo
+ip -n pfbp-up address add "$PFBP_STATIC_HOST/32" dev lo
 ip -n pfbp-up link set pfbplan up
 number=0
 for host in "${hosts[@]%%:*}"; do

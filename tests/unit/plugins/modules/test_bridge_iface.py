@@ -53,8 +53,9 @@ def test_bad_input(args, message, capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("state,before,after,expected", [
-    # absent: br0 goes down while its stanza is still there (ifdown reads it), then the port comes up.
-    ("absent", "stanza", None, [("ifdown --force br0", "stanza"), ("ifup eth0", None)]),
+    # absent: br0 goes down while its stanza is still there (ifdown reads it), what ifdown left of it is deleted,
+    # then the port comes up.
+    ("absent", "stanza", None, [("ifdown --force br0", "stanza"), ("ip link delete br0", None), ("ifup eth0", None)]),
     # present: the port goes down while the user's stanza for it is still there, then the bridge comes up.
     ("present", "iface eth0 inet dhcp", "moved",
      [("ifdown --force eth0", "iface eth0 inet dhcp"), ("ifup br0", "moved")]),

@@ -267,7 +267,8 @@ SPEC2 = BridgeSpec("br0", ("eth0", "eth1"))
     ("networkd", "absent", [["networkctl", "reload"], ["networkctl", "delete", "br0"],
                             ["networkctl", "reconfigure", "eth0", "eth1"]]),
     ("ifupdown", "present", [["ifup", "br0"]]),
-    ("ifupdown", "absent", [["ifup", "eth0"], ["ifup", "eth1"]]),
+    # ifdown (a pre-command) can leave the bridge up, so not deleted: what is left is deleted.
+    ("ifupdown", "absent", [["ip", "link", "delete", "br0"], ["ifup", "eth0"], ["ifup", "eth1"]]),
     ("nm", "present", [["nmcli", "connection", "reload"], ["nmcli", "connection", "up", "palmfarm-br0"]]),
     ("nm", "absent", [["nmcli", "connection", "reload"]]),
 ])
@@ -288,7 +289,7 @@ def test_apply_commands_without_ports() -> None:
     # Removing a bridge whose ports are unknown: nothing to reconfigure or bring up besides the bridge.
     assert apply_commands("networkd", BridgeSpec("br0", ()), "absent") == [
         ["networkctl", "reload"], ["networkctl", "delete", "br0"]]
-    assert apply_commands("ifupdown", BridgeSpec("br0", ()), "absent") == []
+    assert apply_commands("ifupdown", BridgeSpec("br0", ()), "absent") == [["ip", "link", "delete", "br0"]]
 
 
 @pytest.mark.parametrize("backend,state,expected", [
