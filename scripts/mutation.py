@@ -50,6 +50,8 @@ CORES = {
     "_farm/pipeline": ["_farm/test_pipeline.py", "_farm/test_cluster.py"],
     "_dns/zone_file": ["_dns/test_zone_file.py", "_dns/test_zone_file_writer.py", "_dns/test_zone_collisions.py",
                        "_dns/test_zone_scopes.py"],
+    "_dns/planner": ["_dns/test_planner.py", "_dns/test_nsupdate.py", "_dns/test_zone_collisions.py",
+                     "_dns/test_zone_input_checks.py", "_dns/test_zone_parser.py", "_dns/test_zone_file_writer.py"],
 }
 
 # Mutants that change nothing a caller can see, each with the reason, by core, the stripped source line and the
@@ -88,6 +90,12 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("serial_after: int = 0", "0 -> 1"): "__post_init__ sets serial_after every time",
         ("include_exists: bool = True", "True -> False"):
             "the one place that makes a ZoneChange (the writer's plan) always says whether the include exists",
+    },
+    "_dns/planner": {
+        ("max_delete_percent: float = 100, force: bool = False, state: str = \"present\") -> Plan:", "100 -> 101"):
+            "the share of the managed names a plan removes is at most 100, so a bound of 100 or 101 refuses nothing",
+        ("prune: bool = False, max_delete_percent: float = 100, force: bool = False,", "100 -> 101"):
+            "plan_forward hands its bound to plan, where a share is at most 100: 100 or 101 refuses nothing",
     },
     "_farm/pipeline": {
         ("STOP_TIMEOUT = 30", "30 -> 31"): "the seconds LXD is given to stop an instance cleanly, one more",

@@ -184,7 +184,7 @@ def plan_forward(owned: set[str], current: dict[str, RRset], wanted: dict[str, l
         now = current.get(name)
         if now is None or now[1] != sorted(wanted[name]) or now[0] != ttl:
             aaaa[name] = sorted(wanted[name])
-            if name in managed and name not in step.add:
+            if name in managed:  # a wanted name not managed yet is one added
                 change.add(name)
     return ForwardPlan(add=step.add, remove=step.remove, change=sorted(change), result=step.result, aaaa=aaaa,
                        owned_before=set(owned), owned_after=set(step.result))

@@ -258,3 +258,20 @@ def test_options_out_of_bounds_are_refused_before_the_store_is_asked(options: di
 
 def test_the_absolute_names_of_owners() -> None:
     assert absolute("@", ZONE) == ZONE and absolute("w1", ZONE) == "w1." + ZONE
+
+
+def test_a_reverse_zone_without_ptr_is_left_alone() -> None:
+    store = MemoryStore()
+    publish(req(W1, reverse_zone=REVERSE), store, False)
+    assert "read_reverse" not in store.calls and store.plan is not None and store.plan.reverse is None
+
+
+@pytest.mark.parametrize("removed, listed", [
+    (5, "w1, w2, w3, w4, w5; raise"),
+    (6, "w1, w2, w3, w4, w5 ...; raise"),
+])
+def test_a_refused_prune_lists_five_names_at_the_most(removed: int, listed: str) -> None:
+    current = {f"w{i}": (3600, [A1]) for i in range(1, removed + 2)}
+    wanted = {f"w{removed + 1}": [A1]}
+    with pytest.raises(ZoneError, match=rf"removing {removed} of {removed + 1} managed names .*: {listed}"):
+        plan_forward(set(current), current, wanted, 3600, prune=True, max_delete_percent=50)
