@@ -94,9 +94,11 @@ integration-incus: $(LAB_PREREQ)
 		echo "$$out" | grep -q 'changed=0 ' || { echo "tests/incus_host.yml changed something on its second run"; exit 1; }
 	PALMFARM_TEST_SERVER=incus bash scripts/integration.sh $(INCUS_TARGETS)
 
-# Debian 13: scripts/bootstrap.sh, the units and a farm on Incus, inside a Debian 13 system container.
+# Debian 13: scripts/bootstrap.sh, the units and a farm on Incus, inside a Debian 13 system container; then the
+# babel_router scenario on Debian 13 routers with BIRD 3.1 (the ring routes, a silently dead link routed around).
 debian13: $(LAB_PREREQ)
 	bash scripts/debian13_check.sh
+	PALMFARM_RING_SUITE=trixie bash scripts/molecule.sh -s babel_router
 
 # Every integration target and molecule scenario alone, in a shuffled order, on a machine with only the lab.
 isolation: $(LAB_PREREQ)
