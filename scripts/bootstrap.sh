@@ -26,13 +26,13 @@ say() { printf 'bootstrap: %s\n' "$*"; }
 # farm_gateway tests (its own configuration; the package's service is not started); graphviz (dot) for the
 # network picture of status.yml; knot-dnssecutils for kzonecheck, Knot's zone checker. The
 # bridge_iface_persistent target runs the network tools for real inside namespaces of its own:
-# systemd-networkd (in the systemd package on Debian 12, a package of its own from Debian 13 on; never started
+# systemd-networkd (in the systemd package on Debian 12 and 13, a package of its own after them; never started
 # on this host itself) with its own dbus-daemon (package dbus: the daemon and the system bus configuration),
 # busybox's udhcpd and udhcpc (busybox-static) and radvd; ifupdown, bridge-utils and udhcpc are unpacked by
 # fetch_net_tools.sh, not installed.
 packages=(shellcheck debootstrap busybox-static radvd nftables iproute2 curl rsync git xz-utils ca-certificates procps
           bird2 bind9-utils knot knot-dnsutils bind9 bind9-dnsutils netplan.io libnm0 gir1.2-nm-1.0 python3-gi
-          nginx-light graphviz knot-dnssecutils dbus)
+          nginx-light graphviz knot-dnssecutils dbus systemd)
 # An LXD that is already there (the snap on Ubuntu, a hand-installed one) is used as it is: never install
 # a second one beside it.
 if [ -S /var/snap/lxd/common/lxd/unix.socket ]; then
@@ -50,11 +50,6 @@ if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
     packages+=(python3-venv)
 fi
 debian_major="$(cut -d. -f1 /etc/debian_version 2>/dev/null || echo 0)"
-if [ "$debian_major" -ge 13 ] 2>/dev/null; then
-    packages+=(systemd-networkd)
-else
-    packages+=(systemd)
-fi
 # Incus beside it: `make test` runs the LXD-facing targets against Incus too. Debian 13 has it; Debian 12
 # has it in its backports (incus-base: containers only; it installs beside Debian's lxd, removing nothing).
 incus_packages=(incus-base incus-client)
