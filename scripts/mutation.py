@@ -101,6 +101,12 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("STOP_TIMEOUT = 30", "30 -> 31"): "the seconds LXD is given to stop an instance cleanly, one more",
         ("return False", "return value -> return None"):
             "valid_secret's callers use its truth only, and None is as false as False",
+        ("if spec.farm is not None and current.get(FARM_KEY) != spec.farm:", "and -> or"):
+            "without a farm, managed_config leaves the label out of current, so the second half is false too; with "
+            "one, a wanted config that equals the current one is no change either way",
+        ("self.pool.shutdown(wait=True)", "True -> False"):
+            "every map of the worker has collected all its results before the worker is left, so no task is "
+            "pending when its pool shuts down",
     },
 }
 

@@ -234,3 +234,14 @@ def test_single_without_target_creates_no_other_when_the_first_fails():
     result = info.value.result
     assert result["changed"] is False and result["failed_instances"] == ["w1"] and result["created"] == []
     assert [i["state"] for i in result["instances"]] == ["absent", "absent", "absent"]
+
+
+def test_a_move_alone_is_a_change_and_leaves_nothing_misplaced():
+    fake = FakeLxd({n: member_instance(n, "m1", "Stopped") for n in ("w1", "w2")},
+                   members={"m1": "Online", "m2": "Online"})
+    result = run(fake, count=2, rebalance="move", state="stopped")
+    assert result["changed"] is True and result["moved"] == ["w2"] and result["misplaced"] == {}
+    assert result["actions"] == {"w2": ["move"]}
+    # The farm's own diff is kept beside the placement's entries.
+    assert result["diff"] == {"before": {"w1": "Stopped", "w2": "Stopped", "w2.location": "m1"},
+                              "after": {"w1": "Stopped", "w2": "Stopped", "w2.location": "m2"}}

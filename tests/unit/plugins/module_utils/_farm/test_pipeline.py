@@ -812,3 +812,61 @@ def test_no_running_instance_needs_no_kernel_reading() -> None:
 
     stopped = {"w1": instance("w1", "Stopped")}
     assert pipeline.with_kernel_networks(LocalFakeLxd(), stopped, reader=reader) == stopped
+
+
+# --------------------------------------------------------------------------------------------------
+# Gaps the mutation tests showed
+
+
+def test_farm_spec_defaults_are_the_farms() -> None:
+    assert pipeline.farm_spec(["w1"]) == pipeline.FarmSpec(names=["w1"])
+
+
+def test_instance_facts_prefer_eth0s_mac_and_take_another_nics_without_it() -> None:
+    stopped = instance("w2", "Stopped", mac="00:16:3e:12:34:56", config={"volatile.dummy.hwaddr": "00:16:3e:aa:aa:aa"})
+    assert instance_facts("w2", stopped)["mac"] == "00:16:3e:12:34:56"
+    del stopped["config"]["volatile.eth0.hwaddr"]
+    assert instance_facts("w2", stopped)["mac"] == "00:16:3e:aa:aa:aa"
+
+
+def test_a_label_is_left_alone_by_a_spec_without_farm() -> None:
+    labelled = instance("w1", config={FARM_KEY: "web", "limits.cpu": "1"})
+    assert drift(labelled, spec()) == {}
+    assert update_body(labelled, spec(config={}))["config"][FARM_KEY] == "web"
+
+
+def test_the_secret_of_an_instance_is_derived_from_its_own_name() -> None:
+    wanted = spec(addr_gen_mode="stable-privacy", stable_secret=SECRET)
+    current = instance("w1", config={pipeline.SECRET_KEY: pipeline.derive_secret(SECRET, "w1")})
+    assert drift(current, wanted) == {}
+    assert update_body(instance("w1"), wanted)["config"][pipeline.SECRET_KEY] == pipeline.derive_secret(SECRET, "w1")
+
+
+def test_missing_profiles_are_named_in_the_plural() -> None:
+    with pytest.raises(FarmError, match="^profiles nope1, nope2 not found on this LXD"):
+        pipeline.check_profiles(FakeLxd(), ["default", "nope1", "nope2"])
+    with pytest.raises(FarmError, match="^profile nope1 not found on this LXD"):
+        pipeline.check_profiles(FakeLxd(), ["nope1"])
+
+
+def test_a_running_instance_is_stopped_by_force_before_it_is_deleted() -> None:
+    fake = FakeLxd({"w1": instance("w1")})
+    result = farm(fake, count=1, state="absent")
+    assert result["deleted"] == ["w1"]
+    assert fake.sent() == [("PUT", "instances/w1/state", {"action": "stop", "force": True}),
+                           ("DELETE", "instances/w1", None)]
+
+
+def test_wait_timeout_0_reads_the_addresses_once_and_no_more() -> None:
+    # The read after the start shows no global address yet; the next would, but with 0 s there is no next.
+    fake = FakeLxd({"w1": instance("w1", profiles=["default", "extbridge"])}, slaac_reads=2)
+    fake.instances["w1"]["status"] = "Stopped"
+    with pytest.raises(FarmError, match="no global IPv6 prefix was seen within 0 s"):
+        farm(fake, count=1, wait_timeout=0)
+
+
+def test_a_frozen_instance_is_stopped_by_force() -> None:
+    fake = FakeLxd({"w1": instance("w1", "Frozen")})
+    result = farm(fake, count=1, state="stopped", profiles=["default"])
+    assert result["stopped"] == ["w1"]
+    assert fake.sent() == [("PUT", "instances/w1/state", {"action": "stop", "force": True})]
