@@ -98,6 +98,7 @@ def test_a_zone_file_behind_a_link_is_written_where_the_link_points(tmp_path: Pa
     (tmp_path / "lab.zone").symlink_to("zones/db.lab")
     outcome = publish(request(tmp_path), check_mode=False, run_command=run_command)
     assert outcome.changed and outcome.changes[0].zone_file == str(tmp_path / "lab.zone")
+    assert outcome.changes[0].key == str(tmp_path / "lab.zone")  # the serials go under the path given
     assert (tmp_path / "lab.zone").is_symlink() and os.readlink(tmp_path / "lab.zone") == "zones/db.lab"
     assert "$INCLUDE" in real.read_text() and "2024010502" in real.read_text()
     assert sorted(p.name for p in real.parent.iterdir()) == ["db.lab"]
