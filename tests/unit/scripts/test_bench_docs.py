@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) palmfarm.ipv6 contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""scripts/bench_docs.py: the farm tables come from the samples, and --check catches a stale document."""
+"""scripts/bench_docs.py and its sections: the tables come from the samples, and --check catches a stale document."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def rows_under(text: str, heading: str) -> dict[str, list[str]]:
 
 
 def test_table_figures_come_from_the_samples() -> None:
-    text = bench_docs.render_farm(farm_json())
+    text = "\n".join(bench_docs.farm.render(farm_json()))
     rows = rows_under(text, "### LXD 5.0.2, N = 2")
     base = statistics.median(LAUNCH)
     assert rows["`lxc launch` ×2 in parallel, create"] == [
@@ -81,7 +81,7 @@ def test_table_figures_come_from_the_samples() -> None:
 
 
 def test_unavailable_way_says_why_and_each_server_has_its_cli() -> None:
-    text = bench_docs.render_farm(farm_json())
+    text = "\n".join(bench_docs.farm.render(farm_json()))
     rows = rows_under(text, "### Incus 6.0.4, N = 2")
     assert rows["CG-LOOP, create"][0] == "n/a on Incus: THE-REASON"
     assert rows["`incus launch` ×2 in parallel, create"][0] == "9.00"
@@ -97,9 +97,9 @@ def test_check_fails_on_a_stale_document_and_passes_once_rendered(
     bridge.write_text(json.dumps(bridge_json()))
     doc = tmp_path / "benchmarks.md"
     before, after = "# Benchmarks\n\nkept above\n\n", "\n## other\n\nkept below\n"
-    doc.write_text(f"{before}{bench_docs.BEGIN}\nold figures\n{bench_docs.END}\n\nbetween\n\n"
-                   f"{bench_docs.BRIDGE_BEGIN}\nold bridge figures\n{bench_docs.BRIDGE_END}\n{after}")
-    args = ["--json", str(data), "--bridge-json", str(bridge), "--doc", str(doc)]
+    doc.write_text(f"{before}{bench_docs.begin('farm')}\nold figures\n{bench_docs.end('farm')}\n\nbetween\n\n"
+                   f"{bench_docs.begin('bridge')}\nold bridge figures\n{bench_docs.end('bridge')}\n{after}")
+    args = ["--bench-dir", str(tmp_path), "--doc", str(doc)]
 
     assert bench_docs.main(["--check", *args]) == 1
     assert str(doc) in capsys.readouterr().err
@@ -131,7 +131,7 @@ def test_check_fails_without_markers(tmp_path: Path, capsys: pytest.CaptureFixtu
     data.write_text(json.dumps(farm_json()))
     doc = tmp_path / "benchmarks.md"
     doc.write_text("# Benchmarks\n")
-    assert bench_docs.main(["--check", "--json", str(data), "--doc", str(doc)]) == 1
+    assert bench_docs.main(["--check", "--bench-dir", str(tmp_path), "--doc", str(doc)]) == 1
     assert str(doc) in capsys.readouterr().err
 
 
@@ -149,8 +149,8 @@ def bridge_json() -> dict[str, Any]:
 
 
 def test_bridge_section_has_a_row_per_way_and_target_from_the_samples() -> None:
-    text = bench_docs.render_bridge(bridge_json())
-    assert text.startswith(bench_docs.BRIDGE_BEGIN) and text.rstrip().endswith(bench_docs.BRIDGE_END)
+    text = "\n".join(bench_docs.bridge.render(bridge_json()))
+    assert text.startswith("## `bench/bridge`")
     assert "| outage | bridge_iface | LAN, IPv4 | 0.02 | 0.00–0.04 | 3 |" in text
     assert "| outage | plain ip commands | LAN, IPv4 | 2.90 | 2.50–3.10 | 3 |" in text
     assert "pyroute2 0.9.7, radvd 2.19" in text and "Debian 12.11" in text
