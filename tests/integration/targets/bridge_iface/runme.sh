@@ -30,15 +30,8 @@ statedir=/run/palmfarm/netns-pfbr-pi
 pinger_pids=()
 
 # The probe module is run with the collection on PYTHONPATH (ansible-test runs us from inside the tree).
-collections_root="$here"
-while [[ "$collections_root" != / && "$(basename "$collections_root")" != ansible_collections ]]; do
-    collections_root="$(dirname "$collections_root")"
-done
-if [[ "$collections_root" == / ]]; then  # run by hand from a checkout: the collections path given
-    collections_root="${ANSIBLE_COLLECTIONS_PATH%%:*}/ansible_collections"
-fi
-PYTHONPATH="$(dirname "$collections_root")${PYTHONPATH:+:$PYTHONPATH}"
-export PYTHONPATH
+# shellcheck source=../setup_collection_pythonpath/pythonpath.sh
+source "$here/../setup_collection_pythonpath/pythonpath.sh"
 probe=(-m ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.probe)
 
 remove_test_objects() {

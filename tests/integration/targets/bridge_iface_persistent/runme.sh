@@ -29,15 +29,8 @@ export PFBP_UPSTREAM4=198.51.100.1 PFBP_UPSTREAM6=2001:db8:ffff::1
 export PFBP_STATIC_NET=203.0.113.0/24 PFBP_STATIC_HOST=203.0.113.1  # a static route's, in the netplan and networkd files
 
 # The collection (ansible-test runs us from inside the tree), for the probe module and fetch_net_tools.sh.
-collections_root="$here"
-while [[ "$collections_root" != / && "$(basename "$collections_root")" != ansible_collections ]]; do
-    collections_root="$(dirname "$collections_root")"
-done
-if [[ "$collections_root" == / ]]; then  # run by hand from a checkout: the collections path given
-    collections_root="${ANSIBLE_COLLECTIONS_PATH%%:*}/ansible_collections"
-fi
-PYTHONPATH="$(dirname "$collections_root")${PYTHONPATH:+:$PYTHONPATH}"
-export PYTHONPATH
+# shellcheck source=../setup_collection_pythonpath/pythonpath.sh
+source "$here/../setup_collection_pythonpath/pythonpath.sh"
 # ifupdown, bridge-utils and udhcpc unpacked, never installed (scripts/bootstrap.sh fetched them already).
 PFBP_NET_TOOLS="$(bash "$collections_root/palmfarm/ipv6/scripts/fetch_net_tools.sh")"
 export PFBP_NET_TOOLS
