@@ -22,7 +22,6 @@ LIMIT = 50
 LONGER = {
     "plugins/module_utils/_lxd/image.py:plan_image": 76,
     "plugins/module_utils/_lxd/image.py:build_request": 64,
-    "plugins/module_utils/_net/picture.py:parse_routes": 60,
     "plugins/module_utils/_bridge/rollback.py:arm": 60,
     "plugins/module_utils/_lxd/profile.py:plan_profile": 56,
     "plugins/module_utils/_bridge/validate.py:_validate_netplan": 55,

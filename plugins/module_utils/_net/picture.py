@@ -122,65 +122,92 @@ def _prefix(text: str) -> str:
         raise NetworkPictureError(f"{text!r} is not a prefix; give one like 2001:db8:ebbd:2080::/64") from exc
 
 
-def parse_routes(text: str) -> list[Route]:  # noqa: C901
+@dataclass
+class _Reading:
+    """A route of the output while it is read: its next-hop lines (BIRD 2) may still follow."""
+
+    prefix: str
+    kind: str
+    protocol: str
+    preferred: bool
+    metric: int | None
+    interfaces: list[str] = field(default_factory=list)
+    next_hops: list[str] = field(default_factory=list)
+
+    def add_next_hop(self, line: str) -> None:
+        """A "via ADDR on IFACE" or "dev IFACE" line; other indented lines (`show route all`) say nothing here."""
+        hop = _NEXT_HOP.match(line)
+        if not hop:
+            return  # attribute lines of `show route all`, e.g. "Type: Babel univ"
+        if hop["via"]:
+            self.next_hops.append(hop["via"])
+            self.interfaces.append(hop["via_dev"])
+        else:
+            self.interfaces.append(hop["dev"])
+
+    def route(self) -> Route:
+        kind = self.kind
+        if kind == "unicast":
+            kind = VIA if self.next_hops else DIRECT
+        return Route(prefix=self.prefix, kind=kind, protocol=self.protocol, preferred=self.preferred,
+                     interfaces=tuple(self.interfaces), next_hops=tuple(self.next_hops), metric=self.metric)
+
+
+def _route_start(rest: str, prefix: str) -> _Reading | None:
+    """The route a line begins (after its prefix, or the prefix of the line before): BIRD 2's head line or BIRD
+    1.6's whole route; None when the line is neither."""
+    match = _BIRD2_HEAD.match(rest)
+    if match:
+        return _Reading(prefix=prefix, kind=match["kind"], protocol=match["protocol"], preferred=bool(match["best"]),
+                        metric=int(match["metric"]) if match["metric"] else None)
+    match = _BIRD16.match(rest)
+    if not match:
+        return None
+    if match["via"]:
+        kind, interfaces, hops = VIA, [match["via_dev"]], [match["via"]]
+    elif match["dev"]:
+        kind, interfaces, hops = DIRECT, [match["dev"]], []
+    else:
+        kind, interfaces, hops = match["kind"], [], []
+    return _Reading(prefix=prefix, kind=kind, protocol=match["protocol"], preferred=bool(match["best"]),
+                    metric=int(match["metric"]) if match["metric"] else None, interfaces=interfaces, next_hops=hops)
+
+
+def _route_line(raw: str, number: int, prefix: str) -> _Reading:
+    """The route line NUMBER (``raw``) begins; a line without a prefix of its own continues ``prefix``, the one
+    of the route before ("" for none)."""
+    head = None if raw[0] in " \t" else _ROUTE_HEAD.match(raw)
+    if head:
+        prefix = _prefix(head["prefix"])
+    elif not prefix:
+        raise NetworkPictureError(f"line {number} of the routes, {raw!r}, is not a route of `birdc show route`")
+    started = _route_start(head["rest"] if head else raw.strip(), prefix)
+    if started is None:
+        raise NetworkPictureError(f"line {number} of the routes, {raw!r}, is not a route of `birdc show route` "
+                                  f"(BIRD 2) nor of `birdc6 show route` (BIRD 1.6)")
+    return started
+
+
+def parse_routes(text: str) -> list[Route]:
     """The routes of `birdc show route` (BIRD 2) or `birdc6 show route` (BIRD 1.6) output."""
     if not isinstance(text, str):
         raise NetworkPictureError(f"routes {text!r} are not text; give the stdout of `birdc show route`")
     routes: list[Route] = []
-    current: dict[str, Any] | None = None
-
-    def close() -> None:
-        if current is not None:
-            kind = current["kind"]
-            if kind == "unicast":
-                kind = VIA if current["next_hops"] else DIRECT
-            routes.append(Route(prefix=current["prefix"], kind=kind, protocol=current["protocol"],
-                                preferred=current["preferred"], interfaces=tuple(current["interfaces"]),
-                                next_hops=tuple(current["next_hops"]), metric=current["metric"]))
-
-    last_prefix = ""
+    current: _Reading | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip() or _IGNORED.match(raw.strip()):
+        line = raw.strip()
+        if not line or _IGNORED.match(line):
             continue
-        if raw[0] in " \t" and not _BIRD2_HEAD.match(raw.strip()):
-            line = raw.strip()
-            hop = _NEXT_HOP.match(line)
-            if hop and current is not None:
-                if hop["via"]:
-                    current["next_hops"].append(hop["via"])
-                    current["interfaces"].append(hop["via_dev"])
-                else:
-                    current["interfaces"].append(hop["dev"])
-            continue  # attribute lines of `show route all`, e.g. "Type: Babel univ"
-        head = None if raw[0] in " \t" else _ROUTE_HEAD.match(raw)
-        rest = head["rest"] if head else raw.strip()
-        if head:
-            last_prefix = _prefix(head["prefix"])
-        elif not last_prefix:
-            raise NetworkPictureError(f"line {number} of the routes, {raw!r}, is not a route of `birdc show route`")
-        match = _BIRD2_HEAD.match(rest)
-        if match:
-            close()
-            current = {"prefix": last_prefix, "kind": match["kind"], "protocol": match["protocol"],
-                       "preferred": bool(match["best"]), "interfaces": [], "next_hops": [],
-                       "metric": int(match["metric"]) if match["metric"] else None}
+        if raw[0] in " \t" and not _BIRD2_HEAD.match(line):
+            if current is not None:
+                current.add_next_hop(line)
             continue
-        match = _BIRD16.match(rest)
-        if match:
-            close()
-            if match["via"]:
-                kind, interfaces, hops = VIA, [match["via_dev"]], [match["via"]]
-            elif match["dev"]:
-                kind, interfaces, hops = DIRECT, [match["dev"]], []
-            else:
-                kind, interfaces, hops = match["kind"], [], []
-            current = {"prefix": last_prefix, "kind": kind, "protocol": match["protocol"],
-                       "preferred": bool(match["best"]), "interfaces": interfaces, "next_hops": hops,
-                       "metric": int(match["metric"]) if match["metric"] else None}
-            continue
-        raise NetworkPictureError(f"line {number} of the routes, {raw!r}, is not a route of `birdc show route` "
-                                  f"(BIRD 2) nor of `birdc6 show route` (BIRD 1.6)")
-    close()
+        started = _route_line(raw, number, current.prefix if current is not None else "")
+        if current is not None:
+            routes.append(current.route())
+        current = started
+    if current is not None:
+        routes.append(current.route())
     return routes
 
 
