@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from .common import paragraph, seconds
+from .common import load_during, paragraph, seconds
 
 BASELINE = ("lxc-parallel", "create")
 
@@ -49,11 +49,9 @@ def table(data: dict[str, Any], key: str, size: int) -> list[str]:
 def machine_line(data: dict[str, Any]) -> str:
     m = data["machine"]
     servers = " and ".join(f"{s['name']} {s['version']}" for s in m["servers"].values())
-    loads = [s["load1"] for s in data["samples"] if s.get("load1") is not None]
-    load = f"; load average (1 min) {min(loads):.1f} to {max(loads):.1f} during the samples" if loads else ""
     return (f"Machine: {m['nproc']} cores, Linux {m['kernel']}, {servers}, ansible-core {m['ansible_core']} "
             f"(Python {m['python']}), community.general {m['community_general']}; run from {data['started']} to "
-            f"{data['finished'] or '(not finished)'}{load}.")
+            f"{data['finished'] or '(not finished)'}{load_during(data['samples'])}.")
 
 
 def render(data: dict[str, Any]) -> list[str]:
