@@ -20,8 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 50
 # path:function -> its length when the limit came; shrink it, split it, then remove its line.
 LONGER = {
-    "plugins/module_utils/_lxd/image.py:plan_image": 76,
-    "plugins/module_utils/_lxd/image.py:build_request": 64,
     "plugins/module_utils/_bridge/rollback.py:arm": 60,
     "plugins/module_utils/_lxd/profile.py:plan_profile": 56,
     "plugins/module_utils/_bridge/validate.py:_validate_netplan": 55,

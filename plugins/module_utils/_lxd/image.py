@@ -25,7 +25,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, List, Mapping, Optional, Sequence, Tuple
 from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -142,9 +142,8 @@ class ImageRequest:
         return f"{self.instance}/{self.snapshot}" if self.snapshot else str(self.instance)
 
 
-def build_request(params: Mapping[str, Any]) -> ImageRequest:  # noqa: C901
-    """Check the module parameters and return the request, or raise ImageError. Nothing touches LXD here."""
-    aliases = params.get("aliases") or []
+def _checked_aliases(aliases: Sequence[str] | None) -> tuple[str, ...]:
+    """The aliases, each once, in the order given; ImageError for an empty list or an unusable alias."""
     if not aliases:
         raise ImageError("aliases is empty; give at least one alias, e.g. aliases: [web_image]")
     for alias in aliases:
@@ -152,59 +151,79 @@ def build_request(params: Mapping[str, Any]) -> ImageRequest:  # noqa: C901
         if problem:
             raise ImageError(f"aliases: {problem}; LXD image aliases are single words such as web_image or "
                              f"palmfarm-tiny")
-    seen: list[str] = []
-    for alias in aliases:
-        if alias not in seen:
-            seen.append(alias)
-    state = params.get("state") or "present"
-    instance = params.get("instance")
+    return tuple(dict.fromkeys(aliases))
+
+
+def _check_publish_source(instance: str | None, snapshot: str | None) -> None:
     if instance is not None:
         problem = instance_name_problem(instance)
         if problem:
             raise ImageError(f"instance: {problem}")
-    snapshot = params.get("snapshot")
     if snapshot is not None and (not snapshot or "/" in snapshot or any(c.isspace() for c in snapshot)):
         raise ImageError(f"snapshot {snapshot!r} is not a snapshot name; give the name alone (e.g. snapshot_web), "
                          f"without the instance and without slashes or white space")
-    metadata = params.get("metadata_tarball")
-    rootfs = params.get("rootfs_tarball")
-    if state == "present":
-        for option, path in (("metadata_tarball", metadata), ("rootfs_tarball", rootfs)):
-            if path is not None and not os.path.isfile(path):
-                raise ImageError(f"{option} {path} does not exist or is not a file; build the tarball first or "
-                                 f"fix the path")
-    remote: RemoteSource | None = None
-    if params.get("remote"):
-        remote = parse_remote(params["remote"])
-    elif params.get("server"):
-        problem = server_problem(params["server"])
-        if problem:
-            raise ImageError(problem)
-        remote_alias = params.get("remote_alias")
-        if not remote_alias:
-            raise ImageError("server needs remote_alias, the alias of the image on that server (e.g. alpine/3.20)")
-        remote = RemoteSource(server=str(params["server"]).rstrip("/"),
-                              protocol=params.get("protocol") or "simplestreams", alias=str(remote_alias))
-    properties = normalize_config(params.get("properties") or {}, "properties", ImageError) or {}
+
+
+def _check_tarballs(metadata: str | None, rootfs: str | None) -> None:
+    for option, path in (("metadata_tarball", metadata), ("rootfs_tarball", rootfs)):
+        if path is not None and not os.path.isfile(path):
+            raise ImageError(f"{option} {path} does not exist or is not a file; build the tarball first or "
+                             f"fix the path")
+
+
+def remote_source(remote: str | None, server: str | None, remote_alias: str | None,
+                  protocol: str | None) -> RemoteSource | None:
+    """The image server asked for: ``remote`` (REMOTE:ALIAS), else ``server`` with ``remote_alias``; None for none."""
+    if remote:
+        return parse_remote(remote)
+    if not server:
+        return None
+    problem = server_problem(server)
+    if problem:
+        raise ImageError(problem)
+    if not remote_alias:
+        raise ImageError("server needs remote_alias, the alias of the image on that server (e.g. alpine/3.20)")
+    return RemoteSource(server=str(server).rstrip("/"), protocol=protocol or "simplestreams", alias=str(remote_alias))
+
+
+def image_properties(properties: Mapping[str, Any] | None, description: str | None) -> dict[str, str]:
+    """The properties asked for, as LXD stores them (strings), with the description among them."""
+    result = normalize_config(properties or {}, "properties", ImageError) or {}
     for key in (SOURCE_KEY, SOURCE_CREATED_KEY):
-        if key in properties:
+        if key in result:
             raise ImageError(f"properties.{key} is set by this module to record where the image comes from; "
                              f"leave it out")
-    if params.get("description") is not None:
-        properties["description"] = str(params["description"])
+    if description is not None:
+        result["description"] = str(description)
+    return result
+
+
+def build_request(*, aliases: Sequence[str] | None, state: str | None = "present", instance: str | None = None,
+                  snapshot: str | None = None, create_snapshot: bool | None = False, refresh: bool | None = False,
+                  metadata_tarball: str | None = None, rootfs_tarball: str | None = None, remote: str | None = None,
+                  server: str | None = None, remote_alias: str | None = None, protocol: str | None = None,
+                  auto_update: bool | None = None, public: bool | None = None,
+                  properties: Mapping[str, Any] | None = None, description: str | None = None) -> ImageRequest:
+    """The request for these options (the module's, by name), checked and normalised, or ImageError naming the
+    value. Nothing touches LXD here."""
+    unique = _checked_aliases(aliases)
+    state = state or "present"
+    _check_publish_source(instance, snapshot)
+    if state == "present":
+        _check_tarballs(metadata_tarball, rootfs_tarball)
     return ImageRequest(
-        aliases=tuple(seen),
+        aliases=unique,
         state=state,
         instance=instance,
         snapshot=snapshot,
-        create_snapshot=bool(params.get("create_snapshot")),
-        refresh=bool(params.get("refresh")),
-        metadata_tarball=metadata,
-        rootfs_tarball=rootfs,
-        remote=remote,
-        auto_update=params.get("auto_update"),
-        public=params.get("public"),
-        properties=properties,
+        create_snapshot=bool(create_snapshot),
+        refresh=bool(refresh),
+        metadata_tarball=metadata_tarball,
+        rootfs_tarball=rootfs_tarball,
+        remote=remote_source(remote, server, remote_alias, protocol),
+        auto_update=auto_update,
+        public=public,
+        properties=image_properties(properties, description),
     )
 
 
@@ -399,82 +418,129 @@ class SourceFacts:
     fingerprint: str | None = None  # tarballs
 
 
-def plan_image(request: ImageRequest, images: list[Mapping[str, Any]], facts: SourceFacts) -> ImagePlan:  # noqa: C901
-    """Decide what to do from the images LXD has (``GET images?recursion=1``) and the facts about the source."""
-    by_fp = {str(image.get("fingerprint")): image for image in images}
+@dataclass(frozen=True)
+class _Found:
+    """The images LXD has, as the plan looks them up."""
+
+    by_fp: dict[str, Mapping[str, Any]]
+    now: dict[str, str]  # alias -> fingerprint of the image it points at
+    candidates: list[str]  # the images the requested aliases point at, in the order of the aliases
+
+    @property
+    def first(self) -> Mapping[str, Any] | None:
+        return self.by_fp.get(self.candidates[0]) if self.candidates else None
+
+
+def _found(request: ImageRequest, images: list[Mapping[str, Any]]) -> _Found:
     now = alias_map(images)
-    targets_before: dict[str, str | None] = {alias: now.get(alias) for alias in request.aliases}
     candidates: list[str] = []
     for alias in request.aliases:
         if alias in now and now[alias] not in candidates:
             candidates.append(now[alias])
-    first = by_fp.get(candidates[0]) if candidates else None
-    before = diff_side(candidates[0] if candidates else None, alias_names(first),
-                       (first or {}).get("properties") or {}, targets_before)
+    return _Found({str(image.get("fingerprint")): image for image in images}, now, candidates)
 
-    if request.state == "absent":
-        aliases = plan_removal(request.aliases, now, by_fp)
-        removals = [f"remove alias {a} from {short(now[a])}" for a in aliases.remove]
-        removals += [f"delete image {short(fp)} (no alias left on it)" for fp in aliases.delete_images]
-        left = [a for a in alias_names(first) if a not in aliases.remove]
-        fp_after = None if (first is None or before["fingerprint"] in aliases.delete_images) else before["fingerprint"]
-        after = diff_side(fp_after, left if fp_after else [], (first or {}).get("properties") or {} if fp_after
-                          else {}, dict.fromkeys(request.aliases))
-        return ImagePlan(removals, None, None, False, aliases, {}, before, after, {})
 
-    target: str | None = None
-    create: str | None = None
+def _before(request: ImageRequest, found: _Found) -> dict[str, Any]:
+    """The diff's before: the image the first alias points at, and where each alias points."""
+    first = found.first
+    return diff_side(found.candidates[0] if found.candidates else None, alias_names(first),
+                     (first or {}).get("properties") or {}, {alias: found.now.get(alias) for alias in request.aliases})
+
+
+def _plan_absent(request: ImageRequest, found: _Found) -> ImagePlan:
+    """state=absent: the aliases go, and each image left without any."""
+    before = _before(request, found)
+    first = found.first
+    aliases = plan_removal(request.aliases, found.now, found.by_fp)
+    removals = [f"remove alias {a} from {short(found.now[a])}" for a in aliases.remove]
+    removals += [f"delete image {short(fp)} (no alias left on it)" for fp in aliases.delete_images]
+    left = [a for a in alias_names(first) if a not in aliases.remove]
+    fp_after = None if (first is None or before["fingerprint"] in aliases.delete_images) else before["fingerprint"]
+    after = diff_side(fp_after, left if fp_after else [], (first or {}).get("properties") or {} if fp_after
+                      else {}, dict.fromkeys(request.aliases))
+    return ImagePlan(removals, None, None, False, aliases, {}, before, after, {})
+
+
+# (the image the aliases are to end on, None while it is still to be made; how it is made; the actions so far)
+_Source = Tuple[Optional[str], Optional[str], List[str]]
+
+
+def _plan_publish(request: ImageRequest, found: _Found, facts: SourceFacts) -> _Source:
+    """An image published from the same instance or snapshot serves (unless refresh); else it is published."""
+    if not request.refresh:
+        target = next((fp for fp in found.candidates if identity_matches(found.by_fp[fp], facts.identity)), None)
+        if target is not None:
+            return target, None, []
     actions: list[str] = []
-    kind = request.source_kind
-    identity = facts.identity
-    if kind == "publish":
-        if not request.refresh:
-            target = next((fp for fp in candidates if identity_matches(by_fp[fp], identity)), None)
-        if target is None:
-            if facts.snapshot_missing:
-                actions.append(f"create snapshot {request.publish_source}")
-            elif not request.snapshot and facts.instance_running:
-                raise ImageError(
-                    f"instance {request.instance!r} is running and LXD publishes only stopped instances; give "
-                    f"snapshot (with create_snapshot: true) to publish a snapshot of it, or stop the instance first"
-                )
-            create = "publish"
-            actions.append(f"publish {request.publish_source}")
-    elif kind == "tarball":
-        fingerprint = str(facts.fingerprint)
-        target = fingerprint if fingerprint in by_fp else None
-        if target is None:
-            create = "import"
-            files = " + ".join(os.path.basename(p) for p in (request.metadata_tarball, request.rootfs_tarball) if p)
-            actions.append(f"import {files} as {short(fingerprint)}")
-    elif kind == "remote" and request.remote is not None:
-        target = next((fp for fp in candidates if remote_matches(by_fp[fp], request.remote)), None)
-        if target is None:
-            create = "copy"
-            actions.append(f"copy {request.remote.label} from {request.remote.server}")
+    if facts.snapshot_missing:
+        actions.append(f"create snapshot {request.publish_source}")
+    elif not request.snapshot and facts.instance_running:
+        raise ImageError(
+            f"instance {request.instance!r} is running and LXD publishes only stopped instances; give "
+            f"snapshot (with create_snapshot: true) to publish a snapshot of it, or stop the instance first"
+        )
+    actions.append(f"publish {request.publish_source}")
+    return None, "publish", actions
 
-    existing = by_fp.get(target) if target else None
-    settings = desired_settings(request, existing, identity if kind == "publish" else None)
-    update: dict[str, Any] = {}
-    if existing is not None and _settings_differ(existing, settings):
-        update = settings
-        actions.append(f"update image {short(target)}")
-    shown = target if target else (facts.fingerprint if kind == "tarball" else None)
-    aliases = plan_aliases(request.aliases, target, now, by_fp)
-    actions += [f"add alias {a} to {short(shown)}" for a in aliases.add]
+
+def _plan_source(request: ImageRequest, found: _Found, facts: SourceFacts) -> _Source:
+    """Whether an image LXD has is the one the source makes, or how the image is to be made."""
+    kind = request.source_kind
+    if kind == "publish":
+        return _plan_publish(request, found, facts)
+    if kind == "tarball":
+        fingerprint = str(facts.fingerprint)
+        if fingerprint in found.by_fp:
+            return fingerprint, None, []
+        files = " + ".join(os.path.basename(p) for p in (request.metadata_tarball, request.rootfs_tarball) if p)
+        return None, "import", [f"import {files} as {short(fingerprint)}"]
+    if kind == "remote" and request.remote is not None:
+        target = next((fp for fp in found.candidates if remote_matches(found.by_fp[fp], request.remote)), None)
+        if target is not None:
+            return target, None, []
+        return None, "copy", [f"copy {request.remote.label} from {request.remote.server}"]
+    return None, None, []
+
+
+def _alias_actions(aliases: AliasPlan, shown: str | None, target: str | None) -> list[str]:
+    actions = [f"add alias {a} to {short(shown)}" for a in aliases.add]
     actions += [f"move alias {a} from {short(old)} to {short(shown)}" for a, old in aliases.move.items()]
     actions += [f"remove alias {a} from {short(target)}" for a in aliases.remove]
     actions += [f"delete image {short(fp)} (no alias left on it)" for fp in aliases.delete_images]
-    after = diff_side(shown, list(request.aliases), settings["properties"],
-                      dict.fromkeys(request.aliases, shown))
+    return actions
+
+
+def _image_after(existing: Mapping[str, Any] | None, shown: str | None, request: ImageRequest,
+                 settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The image as the module returns it, once the plan is carried out."""
     image = image_summary(existing) if existing else {
         "fingerprint": shown, "aliases": [], "size": None, "properties": {}, "created_at": None,
         "architecture": None, "public": False, "auto_update": False,
     }
     image.update(aliases=sorted(request.aliases), properties=dict(settings["properties"]),
                  public=settings["public"], auto_update=settings["auto_update"])
+    return image
+
+
+def plan_image(request: ImageRequest, images: list[Mapping[str, Any]], facts: SourceFacts) -> ImagePlan:
+    """Decide what to do from the images LXD has (``GET images?recursion=1``) and the facts about the source."""
+    found = _found(request, images)
+    if request.state == "absent":
+        return _plan_absent(request, found)
+    target, create, actions = _plan_source(request, found, facts)
+    kind = request.source_kind
+    existing = found.by_fp.get(target) if target else None
+    settings = desired_settings(request, existing, facts.identity if kind == "publish" else None)
+    update: dict[str, Any] = {}
+    if existing is not None and _settings_differ(existing, settings):
+        update = settings
+        actions.append(f"update image {short(target)}")
+    shown = target if target else (facts.fingerprint if kind == "tarball" else None)
+    aliases = plan_aliases(request.aliases, target, found.now, found.by_fp)
+    actions += _alias_actions(aliases, shown, target)
+    after = diff_side(shown, list(request.aliases), settings["properties"], dict.fromkeys(request.aliases, shown))
     return ImagePlan(actions, target, create, facts.snapshot_missing and create is not None, aliases, update,
-                     before, after, image)
+                     _before(request, found), after, _image_after(existing, shown, request, settings))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -621,30 +687,30 @@ def _create(client: LxdClient, request: ImageRequest, plan: ImagePlan, settings:
     return str(fingerprint)
 
 
-def apply_image(client: LxdClient, request: ImageRequest, check_mode: bool = False) -> ImagePlan:  # noqa: C901
-    """Read, plan and (unless check_mode) carry out the plan; ``plan.image`` is the image afterwards."""
+def read_facts(client: LxdClient, request: ImageRequest) -> SourceFacts:
+    """What the plan needs to know of the source: the instance and snapshot, or the tarballs' fingerprint."""
     facts = SourceFacts()
     if request.state == "present":
         if request.source_kind == "publish":
             facts = read_publish_facts(client, request)
         elif request.source_kind == "tarball":
             facts.fingerprint = tarball_fingerprint(str(request.metadata_tarball), request.rootfs_tarball)
-    images = client.get("images", params={"recursion": 1}) or []
-    plan = plan_image(request, images, facts)
-    if plan.create == "copy" and request.remote is not None:
-        probe_server(request.remote)
-    if check_mode or not plan.changed:
-        return plan
-    if request.state == "absent":
-        doomed = set(plan.aliases.delete_images)
-        now = alias_map(images)
-        for alias in plan.aliases.remove:
-            if now[alias] not in doomed:
-                client.request("DELETE", alias_path(alias))
-        for fingerprint in plan.aliases.delete_images:
-            client.request("DELETE", image_path(fingerprint))
-        return plan
+    return facts
 
+
+def _apply_removal(client: LxdClient, plan: ImagePlan, images: list[Mapping[str, Any]]) -> None:
+    """Delete the images left without aliases (their aliases go with them) and the other aliases."""
+    doomed = set(plan.aliases.delete_images)
+    now = alias_map(images)
+    for alias in plan.aliases.remove:
+        if now[alias] not in doomed:
+            client.request("DELETE", alias_path(alias))
+    for fingerprint in plan.aliases.delete_images:
+        client.request("DELETE", image_path(fingerprint))
+
+
+def _apply_target(client: LxdClient, request: ImageRequest, plan: ImagePlan, facts: SourceFacts) -> str:
+    """Make the image (or update the settings of the one there is); return its fingerprint."""
     target = plan.target
     if target is None:
         settings = desired_settings(request, None, facts.identity if request.source_kind == "publish" else None)
@@ -656,15 +722,35 @@ def apply_image(client: LxdClient, request: ImageRequest, check_mode: bool = Fal
     elif plan.settings:
         current = client.get(image_path(target))
         client.request("PUT", image_path(target), {**_put_body(current), **plan.settings})
-    for alias in plan.aliases.remove:
+    return target
+
+
+def _apply_aliases(client: LxdClient, aliases: AliasPlan, target: str) -> None:
+    for alias in aliases.remove:
         client.request("DELETE", alias_path(alias))
-    for alias in plan.aliases.move:
+    for alias in aliases.move:
         client.request("PUT", alias_path(alias), {"target": target, "description": ""})
-    for alias in plan.aliases.add:
+    for alias in aliases.add:
         client.request("POST", "images/aliases", {"name": alias, "target": target, "description": ""})
-    for fingerprint in plan.aliases.delete_images:
+    for fingerprint in aliases.delete_images:
         if fingerprint != target:
             client.request("DELETE", image_path(fingerprint))
+
+
+def apply_image(client: LxdClient, request: ImageRequest, check_mode: bool = False) -> ImagePlan:
+    """Read, plan and (unless check_mode) carry out the plan; ``plan.image`` is the image afterwards."""
+    facts = read_facts(client, request)
+    images = client.get("images", params={"recursion": 1}) or []
+    plan = plan_image(request, images, facts)
+    if plan.create == "copy" and request.remote is not None:
+        probe_server(request.remote)
+    if check_mode or not plan.changed:
+        return plan
+    if request.state == "absent":
+        _apply_removal(client, plan, images)
+        return plan
+    target = _apply_target(client, request, plan, facts)
+    _apply_aliases(client, plan.aliases, target)
     final = client.get(image_path(target))
     plan.image = image_summary(final)
     plan.after = diff_side(target, alias_names(final), final.get("properties") or {},

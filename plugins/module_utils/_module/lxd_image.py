@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from ansible.module_utils.basic import AnsibleModule
 
 from .._lxd.connection import LxdError
-from .._lxd.image import apply_image, build_request
+from .._lxd.image import ImageRequest, apply_image, build_request
 from .._lxd.module_options import lxd_connection_argument_spec
 from .lxd_connect import connect
 
@@ -43,10 +43,32 @@ RULES: dict[str, Any] = {
 }
 
 
+def image_request(params: Mapping[str, Any]) -> ImageRequest:
+    """The core's request from the module's options; ImageError naming a bad value."""
+    return build_request(
+        aliases=params["aliases"],
+        state=params["state"],
+        instance=params["instance"],
+        snapshot=params["snapshot"],
+        create_snapshot=params["create_snapshot"],
+        refresh=params["refresh"],
+        metadata_tarball=params["metadata_tarball"],
+        rootfs_tarball=params["rootfs_tarball"],
+        remote=params["remote"],
+        server=params["server"],
+        remote_alias=params["remote_alias"],
+        protocol=params["protocol"],
+        auto_update=params["auto_update"],
+        public=params["public"],
+        properties=params["properties"],
+        description=params["description"],
+    )
+
+
 def run_module(module: AnsibleModule) -> None:
     """Run lxd_image against its LXD server and exit with its result."""
     try:
-        request = build_request(module.params)
+        request = image_request(module.params)
         client = connect(module)
         plan = apply_image(client, request, check_mode=module.check_mode)
     except LxdError as exc:

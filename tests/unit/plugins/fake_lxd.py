@@ -11,8 +11,13 @@ calls they make, such as lxd_image's)."""
 from __future__ import annotations
 
 import copy
+import json
 import threading
+from collections.abc import Callable
 from typing import Any, NamedTuple
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.client import Server
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.connection import (
@@ -20,6 +25,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.connection impo
     LxdError,
     LxdNotFound,
 )
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module import lxd_connect
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._net.addresses import eui64
 
 GLOBAL = "2001:db8:ebbd:2080::/64"
@@ -289,3 +295,18 @@ class FakeLxd:
         elif method == "DELETE":
             del self.profiles[name]
         return None
+
+
+def run_main(main: Callable[[], None], args: dict[str, Any], capsys: pytest.CaptureFixture[str],
+             monkeypatch: pytest.MonkeyPatch, client: FakeLxd | None = None) -> dict[str, Any]:
+    """The result of an LXD module's ``main()`` for ARGS, its server being CLIENT; with no CLIENT, the module must
+    fail before it contacts LXD."""
+    def connect(params: dict[str, Any]) -> FakeLxd:
+        if client is None:
+            raise AssertionError("the module contacted LXD although the input is invalid")
+        return client
+
+    monkeypatch.setattr(lxd_connect, "client_from_params", connect)
+    with patch_module_args(args), pytest.raises(SystemExit):
+        main()
+    return dict(json.loads(capsys.readouterr().out))

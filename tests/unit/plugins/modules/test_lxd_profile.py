@@ -4,30 +4,19 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._module import lxd_connect
 from ansible_collections.palmfarm.ipv6.plugins.modules import lxd_profile
-from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd import FakeLxd
+from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd import FakeLxd, run_main
 
 BRIDGE = {"type": "nic", "nictype": "bridged", "parent": "br0"}
 
 
 def run(args: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
         client: FakeLxd | None = None) -> dict[str, Any]:
-    def connect(params: dict[str, Any]) -> FakeLxd:
-        if client is None:
-            raise AssertionError("the module contacted LXD although the input is invalid")
-        return client
-
-    monkeypatch.setattr(lxd_connect, "client_from_params", connect)
-    with patch_module_args(args), pytest.raises(SystemExit):
-        lxd_profile.main()
-    return json.loads(capsys.readouterr().out)
+    return run_main(lxd_profile.main, args, capsys, monkeypatch, client)
 
 
 @pytest.mark.parametrize("args, message", [

@@ -51,7 +51,7 @@ def image(fingerprint: str, aliases: list[str] | None = None, properties: dict[s
 
 def request(**params: Any) -> ImageRequest:
     params.setdefault("aliases", ["web"])
-    return build_request(params)
+    return build_request(**params)
 
 
 SNAP_IDENTITY = {SOURCE_KEY: "c1/s1", SOURCE_CREATED_KEY: CREATED}
@@ -132,7 +132,7 @@ def test_build_request_normalises(tmp_path: Path) -> None:
 def test_build_request_rejects(params: dict[str, Any], message: str) -> None:
     params.setdefault("aliases", ["web"])
     with pytest.raises(ImageError) as info:
-        build_request(params)
+        build_request(**params)
     assert message in str(info.value)
 
 
