@@ -1,0 +1,216 @@
+# Copyright (c) palmfarm.ipv6 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The `bench/convergence` section: the run and the machine, the targets with their measured figures, per case the
+traffic lost when a ring link breaks (median, min–max, n) and the routing protocol's packets per second on that
+link, every silent break of the Babel cases, and the route changes on a lossy link, all read from
+docs/bench/convergence.json (written by bench/convergence)."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from .common import paragraph, seconds
+
+MODES = ("carrier", "silent")
+
+
+def failover_values(data: dict[str, Any], case: str, mode: str) -> list[float | None]:
+    """The lost seconds of a case's breaks in one mode, in the order of the breaks (None: no recovery)."""
+    samples = [s for s in data["samples"] if s["case"] == case and s["mode"] == mode]
+    return [s["lost"] for s in sorted(samples, key=lambda s: s["break"])]
+
+
+def median_of(values: list[float | None]) -> float | None:
+    """The median, or None when there is none to give (no break, or one that never recovered)."""
+    if not values or any(v is None for v in values):
+        return None
+    return statistics.median(v for v in values if v is not None)
+
+
+def lost_cell(data: dict[str, Any], values: list[float | None]) -> str:
+    if not values:
+        return "not measured"
+    done = [v for v in values if v is not None]
+    if len(done) < len(values):
+        return (f"> {data['max_outage']:.0f} s in {len(values) - len(done)} of {len(values)} "
+                f"(no traffic that long)")
+    return f"**{seconds(statistics.median(done))}** ({seconds(min(done))}–{seconds(max(done))}, n = {len(done)})"
+
+
+def pps_of(data: dict[str, Any], case: str) -> float | None:
+    """The protocol's packets per second on the r1-r2 link, both ways, BFD included: all of a case's counting
+    windows pooled."""
+    samples = [s for s in data["samples"] if s["case"] == case and s["mode"] in MODES and s.get("window")]
+    window = sum(s["window"] for s in samples)
+    if not window:
+        return None
+    return sum(s["routing_packets"] + s["bfd_packets"] for s in samples) / window
+
+
+def pps_cell(data: dict[str, Any], case: str) -> str:
+    pps = pps_of(data, case)
+    if pps is None:
+        return "–"
+    samples = [s for s in data["samples"] if s["case"] == case and s["mode"] in MODES and s.get("window")]
+    bfd = sum(s["bfd_packets"] for s in samples) / sum(s["window"] for s in samples)
+    return f"{pps:.1f}" + (f" (BFD {bfd:.1f})" if bfd else "")
+
+
+def lossy_sample(data: dict[str, Any], case: str, loss: int) -> dict[str, Any] | None:
+    return next((s for s in data["samples"] if s["case"] == case and s["mode"] == "lossy" and s["loss"] == loss),
+                None)
+
+
+def switches(count: int) -> str:
+    return f"{count} path switch" + ("" if count == 1 else "es")
+
+
+def run_lines(data: dict[str, Any]) -> list[str]:
+    m = data["machine"]
+    birds = "BIRD " + ", ".join(v.replace("BIRD version ", "") for v in m["bird"].values())
+    text = (f"`{data['command']}`, from {data['started']} to {data['finished']}. Machine: {m['nproc']} cores, Linux "
+            f"{m['kernel']}, Debian {m['debian']}, Python {m['python']}, ansible-core {m['ansible_core']}; {birds}. "
+            f"Load average (1 min) {data['load1'][0]:.2f} at the start, {data['load1'][-1]:.2f} at the end.")
+    start = data.get("failover_start")
+    if start:
+        why = ("the machine was quiet" if start["quiet"] else
+               f"not quiet (load at least {start['quiet_load']} or another benchmark running): started at the "
+               f"time set for it")
+        loads = [s["load1"] for s in data["samples"] if s["mode"] in MODES]
+        during = f", {min(loads):.2f} to {max(loads):.2f} at the breaks" if loads else ""
+        text += (f" The failover breaks started at {start['at']} after waiting {start['waited']} s: {why}; load "
+                 f"{start['load1']:.2f} then{during}.")
+    lines = paragraph(text) + [""]
+    if data.get("skipped"):
+        lines += paragraph(f"Not measured: {len(data['skipped'])} of the planned breaks or lossy runs (stopped "
+                           f"before they started, or failed; listed under `skipped` in the JSON).") + [""]
+    verdicts: dict[str, list[str]] = {}
+    for version, answer in m["babel_bfd"].items():
+        verdicts.setdefault(answer, []).append(m["bird"][version].replace("BIRD version ", ""))
+    lines += paragraph("BFD for Babel, asked of each BIRD with `bird -p` on a file whose Babel interface says "
+                       "`bfd yes;`: " + "; ".join(f"{answer} by {', '.join(v)}" for answer, v in verdicts.items())
+                       + ".") + [""]
+    return lines
+
+
+def measured(data: dict[str, Any], target: dict[str, Any], case: str) -> tuple[str, bool | None]:
+    """A target's measured figure for one case, and whether it was met (None: not measured)."""
+    if target["mode"] == "lossy":
+        sample = lossy_sample(data, case, target["loss"])
+        if sample is None:
+            return "not measured", None
+        return (f"{sample['route_changes']} ({switches(sample['path_switches'])})",
+                sample["route_changes"] <= target["max"])
+    values = failover_values(data, case, target["mode"])
+    med = median_of(values)
+    if med is None:
+        return lost_cell(data, values), (False if values else None)
+    return lost_cell(data, values).replace("**", ""), med <= target["max"]
+
+
+def targets_table(data: dict[str, Any]) -> list[str]:
+    rows = ["| profile | BIRD | target | measured | met |", "|---|---|---|---|---|"]
+    for target in data["targets"]:
+        unit = " s" if target["mode"] in MODES else ""
+        for case, info in data["cases"].items():
+            if info["role"] != "profile" or info["profile"] != target["profile"] or info["protocol"] != "babel":
+                continue
+            figure, met = measured(data, target, case)
+            verdict = "not measured" if met is None else ("met" if met else "**not met**")
+            rows.append(f"| `{target['profile']}` (`{case}`) | {info['release']} | {target['text']} ≤ "
+                        f"{target['max']:g}{unit} | {figure} | {verdict} |")
+    for case, info in data["cases"].items():
+        if info["role"] == "profile" and info["profile"] == "fast" and info["protocol"] == "babel":
+            rows.append(f"| `fast` (`{case}`) | {info['release']} | the protocol's own traffic on a link, stated | "
+                        f"{pps_cell(data, case)} packets/s | stated |")
+    return rows
+
+
+def failover_table(data: dict[str, Any]) -> list[str]:
+    rows = ["| case | BIRD | what | settings on the ring links | carrier lost, s | silently dead link, s | "
+            "protocol packets/s on the link | seed's published outage |", "|---|---|---|---|---|---|---|---|"]
+    for case, info in data["cases"].items():
+        values = {mode: failover_values(data, case, mode) for mode in MODES}
+        if not any(values.values()):
+            continue
+        seed = f"{info['seed_figure']:g} s" if info.get("seed_figure") else ""
+        rows.append(f"| `{case}` | {info['release']} | {info['about']} | `{info['settings']}` | "
+                    f"{lost_cell(data, values['carrier'])} | {lost_cell(data, values['silent'])} | "
+                    f"{pps_cell(data, case)} | {seed} |")
+    return rows
+
+
+def silent_table(data: dict[str, Any]) -> list[str]:
+    rows = ["| case | BIRD | lost s, each silent break in the order of the run | at most 0.5 s |", "|---|---|---|---|"]
+    for case, info in data["cases"].items():
+        values = failover_values(data, case, "silent")
+        if info["protocol"] != "babel" or info["version"] == "1.6" or not values:
+            continue
+        done = [v for v in values if v is not None]
+        shown = ", ".join("none" if v is None else seconds(v) for v in values)
+        rows.append(f"| `{case}` | {info['release']} | {shown} | {sum(v <= 0.5 for v in done)} of {len(values)} |")
+    return rows
+
+
+def candidates_table(data: dict[str, Any]) -> list[str]:
+    """Every Babel setting of BIRD 2 and 3 against the targets of `fast` and of `stable`, with its cost."""
+    fast = [t for t in data["targets"] if t["profile"] == "fast"]
+    stable = [t for t in data["targets"] if t["profile"] == "stable"]
+    rows = ["| case | BIRD | settings on the ring links | packets/s | " + " | ".join(
+        f"{t['text']} ≤ {t['max']:g}" for t in fast) + f" | `fast`'s targets met | `stable`'s target "
+        f"({', '.join(t['text'] for t in stable)} ≤ 0) |", "|---|---|---|---|" + "---|" * (len(fast) + 2)]
+    for case, info in data["cases"].items():
+        if info["protocol"] != "babel" or info["version"] == "1.6":
+            continue
+        results = [measured(data, t, case) for t in fast]
+        met = sum(1 for _, ok in results if ok)
+        known = sum(1 for _, ok in results if ok is not None)
+        stable_met = [measured(data, t, case)[1] for t in stable]
+        verdict = "not measured" if None in stable_met else ("met" if all(stable_met) else "not met")
+        rows.append(f"| `{case}` | {info['release']} | `{info['settings']}` | {pps_cell(data, case)} | "
+                    + " | ".join(figure.split(" (")[0] for figure, _ in results)
+                    + f" | {f'{met} of {known} measured' if known else 'not measured'} | {verdict} |")
+    return rows
+
+
+def lossy_table(data: dict[str, Any]) -> list[str]:
+    rows = ["| case | BIRD | settings on the ring links | loss each way | kernel route changes at r1 | "
+            "of which path switches of r2's LAN |", "|---|---|---|---|---|---|"]
+    for case, info in data["cases"].items():
+        for loss in data["losses"]:
+            sample = lossy_sample(data, case, loss)
+            if sample is not None:
+                rows.append(f"| `{case}` | {info['release']} | `{info['settings']}` | {loss} % | "
+                            f"{sample['route_changes']} | {sample['path_switches']} |")
+    return rows
+
+
+def render(data: dict[str, Any]) -> list[str]:
+    """The section's lines, between its markers."""
+    lines = ["### The run", ""] + run_lines(data)
+    lines += ["### Targets", ""]
+    lines += paragraph("The issue's targets for the default profile `fast` (Babel) and for `stable`, on BIRD 2 and "
+                       "3, with the figures of this run; the failover figures are the median (min–max, n) of the "
+                       "breaks, the route changes those of one run of "
+                       f"{data['duration']:.0f} s.") + [""]
+    lines += targets_table(data) + [""]
+    lines += ["### Failover: traffic lost when the r1-r2 link breaks", ""]
+    lines += paragraph(f"Echo requests every {int(data['interval'] * 1000)} ms; each figure is the median, min–max "
+                       f"and number of breaks ({data['repeat']} by carrier, {data['silent_repeat']} silent per case, "
+                       f"alternating, a fresh ring for every break). Packets/s: the routing protocol's packets (and "
+                       f"BFD's) on the r1-r2 link, both ways, counted in r1 for {data['settle']:g} s before each break "
+                       f"and pooled.") + [""]
+    lines += failover_table(data) + [""]
+    lines += ["### Silently dead link, break by break (Babel on BIRD 2 and 3)", ""]
+    lines += silent_table(data) + [""]
+    lines += ["### Lossy link: route changes at r1", ""]
+    lines += paragraph(f"Random loss each way on the r1-r2 link for {data['duration']:.0f} s, one ring per case and "
+                       f"loss, all side by side.") + [""]
+    lines += lossy_table(data) + [""]
+    lines += ["### Babel settings side by side (BIRD 2 and 3)", ""]
+    lines += paragraph("Each Babel setting of the run against the targets: the profiles, the settings they had "
+                       "before (the tuning story) and candidates tried beside them. Silent and carrier: median "
+                       "lost seconds; route changes: kernel route changes at r1 in one lossy run.") + [""]
+    lines += candidates_table(data)
+    return lines
