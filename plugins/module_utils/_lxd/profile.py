@@ -46,40 +46,48 @@ class ProfileRequest:
         return self.state == "present" and bool(self.new_name) and self.new_name != self.name
 
 
-def build_request(params: Mapping[str, Any]) -> ProfileRequest:
-    """Check the module parameters and return the normalised request, or raise ProfileError."""
-    name = params.get("name")
+def _check_names(name: str | None, new_name: str | None) -> None:
     problem = profile_name_problem(name if name is not None else "")
     if problem:
         raise ProfileError(f"name: {problem}; choose a name without slashes or white space, e.g. web-bridge")
-    new_name = params.get("new_name")
     if new_name is not None:
         problem = profile_name_problem(new_name)
         if problem:
             raise ProfileError(f"new_name: {problem}; choose a name without slashes or white space, "
                                f"e.g. {name}-old")
-    state = params.get("state") or "present"
-    merge = bool(params.get("merge_profile"))
-    devices = normalize_devices(params.get("devices"), error=ProfileError)
-    request = ProfileRequest(
-        name=str(name),
-        state=state,
-        description=params.get("description"),
-        config=normalize_config(params.get("config"), error=ProfileError),
-        devices=devices,
-        merge=merge,
-        new_name=new_name,
-    )
-    if state == "absent" and request.name == PROTECTED_PROFILE:
+
+
+def _check_request(request: ProfileRequest) -> None:
+    """What LXD would refuse of a request whose values are each fine: the default profile deleted or renamed, a
+    device without a type."""
+    if request.state == "absent" and request.name == PROTECTED_PROFILE:
         raise ProfileError(f"the {PROTECTED_PROFILE!r} profile cannot be deleted: LXD keeps it for every "
                            f"project; remove its devices or config with state=present instead")
     if request.renames and request.name == PROTECTED_PROFILE:
-        raise ProfileError(f"the {PROTECTED_PROFILE!r} profile cannot be renamed (new_name {new_name!r}); "
-                           f"create a new profile named {new_name!r} instead")
-    if state == "present" and devices is not None and not merge:
-        problem = missing_type_problem(devices)
+        raise ProfileError(f"the {PROTECTED_PROFILE!r} profile cannot be renamed (new_name {request.new_name!r}); "
+                           f"create a new profile named {request.new_name!r} instead")
+    if request.state == "present" and request.devices is not None and not request.merge:
+        problem = missing_type_problem(request.devices)
         if problem:
             raise ProfileError(problem)
+
+
+def build_request(*, name: str | None, state: str | None = "present", description: str | None = None,
+                  config: Mapping[str, Any] | None = None, devices: Mapping[str, Any] | None = None,
+                  merge: bool | None = False, new_name: str | None = None) -> ProfileRequest:
+    """The request for these options (the module's, ``merge`` being merge_profile), checked and normalised, or
+    ProfileError naming the value."""
+    _check_names(name, new_name)
+    request = ProfileRequest(
+        name=str(name),
+        state=state or "present",
+        description=description,
+        config=normalize_config(config, error=ProfileError),
+        devices=normalize_devices(devices, error=ProfileError),
+        merge=bool(merge),
+        new_name=new_name,
+    )
+    _check_request(request)
     return request
 
 
@@ -167,7 +175,40 @@ def _settings(profile: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in profile.items() if key != "name"}
 
 
-def plan_profile(request: ProfileRequest, current: Mapping[str, Any] | None,  # noqa: C901
+def _plan_deletion(request: ProfileRequest, current: Mapping[str, Any] | None, cli: str) -> ProfilePlan:
+    """state=absent: delete the profile, unless instances still use it."""
+    name = request.name
+    if current is None:
+        return ProfilePlan([], "absent", name, name, {}, {}, {})
+    users = user_names(current.get("used_by"))
+    if users:
+        raise ProfileError(
+            f"profile {name!r} is still used by {', '.join(users)}; remove it from them first "
+            f"({cli} profile remove INSTANCE {name}) or delete them, then delete the profile"
+        )
+    return ProfilePlan(["delete"], "present", name, name, comparable(current), {}, {})
+
+
+def _plan_rename(request: ProfileRequest, current: Mapping[str, Any] | None,
+                 renamed: Mapping[str, Any] | None) -> tuple[list[str], Mapping[str, Any] | None]:
+    """(the actions, the profile whose settings the task starts from) of a request that renames."""
+    name, new_name = request.name, str(request.new_name)
+    if current is not None and renamed is not None:
+        raise ProfileError(
+            f"cannot rename profile {name!r} to {new_name!r}: a profile named {new_name!r} exists already; "
+            f"delete or rename that one first, or choose another new_name"
+        )
+    if current is not None:
+        return ["rename"], current
+    if renamed is not None:
+        return [], renamed  # renamed by an earlier run: only the settings are left to check
+    raise ProfileError(
+        f"cannot rename profile {name!r} to {new_name!r}: neither exists; check the name, or create "
+        f"the profile with name: {new_name} and no new_name"
+    )
+
+
+def plan_profile(request: ProfileRequest, current: Mapping[str, Any] | None,
                  renamed: Mapping[str, Any] | None = None, cli: str = "lxc") -> ProfilePlan:
     """Decide what to do.
 
@@ -175,40 +216,15 @@ def plan_profile(request: ProfileRequest, current: Mapping[str, Any] | None,  # 
     the one named ``request.new_name`` (only looked at when the request renames). Raises ProfileError
     when the request cannot be carried out; nothing has been changed at that point.
     """
-    name = request.name
     if request.state == "absent":
-        if current is None:
-            return ProfilePlan([], "absent", name, name, {}, {}, {})
-        users = user_names(current.get("used_by"))
-        if users:
-            raise ProfileError(
-                f"profile {name!r} is still used by {', '.join(users)}; remove it from them first "
-                f"({cli} profile remove INSTANCE {name}) or delete them, then delete the profile"
-            )
-        return ProfilePlan(["delete"], "present", name, name, comparable(current), {}, {})
-
-    actions: list[str] = []
-    target = name
-    base = current
+        return _plan_deletion(request, current, cli)
+    name = request.name
     if request.renames:
-        new_name = str(request.new_name)
-        target = new_name
-        if current is not None and renamed is not None:
-            raise ProfileError(
-                f"cannot rename profile {name!r} to {new_name!r}: a profile named {new_name!r} exists already; "
-                f"delete or rename that one first, or choose another new_name"
-            )
-        if current is not None:
-            actions.append("rename")
-        elif renamed is not None:
-            base = renamed  # renamed by an earlier run: only the settings are left to check
-        else:
-            raise ProfileError(
-                f"cannot rename profile {name!r} to {new_name!r}: neither exists; check the name, or create "
-                f"the profile with name: {new_name} and no new_name"
-            )
-    elif current is None:
-        actions.append("create")
+        target = str(request.new_name)
+        actions, base = _plan_rename(request, current, renamed)
+    else:
+        target, base = name, current
+        actions = ["create"] if current is None else []
 
     after = desired(base, request, target)
     problem = missing_type_problem(after["devices"])

@@ -5,13 +5,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from ansible.module_utils.basic import AnsibleModule
 
 from .._lxd.connection import LxdError
 from .._lxd.module_options import lxd_connection_argument_spec
-from .._lxd.profile import apply_profile, build_request
+from .._lxd.profile import ProfileRequest, apply_profile, build_request
 from .lxd_connect import connect
 
 ARGUMENT_SPEC: dict[str, Any] = {
@@ -27,10 +27,17 @@ ARGUMENT_SPEC: dict[str, Any] = {
 RULES: dict[str, Any] = {}
 
 
+def profile_request(params: Mapping[str, Any]) -> ProfileRequest:
+    """The core's request from the module's options; ProfileError naming a bad value."""
+    return build_request(name=params["name"], state=params["state"], description=params["description"],
+                         config=params["config"], devices=params["devices"], merge=params["merge_profile"],
+                         new_name=params["new_name"])
+
+
 def run_module(module: AnsibleModule) -> None:
     """Run lxd_profile against its LXD server and exit with its result."""
     try:
-        request = build_request(module.params)
+        request = profile_request(module.params)
         client = connect(module)
         plan, profile = apply_profile(client, request, check_mode=module.check_mode)
     except LxdError as exc:

@@ -32,8 +32,10 @@ def stored(name: str = "p1", description: str = "", config: dict | None = None,
 
 
 def request(**params: Any) -> ProfileRequest:
+    """The request for the module's options (merge_profile is the core's merge)."""
     params.setdefault("name", "p1")
-    return build_request(params)
+    params["merge"] = params.pop("merge_profile", False)
+    return build_request(**params)
 
 
 @pytest.mark.parametrize("params, message", [
@@ -48,7 +50,7 @@ def request(**params: Any) -> ProfileRequest:
 ])
 def test_build_request_rejects_bad_input(params: dict[str, Any], message: str) -> None:
     with pytest.raises(ProfileError, match=message):
-        build_request(params)
+        build_request(**params)
 
 
 def test_build_request_accepts_typeless_device_when_merging() -> None:
