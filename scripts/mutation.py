@@ -90,6 +90,12 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("serial_after: int = 0", "0 -> 1"): "__post_init__ sets serial_after every time",
         ("include_exists: bool = True", "True -> False"):
             "the one place that makes a ZoneChange (the writer's plan) always says whether the include exists",
+        ("return Records({}, wholly_owned=True)", "True -> False"):
+            "read_reverse hands the planner no current record, and wholly_owned only chooses which targets of the "
+            "current PTR records plan_reverse may delete: with none, it deletes nothing either way",
+        ("if dns_plan.reverse is not None and dns_plan.reverse_zone:", "and -> or"):
+            "the planner (_publish_once) sets a DnsPlan's reverse_zone (a zone name, never empty) and reverse "
+            "together or leaves both None: the two halves are both true or both false",
     },
     "_dns/planner": {
         ("max_delete_percent: float = 100, force: bool = False, state: str = \"present\") -> Plan:", "100 -> 101"):

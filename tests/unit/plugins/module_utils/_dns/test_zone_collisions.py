@@ -101,6 +101,22 @@ def test_a_zone_file_withdraws_a_name_whatever_the_zone_holds(tmp_path: Path) ->
     assert "lxcweb  300\tIN\tAAAA" in (tmp_path / "lab.zone").read_text()
 
 
+@pytest.mark.parametrize("take_over", [False, True])
+def test_a_zone_file_never_takes_over_a_hand_written_name(tmp_path: Path, take_over: bool) -> None:
+    """take_over is for dynamic zones: the module never edits the lines written by hand, so a zone file refuses
+    the name even with take_over=true, and says how to let the module publish it."""
+    (tmp_path / "lab.zone").write_text(ZONE_TEXT)
+    req = Request(zone="lab.example.net", zone_file=str(tmp_path / "lab.zone"), include_file=str(tmp_path / "lab.farm"),
+                  records=[{"name": "lxcweb", "addresses": [A5]}], take_over=take_over, validate=False)
+    with pytest.raises(ZoneError) as caught:
+        publish(req, check_mode=False, run_command=run_command)
+    assert str(caught.value) == (
+        f"name lxcweb already has AAAA records in zone file {tmp_path}/lab.zone (or a file it includes), not "
+        "published by this module: remove them from the zone file to let the module publish the name (it never "
+        "edits the lines written by hand), or choose another name")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lab.zone"]
+
+
 @pytest.mark.parametrize("transfers", [True, False])
 def test_a_dynamic_zone_refuses_a_hand_made_name_unless_taken_over(transfers: bool) -> None:
     client = FakeClient(zones(), transfers)

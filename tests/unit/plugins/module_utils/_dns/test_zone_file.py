@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns import zone_parser
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns import zone_file, zone_parser
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.planner import Request
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_file import (
     include_base_dirs,
@@ -38,8 +38,12 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_parser imp
 from ansible_collections.palmfarm.ipv6.tests.unit.plugins.run_command import run_command
 
 ZONE = "lab.example.net"
-ZONE_TEXT = (Path(__file__).resolve().parents[4] / "integration" / "targets" / "dns_aaaa" / "files"
-             / "lab.example.net.zone").read_text()
+FILES = Path(__file__).resolve().parents[4] / "integration" / "targets" / "dns_aaaa" / "files"
+ZONE_TEXT = (FILES / "lab.example.net.zone").read_text()
+# The shop's zone pulls the tills in by a relative $INCLUDE of shop.example.org.hosts.
+SHOP_TEXT = (FILES / "shop.example.org.zone").read_text()
+SHOP_HOSTS = (FILES / "shop.example.org.hosts").read_text()
+TILL3 = "2001:db8:5::103"
 A1 = "2001:db8:ebbd:2080:216:3eff:fe29:7f8"
 HAS_CHECKER = bool(shutil.which("named-checkzone") or shutil.which("kzonecheck"))
 
@@ -135,6 +139,74 @@ def test_publish_validates_with_a_relative_include(tmp_path: Path) -> None:
     req.records = [{"name": "lxcw5", "addresses": [A1]}]
     assert publish(req, check_mode=False, run_command=run_command).changed
     assert "lxcw5" in (tmp_path / "lab.inc").read_text()
+
+
+def shop(directory: Path, zone_lines: str = "") -> Path:
+    """The shop's zone file (and ``zone_lines`` after it) with its tills' include beside it, in ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "shop.example.org.zone").write_text(SHOP_TEXT + zone_lines)
+    (directory / "shop.example.org.hosts").write_text(SHOP_HOSTS)
+    return directory / "shop.example.org.zone"
+
+
+def shop_request(zone_file: Path, include_file: Path, name: str = "till3", **kwargs: object) -> Request:
+    return Request(zone="shop.example.org", zone_file=str(zone_file), include_file=str(include_file),
+                   records=[{"name": name, "addresses": [TILL3]}], serial_format="increment",
+                   **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("program", ["named-checkzone", "kzonecheck"])
+def test_a_hand_written_relative_include_is_found_when_the_new_zone_is_checked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, program: str) -> None:
+    """The first run adds the module's $INCLUDE line to a zone that includes its tills by a relative path. The
+    would-be zone is checked from a private directory, and the tills must still be found: named-checkzone reads
+    them from its working directory, kzonecheck from the zone file's directory."""
+    if not shutil.which(program):
+        pytest.skip(f"needs {program}")
+    monkeypatch.setattr(zone_file, "CHECKERS", (program,))
+    zone = shop(tmp_path / "zones")
+    outcome = publish(shop_request(zone, tmp_path / "zones" / "shop.farm"), check_mode=False, run_command=run_command)
+    assert outcome.added == ["till3"]
+    assert zone.read_text() == (SHOP_TEXT.replace("2025120401", "2025120402")
+                                + f'$INCLUDE "{tmp_path}/zones/shop.farm" shop.example.org.\n')
+    assert TILL3 in (tmp_path / "zones" / "shop.farm").read_text()
+
+
+@pytest.mark.skipif(not shutil.which("named-checkzone"), reason="needs named-checkzone (bind9-utils)")
+def test_includes_relative_to_nameds_directory_are_checked_from_there(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """BIND reads relative $INCLUDE paths from its `directory` (/var/cache/bind on Debian), not from the zone
+    file's: the zone file in etc/bind names both the tills and the module's include file relative to it."""
+    monkeypatch.setattr(zone_file, "CHECKERS", ("named-checkzone",))
+    named = tmp_path / "var" / "cache" / "bind"
+    named.mkdir(parents=True)
+    (named / "shop.example.org.hosts").write_text(SHOP_HOSTS)
+    zone = tmp_path / "etc" / "bind" / "db.shop"
+    zone.parent.mkdir(parents=True)
+    zone.write_text(SHOP_TEXT + '$INCLUDE "shop.farm" shop.example.org.\n')
+    req = shop_request(zone, named / "shop.farm", include_directories=[str(named)])
+    assert publish(req, check_mode=False, run_command=run_command).added == ["till3"]
+    # The zone file keeps its relative line: BIND reads it from the same place.
+    assert zone.read_text() == (SHOP_TEXT.replace("2025120401", "2025120402")
+                                + '$INCLUDE "shop.farm" shop.example.org.\n')
+    assert TILL3 in (named / "shop.farm").read_text()
+
+
+def test_a_linked_zone_file_reads_relative_includes_beside_the_real_file(tmp_path: Path) -> None:
+    """/etc/knot/zones/shop.zone is a link to the zone file in the repository checkout, whose relative $INCLUDE
+    lines (Knot reads them from the real file's directory) name the tills and the module's include file: the
+    module's line is found (no second one is added) and so are the tills, hand-written names it refuses."""
+    real = shop(tmp_path / "checkout", '$INCLUDE "shop.farm" shop.example.org.\n')
+    link = tmp_path / "etc" / "knot" / "zones" / "shop.zone"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(real)
+    with pytest.raises(ZoneError, match=r"^name till1 already has AAAA records in zone file .*/etc/knot/zones/shop"):
+        publish(shop_request(link, real.parent / "shop.farm", "till1", validate=HAS_CHECKER), False, run_command)
+    outcome = publish(shop_request(link, real.parent / "shop.farm", validate=HAS_CHECKER), False, run_command)
+    assert outcome.added == ["till3"] and link.is_symlink()
+    assert real.read_text() == (SHOP_TEXT.replace("2025120401", "2025120402")
+                                + '$INCLUDE "shop.farm" shop.example.org.\n')
+    assert TILL3 in (real.parent / "shop.farm").read_text()
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -338,3 +338,66 @@ def test_past_the_bounds_is_refused(tmp_path: Path) -> None:
 def test_ptr_needs_both_the_reverse_zone_and_its_file(tmp_path: Path, missing: str) -> None:
     with pytest.raises(ZoneError, match="ptr=true needs reverse_zone and reverse_zone_file"):
         publish(request(tmp_path, ptr=True, **{missing: None}), True, run_command)
+
+
+def test_a_zone_file_removed_while_the_task_waits_for_its_lock_is_named(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another program removes the zone file while the task waits for its lock: the task does not go on under a
+    lock of the removed file (a zone file written anew there would be unlocked); it says the file is missing."""
+    request(tmp_path)
+    real_flock = zone_file.fcntl.flock
+
+    def flock(handle: int, operation: int) -> None:
+        if (tmp_path / "lab.zone").exists():
+            (tmp_path / "lab.zone").unlink()
+        real_flock(handle, operation)
+
+    monkeypatch.setattr(zone_file.fcntl, "flock", flock)
+    with pytest.raises(ZoneError) as caught:
+        with zone_file.locked({str(tmp_path / "lab.zone"): "/etc/bind/db.lab"}):
+            pass
+    assert str(caught.value).startswith("zone file /etc/bind/db.lab does not exist; the module edits an existing")
+
+
+def test_an_include_file_that_holds_the_records_already_is_left_alone(tmp_path: Path) -> None:
+    """The zone file was put back from a copy made before the module was used: it lacks the $INCLUDE line, while
+    the include file holds the records. The run adds the line and moves the serial; the include file is neither
+    rewritten nor backed up."""
+    req = request(tmp_path, validate=False)
+    publish(req, False, run_command)
+    include = (tmp_path / "lab.farm").stat()
+    (tmp_path / "lab.zone").write_text(ZONE_TEXT)
+
+    def backup(path: str) -> str:
+        shutil.copy2(path, path + ".bak")
+        return path + ".bak"
+
+    outcome = publish(req, False, run_command, backup)
+    assert outcome.changed and (outcome.added, outcome.updated) == ([], [])
+    assert outcome.backups == [f"{tmp_path}/lab.zone.bak"]
+    assert (tmp_path / "lab.zone").read_text() == (ZONE_TEXT.replace("2024010501", "2024010502")
+                                                   + f'$INCLUDE "{tmp_path}/lab.farm" lab.example.net.\n')
+    assert (tmp_path / "lab.farm").stat().st_ino == include.st_ino
+
+
+@pytest.mark.parametrize("option, value", [("zone_file", "db.lab.example.net"), ("include_file", "~/zones/lab.farm"),
+                                           ("include_file", "")])
+def test_a_path_that_is_not_absolute_is_refused(tmp_path: Path, option: str, value: str) -> None:
+    req = request(tmp_path, **{option: value})
+    before = listing(tmp_path)
+    with pytest.raises(ZoneError) as caught:
+        publish(req, False, run_command)
+    assert str(caught.value) == f"{option} {value!r} is not an absolute path; give the full path"
+    assert listing(tmp_path) == before
+
+
+def test_a_second_run_updates_no_name_and_a_new_ttl_updates_each(tmp_path: Path) -> None:
+    records = [{"name": "lxcw5", "addresses": [A5]}, {"name": "lxcw6", "addresses": ["2001:db8:ebbd:2080::6"]}]
+    req = request(tmp_path, records=records, validate=False)
+    assert publish(req, False, run_command).added == ["lxcw5", "lxcw6"]
+    again = publish(req, False, run_command)
+    assert (again.changed, again.added, again.updated, again.removed) == (False, [], [], [])
+    req.ttl = 300
+    shorter = publish(req, False, run_command)
+    assert shorter.changed and (shorter.added, shorter.updated) == ([], ["lxcw5", "lxcw6"])
+    assert f"lxcw5  300  IN  AAAA  {A5}\n" in (tmp_path / "lab.farm").read_text()
