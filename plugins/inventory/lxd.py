@@ -159,7 +159,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.inventory impor
     inventory_hosts,
     inventory_options,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.module_options import client_from_params, missing_pylxd
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.lxd_connect import client_from_params, missing_pylxd
 
 CONNECTION_OPTIONS = ("url", "snap_url", "project", "client_cert", "client_key", "server_cert", "trust_token",
                       "timeout")

@@ -13,8 +13,7 @@ from ansible.module_utils.basic import AnsibleModule
 from .._farm.pipeline import FarmError, FarmSpec, desired_names, farm_spec, run_farm
 from .._farm.placement import PlacementError, PlacementSpec, placement_spec
 from .._lxd.connection import LxdError
-from .._lxd.module_options import lxd_connection_argument_spec
-from .lxd_connect import connect
+from .lxd_connect import connect, lxd_connection_argument_spec
 
 ARGUMENT_SPEC: dict[str, Any] = {
     **lxd_connection_argument_spec(),

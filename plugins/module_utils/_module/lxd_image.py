@@ -11,8 +11,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from .._lxd.connection import LxdError
 from .._lxd.image import ImageRequest, apply_image, build_request
-from .._lxd.module_options import lxd_connection_argument_spec
-from .lxd_connect import connect
+from .lxd_connect import connect, lxd_connection_argument_spec
 
 SOURCES = ["instance", "metadata_tarball", "remote", "server"]
 ARGUMENT_SPEC: dict[str, Any] = {

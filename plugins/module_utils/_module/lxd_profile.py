@@ -10,9 +10,8 @@ from typing import Any, Mapping
 from ansible.module_utils.basic import AnsibleModule
 
 from .._lxd.connection import LxdError
-from .._lxd.module_options import lxd_connection_argument_spec
 from .._lxd.profile import ProfileRequest, apply_profile, build_request
-from .lxd_connect import connect
+from .lxd_connect import connect, lxd_connection_argument_spec
 
 ARGUMENT_SPEC: dict[str, Any] = {
     **lxd_connection_argument_spec(),

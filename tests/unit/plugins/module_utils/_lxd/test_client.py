@@ -34,10 +34,6 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.connection impo
     reason_of,
     url_problem,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.module_options import (
-    connection_from_params,
-    needed_extensions,
-)
 
 # A throw-away self-signed certificate; its fingerprint as `openssl x509 -noout -fingerprint -sha256` prints it.
 PEM = """-----BEGIN CERTIFICATE-----
@@ -363,37 +359,6 @@ def test_names_from_urls(urls: list[str] | None, expected: list[str]) -> None:
     assert names_from_urls(urls) == expected
 
 
-# ---- connection_from_params (the Ansible side) --------------------------------------------------------------------
-
-def params(**kwargs: Any) -> dict[str, Any]:
-    base = dict(url=None, snap_url="unix:/var/snap/lxd/common/lxd/unix.socket", project=None, client_cert=None,
-                client_key=None, server_cert=None, trust_token=None, timeout=30)
-    base.update(kwargs)
-    return base
-
-
-def test_snap_url_is_used_when_its_socket_exists(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("LXD_DIR", raising=False)
-    snap = touch(tmp_path / "snap.socket")
-    assert connection_from_params(params(snap_url=f"unix:{snap}")).url == f"unix:{snap}"
-    assert connection_from_params(params(snap_url=f"unix:{tmp_path}/missing")).url is None
-
-
-def test_lxd_dir_comes_before_snap_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    snap = touch(tmp_path / "snap.socket")
-    monkeypatch.setenv("LXD_DIR", str(tmp_path / "lxd"))
-    assert connection_from_params(params(snap_url=f"unix:{snap}")).url is None  # find_socket tries $LXD_DIR first
-
-
-def test_url_wins_and_the_rest_is_passed_on(tmp_path: Path) -> None:
-    snap = touch(tmp_path / "snap.socket")
-    conn = connection_from_params(params(url="https://lxd.example.net:8443", snap_url=f"unix:{snap}",
-                                         client_cert="c", client_key="k", server_cert="s", trust_token="t",
-                                         project="farm", timeout=5))
-    assert conn == LxdConnection(url="https://lxd.example.net:8443", project="farm", client_cert="c",
-                                 client_key="k", server_cert="s", trust_token="t", timeout=5.0)
-
-
 def test_client_says_which_pylxd_an_https_url_needs(monkeypatch: pytest.MonkeyPatch, pems: dict[str, str]) -> None:
     class OldClient:  # pylxd before 2.3.2 takes no session
         def __init__(self, endpoint: Any = None, version: str = "1.0", cert: Any = None, verify: Any = True,
@@ -445,19 +410,6 @@ def test_request_waits_for_the_operation_by_its_id(operation: str) -> None:
     client._failure_types = (OSError,)
     assert client.request("POST", "instances", {"name": "w1"}) == {"done": True}
     assert sent == ["instances", "operations/5f1c0e9a/wait"]
-
-
-@pytest.mark.parametrize("params, needs", [
-    ({}, {}),
-    ({"project": None, "placement": None, "target": None, "addr_gen_mode": "eui64"}, {}),
-    ({"project": "default"}, {}),
-    ({"project": "farm"}, {"projects": "project=farm"}),
-    ({"placement": "spread"}, {"clustering": "placement"}),
-    ({"target": "m1"}, {"clustering": "target"}),
-    ({"addr_gen_mode": "stable-privacy"}, {"linux_sysctl": "addr_gen_mode=stable-privacy"}),
-])
-def test_needed_extensions(params: dict[str, Any], needs: dict[str, str]) -> None:
-    assert needed_extensions(params) == needs
 
 
 def test_missing_extension_names_the_first_one_missing() -> None:

@@ -17,8 +17,8 @@ import pytest
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.client import LxdClient, Server
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.connection import LxdConnection, LxdError, LxdNotFound
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.module_options import client_from_params
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.unix_http import UnixHttp, request_url
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.lxd_connect import client_from_params
 
 
 @pytest.mark.parametrize("path, params, expected", [
