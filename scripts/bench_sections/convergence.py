@@ -181,7 +181,8 @@ def lossy_table(data: dict[str, Any]) -> list[str]:
         for loss in data["losses"]:
             sample = lossy_sample(data, case, loss)
             if sample is not None:
-                rows.append(f"| `{case}` | {info['release']} | `{info['settings']}` | {loss} % | "
+                short = f" (for {sample['duration']:.0f} s only)" if sample["duration"] < data["duration"] - 1 else ""
+                rows.append(f"| `{case}` | {info['release']} | `{info['settings']}` | {loss} %{short} | "
                             f"{sample['route_changes']} | {sample['path_switches']} |")
     return rows
 
