@@ -32,7 +32,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.config import 
     check_binary,
     rejection,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.flow import run
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.flow import BirdRequest, run
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.remote_shell import (
     backup_command,
     detect_version,
@@ -51,7 +51,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.remote_shell i
     temp_path,
     validate_command,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.babel_bird6 import ARGUMENT_SPEC
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.babel_bird6 import ARGUMENT_SPEC, bird_request
 
 MODULE = "palmfarm.ipv6.babel_bird6"
 
@@ -80,8 +80,8 @@ class ActionModule(ActionBase):
             validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate(copy.deepcopy(args))
             if validated.error_messages:
                 return dict(result, failed=True, msg="; ".join(validated.error_messages))
-            params = validated.validated_parameters
-            outcome = run(ShellHost(self, params), params, bool(self._task.check_mode), bool(self._task.diff))
+            request = bird_request(validated.validated_parameters)
+            outcome = run(ShellHost(self, request), request, bool(self._task.check_mode), bool(self._task.diff))
             outcome["rendered_on_controller"] = True
             result.update(remove_values(outcome, validated._no_log_values))
         except BirdConfigError as exc:
@@ -122,9 +122,9 @@ class ShellHost:
     """A router without Python, as the `BirdHost` of the one flow: reached through its POSIX shell alone, with
     the BIRD on the controller validating the file when it has the right one."""
 
-    def __init__(self, action: ActionModule, params: dict) -> None:
+    def __init__(self, action: ActionModule, request: BirdRequest) -> None:
         self.action = action
-        self.params = params
+        self.request = request
         self._facts: dict[str, str] | None = None
 
     @property
@@ -147,14 +147,14 @@ class ShellHost:
 
     def _local_binary(self, version: str) -> str | None:
         """The controller's BIRD of VERSION (bird_binary, else PATH), or None when it has none of that version."""
-        explicit = self.params.get("bird_binary")
+        explicit = self.request.bird_binary
         candidate = explicit or shutil.which(binary_names(version)[0])
         if not candidate:
             return None
         proc = subprocess.run([candidate, "--version"], capture_output=True, text=True, check=False)
         if not (explicit or local_version_ok(proc.stdout + proc.stderr, version)):
             return None
-        check_binary(self.params, version, candidate, proc.stdout + proc.stderr)
+        check_binary(self.request.config, version, candidate, proc.stdout + proc.stderr)
         return candidate
 
     def validate(self, version: str, text: str) -> bool:
@@ -175,7 +175,7 @@ class ShellHost:
             raise BirdConfigError(f"validate=true needs {daemon} (BIRD {version}) on the controller "
                                   f"(bird_binary or PATH) or on the host to parse the file; install it, "
                                   f"or set validate=false")
-        check_binary(self.params, version, self.facts[daemon], self.facts.get(f"{daemon}-version", ""))
+        check_binary(self.request.config, version, self.facts[daemon], self.facts.get(f"{daemon}-version", ""))
         return False
 
     def directory_exists(self, path: str) -> bool:
@@ -202,6 +202,6 @@ class ShellHost:
         return backup_file
 
     def reload(self, version: str) -> tuple[bool, str]:
-        command = reload_command(version, self.facts, self.params["control_socket"])
+        command = reload_command(version, self.facts, self.request.control_socket)
         res = self.action._shell(command) if command else {"rc": 0, "stdout": "", "stderr": ""}
         return reload_outcome(command, res["rc"], (res.get("stdout") or "") + (res.get("stderr") or ""))

@@ -3,11 +3,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Render a BIRD configuration for Babel and RIPng, for BIRD 1.6 (bird6) and BIRD 2.x/3.x.
 
-One option set (the module's parameters) becomes one complete configuration file. BIRD 1.6 writes
-``import``/``export`` inside the protocol, takes whole-second timers and needs a router id; BIRD 2 and 3
-put them in an ``ipv6 { ... }`` channel and take timers with units (``hello interval 50 ms``). An option the
-chosen version lacks, or a value BIRD would reject, raises :class:`BirdConfigError` naming the value, the
-version and the fix, before anything is written.
+One request (`ConfigRequest`: the module's options, typed by its adapter) becomes one complete configuration
+file. BIRD 1.6 writes ``import``/``export`` inside the protocol, takes whole-second timers and needs a router
+id; BIRD 2 and 3 put them in an ``ipv6 { ... }`` channel and take timers with units (``hello interval 50 ms``).
+An option the chosen version lacks, or a value BIRD would reject, raises :class:`BirdConfigError` naming the
+value, the version and the fix, before anything is written.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import re
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 VERSIONS = ("1.6", "2", "3")
@@ -92,6 +93,51 @@ class BirdConfigError(ValueError):
     """An option set that cannot become a valid BIRD configuration; the message says why and what to do."""
 
 
+@dataclass(frozen=True)
+class BabelInterface:
+    """One entry of babel.interfaces, as given: None means the profile's value, else BIRD's default. The values
+    are checked when the file is rendered, with the entry's place in the message."""
+
+    names: tuple[str, ...]
+    type: str | None = None
+    hello_interval: str | int | float | None = None
+    update_interval: str | int | float | None = None
+    rxcost: int | None = None
+    limit: int | None = None
+    check_link: bool | None = None
+    authentication: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class RipngInterface:
+    """One entry of ripng.interfaces, as given (None: the profile's value, else BIRD's default)."""
+
+    names: tuple[str, ...]
+    update_time: int | None = None
+    timeout_time: int | None = None
+    garbage_time: int | None = None
+    split_horizon: bool | None = None
+    poison_reverse: bool | None = None
+    bfd: bool | None = None
+    check_link: bool | None = None
+
+
+@dataclass(frozen=True)
+class ConfigRequest:
+    """What the BIRD configuration is to say, for whichever version renders it."""
+
+    babel: tuple[BabelInterface, ...] = ()
+    ripng: tuple[RipngInterface, ...] = ()
+    direct: tuple[str, ...] = ()  # interfaces whose connected prefixes BIRD exports
+    router_id: str | None = None
+    profile: str | None = None
+    kernel_enabled: bool = True
+    kernel_persist: bool = False
+    kernel_scan_time: int | None = None  # None: the version's and profile's default
+    device_scan_time: int | None = None  # None: 10 s
+
+
 def parse_bird_version(text: str) -> str:
     """Map ``bird --version`` output (``BIRD version 2.0.12``) to one of :data:`VERSIONS`."""
     match = _VERSION_RE.search(text or "")
@@ -115,25 +161,25 @@ def parse_bird_release(text: str) -> tuple[int, int, int]:
     return int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
 
 
-def features_used(params: Mapping[str, Any]) -> list[tuple[str, str, tuple[int, int, int], str]]:
-    """What the option set uses that not every BIRD 2 has: (what, since, release, what to do instead)."""
+def features_used(request: ConfigRequest) -> list[tuple[str, str, tuple[int, int, int], str]]:
+    """What the request uses that not every BIRD 2 has: (what, since, release, what to do instead)."""
     used = []
-    for index, iface in enumerate((params.get("babel") or {}).get("interfaces") or []):
+    for index, iface in enumerate(request.babel):
         where = f"babel.interfaces[{index}]"
-        if iface.get("type") == "tunnel":
+        if iface.type == "tunnel":
             used.append((f"{where}: type tunnel", TUNNEL_SINCE, TUNNEL_RELEASE,
                          "use type wired, or install BIRD 2.14 or later"))
-        if iface.get("authentication") == "mac":
+        if iface.authentication == "mac":
             used.append((f"{where}: Babel authentication", BABEL_AUTH_SINCE, BABEL_AUTH_RELEASE,
                          "set authentication none, or install BIRD 2.0.9 or later"))
     return used
 
 
-def check_binary(params: Mapping[str, Any], version: str, binary: str, version_text: str) -> None:
+def check_binary(request: ConfigRequest, version: str, binary: str, version_text: str) -> None:
     """Refuse a BIRD ``binary`` (``--version`` said ``version_text``) that cannot validate the file for ``version``.
 
     It must be that BIRD generation: a BIRD 2 says nothing of what BIRD 3 will do with the file, nor bird6 of 1.6
-    of BIRD 2's. And its release must have every feature the option set uses (:func:`features_used`).
+    of BIRD 2's. And its release must have every feature the request uses (:func:`features_used`).
     """
     found = parse_bird_version(version_text)
     release = parse_bird_release(version_text)
@@ -142,7 +188,7 @@ def check_binary(params: Mapping[str, Any], version: str, binary: str, version_t
         raise BirdConfigError(f"{binary} is BIRD {shown}, but bird_version is {version}: it cannot validate a file "
                               f"for BIRD {version}; put a BIRD {version} first on PATH (or in bird_binary), "
                               f"or set bird_version to {found}")
-    for what, since, needed, fix in features_used(params):
+    for what, since, needed, fix in features_used(request):
         if release < needed:
             raise BirdConfigError(f"{what} needs {since} or later, and {binary} is BIRD {shown}; {fix}")
 
@@ -262,8 +308,9 @@ def _int_in(value: Any, bounds: tuple[int, int], what: str) -> int:
     return number
 
 
-def _merged(iface: Mapping[str, Any], preset: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-    merged = {key: iface.get(key) for key in keys}
+def _merged(iface: BabelInterface | RipngInterface, preset: Mapping[str, Any],
+            keys: tuple[str, ...]) -> dict[str, Any]:
+    merged = {key: getattr(iface, key) for key in keys}
     for key, value in preset.items():
         if merged.get(key) is None:
             merged[key] = value
@@ -309,56 +356,68 @@ def _rxcost(value: Any, where: str) -> int:
     return cost
 
 
-def babel_interface_lines(iface: Mapping[str, Any], profile: str | None, version: str, index: int) -> list[str]:  # noqa: C901
+def _babel_type(kind: str, where: str, version: str) -> str:
+    if kind not in INTERFACE_TYPES:
+        raise BirdConfigError(f"{where}: interface type {kind!r} is unknown; use wired, wireless or tunnel")
+    if kind == "tunnel" and version == "1.6":
+        raise BirdConfigError(f"{where}: type tunnel needs {TUNNEL_SINCE} or later; BIRD 1.6 knows wired and "
+                              f"wireless (use type wired, or bird_version 2 or 3 with BIRD 2.14 or later)")
+    return f"type {kind};"
+
+
+def _babel_limit(value: Any, own: Any, where: str, version: str) -> list[str]:
+    """The ``limit`` line; ``own`` is the entry's own limit (None when ``value`` is its profile's)."""
+    limit = _int_in(value, LIMIT_RANGE, f"{where}: limit")
+    if version != "1.6":
+        return [f"limit {limit};"]
+    if own is not None or limit != BIRD16_WIRED_LIMIT:
+        raise BirdConfigError(f"{where}: limit {limit} needs {LIMIT_SINCE} or later; BIRD 1.6 has no Babel "
+                              f"'limit' option (drop it or choose bird_version 2 or 3)")
+    return []  # a profile's limit 8 is what bird6 does anyway on wired links; nothing to write.
+
+
+def _babel_authentication(authentication: str | None, password: Any, where: str, version: str) -> list[str]:
+    auth = authentication or "none"
+    if auth not in ("none", "mac"):
+        raise BirdConfigError(f"{where}: authentication {auth!r} is unknown; use none or mac")
+    if auth == "none":
+        if password is not None:
+            raise BirdConfigError(f"{where}: a password is set but authentication is none; set authentication mac")
+        return []
+    if version == "1.6":
+        raise BirdConfigError(f"{where}: Babel authentication needs {BABEL_AUTH_SINCE} or later; "
+                              f"BIRD 1.6 has none (set authentication none or choose bird_version 2 or 3)")
+    if password is None:
+        raise BirdConfigError(f"{where}: authentication mac needs a password")
+    return ["authentication mac;", f"password {_quoted_secret(password, where)};"]
+
+
+def babel_interface_lines(iface: BabelInterface, profile: str | None, version: str, index: int) -> list[str]:
     """The ``interface ... { ... };`` block of one Babel interface entry."""
     where = f"babel.interfaces[{index}]"
-    patterns = _patterns(iface.get("names"), where)
+    patterns = _patterns(iface.names, where)
     where = f"{where} ({patterns})"
     opts = _merged(iface, PROFILE_BABEL.get(profile or "", {}), BABEL_KEYS)
     body: list[str] = []
     if opts["type"] is not None:
-        if opts["type"] not in INTERFACE_TYPES:
-            raise BirdConfigError(f"{where}: interface type {opts['type']!r} is unknown; use wired, wireless "
-                                  f"or tunnel")
-        if opts["type"] == "tunnel" and version == "1.6":
-            raise BirdConfigError(f"{where}: type tunnel needs {TUNNEL_SINCE} or later; BIRD 1.6 knows wired and "
-                                  f"wireless (use type wired, or bird_version 2 or 3 with BIRD 2.14 or later)")
-        body.append(f"type {opts['type']};")
+        body.append(_babel_type(opts["type"], where, version))
     for key, text in (("hello_interval", "hello interval"), ("update_interval", "update interval")):
         if opts[key] is not None:
             body.append(f"{text} {_interval(opts[key], f'{where}: {text}', version)};")
     if opts["rxcost"] is not None:
         body.append(f"rxcost {_rxcost(opts['rxcost'], where)};")
     if opts["limit"] is not None:
-        limit = _int_in(opts["limit"], LIMIT_RANGE, f"{where}: limit")
-        if version != "1.6":
-            body.append(f"limit {limit};")
-        elif iface.get("limit") is not None or limit != BIRD16_WIRED_LIMIT:
-            raise BirdConfigError(f"{where}: limit {limit} needs {LIMIT_SINCE} or later; BIRD 1.6 has no Babel "
-                                  f"'limit' option (drop it or choose bird_version 2 or 3)")
-        # else: a profile's limit 8 is what bird6 does anyway on wired links; nothing to write.
+        body += _babel_limit(opts["limit"], iface.limit, where, version)
     if opts["check_link"] is not None:
         body.append(f"check link {_yes(opts['check_link'])};")
-    auth = opts["authentication"] or "none"
-    if auth not in ("none", "mac"):
-        raise BirdConfigError(f"{where}: authentication {auth!r} is unknown; use none or mac")
-    if auth == "mac":
-        if version == "1.6":
-            raise BirdConfigError(f"{where}: Babel authentication needs {BABEL_AUTH_SINCE} or later; "
-                                  f"BIRD 1.6 has none (set authentication none or choose bird_version 2 or 3)")
-        if opts["password"] is None:
-            raise BirdConfigError(f"{where}: authentication mac needs a password")
-        body.append("authentication mac;")
-        body.append(f"password {_quoted_secret(opts['password'], where)};")
-    elif opts["password"] is not None:
-        raise BirdConfigError(f"{where}: a password is set but authentication is none; set authentication mac")
+    body += _babel_authentication(opts["authentication"], opts["password"], where, version)
     return [f"  interface {patterns} {{"] + [f"    {line}" for line in body] + ["  };"]
 
 
-def ripng_interface_lines(iface: Mapping[str, Any], profile: str | None, index: int) -> list[str]:
+def ripng_interface_lines(iface: RipngInterface, profile: str | None, index: int) -> list[str]:
     """The ``interface ... { ... };`` block of one RIPng interface entry (same syntax in all versions)."""
     where = f"ripng.interfaces[{index}]"
-    patterns = _patterns(iface.get("names"), where)
+    patterns = _patterns(iface.names, where)
     where = f"{where} ({patterns})"
     opts = _merged(iface, PROFILE_RIPNG.get(profile or "", {}), RIPNG_KEYS)
     body: list[str] = []
@@ -404,25 +463,25 @@ def _channel(version: str, lines: list[str]) -> list[str]:
     return ["  ipv6 {"] + [f"    {line}" for line in lines] + ["  };"]
 
 
-def _direct_lines(direct: Mapping[str, Any], version: str) -> list[str]:
-    names = direct.get("interfaces") or []
+def _direct_lines(names: tuple[str, ...], version: str) -> list[str]:
     if not names:
         return []
     return (["protocol direct {"] + (["  ipv6;"] if version != "1.6" else [])
             + [f"  interface {_patterns(names, 'direct.interfaces')};", "}", ""])
 
 
-def _kernel_lines(kernel: Mapping[str, Any], version: str, profile: str | None) -> list[str]:
-    if kernel.get("enabled", True) is False:
+def _kernel_lines(request: ConfigRequest, version: str) -> list[str]:
+    if not request.kernel_enabled:
         return []
-    default_scan = KERNEL_SCAN_TIME_BIRD3_FAST if version == "3" and profile == "fast" else KERNEL_SCAN_TIME
-    scan = _int_in(_or(kernel.get("scan_time"), default_scan), RIP_TIME_RANGE, "kernel.scan_time")
+    fast = version == "3" and request.profile == "fast"
+    default_scan = KERNEL_SCAN_TIME_BIRD3_FAST if fast else KERNEL_SCAN_TIME
+    scan = _int_in(_or(request.kernel_scan_time, default_scan), RIP_TIME_RANGE, "kernel.scan_time")
     # Connected prefixes are the kernel's already; only learned routes go into the table.
-    return (["protocol kernel {", f"  persist {_yes(bool(kernel.get('persist')))};", f"  scan time {scan};"]
+    return (["protocol kernel {", f"  persist {_yes(request.kernel_persist)};", f"  scan time {scan};"]
             + _channel(version, ["import none;", "export where source != RTS_DEVICE;"]) + ["}", ""])
 
 
-def _babel_lines(ifaces: list[Mapping[str, Any]], version: str, profile: str | None) -> list[str]:
+def _babel_lines(ifaces: tuple[BabelInterface, ...], version: str, profile: str | None) -> list[str]:
     if not ifaces:
         return []
     out = ["protocol babel {"] + _channel(version, ["import all;", "export all;"])
@@ -431,7 +490,7 @@ def _babel_lines(ifaces: list[Mapping[str, Any]], version: str, profile: str | N
     return out + ["}", ""]
 
 
-def _ripng_lines(ifaces: list[Mapping[str, Any]], version: str, profile: str | None) -> list[str]:
+def _ripng_lines(ifaces: tuple[RipngInterface, ...], version: str, profile: str | None) -> list[str]:
     if not ifaces:
         return []
     blocks = [ripng_interface_lines(iface, profile, index) for index, iface in enumerate(ifaces)]
@@ -445,18 +504,16 @@ def _ripng_lines(ifaces: list[Mapping[str, Any]], version: str, profile: str | N
     return out
 
 
-def render_config(params: Mapping[str, Any], version: str) -> str:
-    """A complete BIRD configuration for ``version`` (one of :data:`VERSIONS`) from the module's options."""
+def render_config(request: ConfigRequest, version: str) -> str:
+    """A complete BIRD configuration for ``version`` (one of :data:`VERSIONS`) from the request."""
     _check_version(version)
-    profile = params.get("profile")
+    profile = request.profile
     if profile is not None and profile not in PROFILES:
         raise BirdConfigError(f"profile {profile!r} is unknown; use one of {', '.join(PROFILES)}")
-    babel_ifaces = (params.get("babel") or {}).get("interfaces") or []
-    ripng_ifaces = (params.get("ripng") or {}).get("interfaces") or []
-    if not babel_ifaces and not ripng_ifaces:
+    if not request.babel and not request.ripng:
         raise BirdConfigError("neither babel nor ripng lists any interfaces; give at least one of "
                               "babel.interfaces or ripng.interfaces")
-    router_id = _router_id(params.get("router_id"), version)
+    router_id = _router_id(request.router_id, version)
     out: list[str] = [
         "# Managed by palmfarm.ipv6.babel_bird6: local changes are overwritten.",
         f"# BIRD {version}" + (f", profile {profile}" if profile else ""),
@@ -464,22 +521,21 @@ def render_config(params: Mapping[str, Any], version: str) -> str:
     ]
     if router_id:
         out += [f"router id {router_id};", ""]
-    scan = _int_in(_or((params.get("device") or {}).get("scan_time"), 10), RIP_TIME_RANGE, "device.scan_time")
+    scan = _int_in(_or(request.device_scan_time, 10), RIP_TIME_RANGE, "device.scan_time")
     out += ["protocol device {", f"  scan time {scan};", "}", ""]
-    out += _direct_lines(params.get("direct") or {}, version)
-    out += _kernel_lines(params.get("kernel") or {}, version, profile)
-    out += _babel_lines(babel_ifaces, version, profile)
-    out += _ripng_lines(ripng_ifaces, version, profile)
+    out += _direct_lines(request.direct, version)
+    out += _kernel_lines(request, version)
+    out += _babel_lines(request.babel, version, profile)
+    out += _ripng_lines(request.ripng, version, profile)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def unmatched_patterns(params: Mapping[str, Any], interfaces: list[str]) -> list[str]:
-    """The interface names or patterns of the option set that match none of ``interfaces`` (the host's)."""
+def unmatched_patterns(request: ConfigRequest, interfaces: list[str]) -> list[str]:
+    """The interface names or patterns of the request that match none of ``interfaces`` (the host's)."""
     patterns: list[str] = []
-    for section in ("babel", "ripng"):
-        for iface in (params.get(section) or {}).get("interfaces") or []:
-            patterns += [str(name) for name in iface.get("names") or []]
-    patterns += [str(name) for name in (params.get("direct") or {}).get("interfaces") or []]
+    for names in [iface.names for iface in request.babel] + [iface.names for iface in request.ripng]:
+        patterns += [str(name) for name in names or []]
+    patterns += [str(name) for name in request.direct]
     missing: list[str] = []
     for pattern in patterns:
         if pattern not in missing and not any(fnmatch.fnmatchcase(name, pattern) for name in interfaces):

@@ -11,14 +11,30 @@ the same `changed`, the same checks, in the same order, and nothing written in c
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 try:
     from typing import Protocol
 except ImportError:  # Python 3.7 on the managed host
     Protocol = object  # type: ignore[assignment]
 
-from .config import BirdConfigError, default_path, render_config, unmatched_patterns
+from .config import BirdConfigError, ConfigRequest, default_path, render_config, unmatched_patterns
+
+
+@dataclass(frozen=True)
+class BirdRequest:
+    """What the task asks of the router: the file's content, where it goes, and how it is checked and applied."""
+
+    config: ConfigRequest
+    state: str = "present"
+    bird_version: str = "auto"  # or "1.6", "2", "3"
+    path: str | None = None  # None: where the distribution's BIRD reads it
+    validate: bool = True
+    backup: bool = False
+    reload: bool = True
+    control_socket: str | None = None  # for birdc, when not the default one
+    bird_binary: str | None = None  # the controller's BIRD that validates (the controller path only)
 
 
 class BirdHost(Protocol):
@@ -52,21 +68,21 @@ class BirdHost(Protocol):
         """Make the running BIRD take the file: (reloaded, message)."""
 
 
-def _compare(host: BirdHost, params: Mapping[str, Any], want_diff: bool) -> tuple[str, bool, dict[str, Any]]:
+def _compare(host: BirdHost, request: BirdRequest, want_diff: bool) -> tuple[str, bool, dict[str, Any]]:
     """(BIRD version, whether the file exists, the result so far): the file as it should be, against the live one."""
-    version = params["bird_version"]
+    version = request.bird_version
     if version == "auto":
         version = host.detect_version()
-    path = params["path"] or default_path(version, host.is_openwrt())
-    present = params["state"] == "present"
-    after = render_config(params, version) if present else ""
+    path = request.path or default_path(version, host.is_openwrt())
+    present = request.state == "present"
+    after = render_config(request.config, version) if present else ""
     exists, before = host.read(path)
     changed = (before != after or not exists) if present else exists
     result: dict[str, Any] = dict(changed=changed, path=path, bird_version=version, validated=False,
                                   reloaded=False, reload_message="nothing changed" if not changed else "check mode")
     names = host.interfaces() if present else None
     warnings = [f"interface name or pattern {pattern!r} matches no interface on this host (yet)"
-                for pattern in unmatched_patterns(params, names)] if names else []
+                for pattern in unmatched_patterns(request.config, names)] if names else []
     if warnings:
         result["warnings"] = warnings
     if present:
@@ -76,24 +92,24 @@ def _compare(host: BirdHost, params: Mapping[str, Any], want_diff: bool) -> tupl
     return version, exists, result
 
 
-def run(host: BirdHost, params: Mapping[str, Any], check_mode: bool, want_diff: bool) -> dict[str, Any]:
-    """The result of babel_bird6 for PARAMS (its validated parameters) on HOST."""
-    version, exists, result = _compare(host, params, want_diff)
+def run(host: BirdHost, request: BirdRequest, check_mode: bool, want_diff: bool) -> dict[str, Any]:
+    """The result of babel_bird6 for REQUEST on HOST."""
+    version, exists, result = _compare(host, request, want_diff)
     present, path = "config" in result, result["path"]
     if not result["changed"]:
         return result
-    if present and params["validate"]:
+    if present and request.validate:
         result["validated"] = host.validate(version, result["config"])
     if check_mode:
         return result
     if present and not host.directory_exists(path):
         raise BirdConfigError(f"the directory of path {path} does not exist; install BIRD or create it")
-    late = version if present and params["validate"] and not result["validated"] else None
-    backup_file = host.install(path, result["config"] if present else None, bool(params["backup"] and exists), late)
+    late = version if present and request.validate and not result["validated"] else None
+    backup_file = host.install(path, result["config"] if present else None, request.backup and exists, late)
     result["validated"] = result["validated"] or late is not None
     if backup_file:
         result["backup_file"] = backup_file
-    if params["reload"]:
+    if request.reload:
         result["reloaded"], result["reload_message"] = host.reload(version)
     else:
         result["reload_message"] = "reload=false"

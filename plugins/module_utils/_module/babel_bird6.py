@@ -1,20 +1,29 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) palmfarm.ipv6 contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The babel_bird6 module's adapter: its options (shared with its action plugin, for routers without Python), and
-the router it runs on as the `BirdHost` of the one flow (_bird/flow.py)."""
+"""The babel_bird6 module's adapter: its options and their request (both shared with its action plugin, for
+routers without Python), and the router it runs on as the `BirdHost` of the one flow (_bird/flow.py)."""
 
 from __future__ import annotations
 
 import os
 import tempfile
-from typing import Any
+from typing import Any, Mapping
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 
-from .._bird.config import BirdConfigError, binary_names, check_binary, choose_version, rejection
-from .._bird.flow import run
+from .._bird.config import (
+    BabelInterface,
+    BirdConfigError,
+    ConfigRequest,
+    RipngInterface,
+    binary_names,
+    check_binary,
+    choose_version,
+    rejection,
+)
+from .._bird.flow import BirdRequest, run
 from .._bird.remote_shell import local_facts, reload_command, reload_outcome
 from .._files import FilesError, Write, replace_all
 
@@ -65,11 +74,55 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
 RULES: dict[str, Any] = {}
 
 
+def _names(value: Any) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value or ())
+
+
+def _entries(section: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    return list((section or {}).get("interfaces") or [])
+
+
+def config_request(params: Mapping[str, Any]) -> ConfigRequest:
+    """What the file is to say, from the options (their values are checked when it is rendered)."""
+    kernel = params.get("kernel") or {}
+    return ConfigRequest(
+        babel=tuple(BabelInterface(names=_names(entry.get("names")),
+                                   **{key: entry.get(key) for key in _BABEL_IFACE if key != "names"})
+                    for entry in _entries(params.get("babel"))),
+        ripng=tuple(RipngInterface(names=_names(entry.get("names")),
+                                   **{key: entry.get(key) for key in _RIPNG_IFACE if key != "names"})
+                    for entry in _entries(params.get("ripng"))),
+        direct=_names((params.get("direct") or {}).get("interfaces")),
+        router_id=params.get("router_id"),
+        profile=params.get("profile"),
+        kernel_enabled=kernel.get("enabled", True) is not False,
+        kernel_persist=bool(kernel.get("persist")),
+        kernel_scan_time=kernel.get("scan_time"),
+        device_scan_time=(params.get("device") or {}).get("scan_time"),
+    )
+
+
+def bird_request(params: Mapping[str, Any]) -> BirdRequest:
+    """The flow's request from the options (the module's, or the action plugin's once validated)."""
+    return BirdRequest(
+        config=config_request(params),
+        state=params.get("state") or "present",
+        bird_version=params.get("bird_version") or "auto",
+        path=params.get("path"),
+        validate=bool(params.get("validate", True)),
+        backup=bool(params.get("backup")),
+        reload=bool(params.get("reload", True)),
+        control_socket=params.get("control_socket"),
+        bird_binary=params.get("bird_binary"),
+    )
+
+
 class ModuleHost:
     """The router the module runs on: files, binaries and commands reached directly."""
 
-    def __init__(self, module: AnsibleModule) -> None:
+    def __init__(self, module: AnsibleModule, request: BirdRequest) -> None:
         self.module = module
+        self.request = request
 
     def _version_text(self, binary: str) -> str:
         _rc, out, err = self.module.run_command([binary, "--version"])
@@ -98,7 +151,7 @@ class ModuleHost:
         if not binary:
             raise BirdConfigError(f"validate=true needs {daemon} (BIRD {version}) on the host to parse the file; "
                                   f"install it, put it on PATH, or set validate=false")
-        check_binary(self.module.params, version, binary, self._version_text(binary))
+        check_binary(self.request.config, version, binary, self._version_text(binary))
         # Parsed from Ansible's own temporary directory, in check mode too.
         fd, tmp = tempfile.mkstemp(prefix=".babel_bird6.", suffix=".conf", dir=self.module.tmpdir)
         try:
@@ -125,7 +178,7 @@ class ModuleHost:
     def reload(self, version: str) -> tuple[bool, str]:
         """``birdc configure``, else the init script's reload (OpenWrt without birdc), as the action does."""
         facts = local_facts(version, self.module.get_bin_path, lambda path: os.access(path, os.X_OK))
-        command = reload_command(version, facts, self.module.params["control_socket"])
+        command = reload_command(version, facts, self.request.control_socket)
         rc, out, err = self.module.run_command(command, use_unsafe_shell=True) if command else (0, "", "")
         return reload_outcome(command, rc, str(out) + str(err))
 
@@ -133,7 +186,8 @@ class ModuleHost:
 def run_module(module: AnsibleModule) -> None:
     """Run babel_bird6 on this host and exit with its result."""
     try:
-        result: dict[str, Any] = run(ModuleHost(module), module.params, module.check_mode, module._diff)
+        request = bird_request(module.params)
+        result: dict[str, Any] = run(ModuleHost(module, request), request, module.check_mode, module._diff)
     except BirdConfigError as exc:
         module.fail_json(msg=str(exc), rendered_on_controller=False)
     for warning in result.pop("warnings", []):

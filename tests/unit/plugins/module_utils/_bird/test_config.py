@@ -36,6 +36,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.config import 
     render_config,
     unmatched_patterns,
 )
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.babel_bird6 import config_request
 
 BIRD16_DIR = Path(os.environ.get("PALMFARM_BIRD16_DIR")
                   or Path(os.environ.get("PALMFARM_TEST_DIR", "/tmp/palmfarm-ipv6-test")) / "bird16")
@@ -76,6 +77,11 @@ def params(**extra: Any) -> dict[str, Any]:
     }
     base.update(extra)
     return base
+
+
+def render(options: dict[str, Any], version: str) -> str:
+    """The file for the module's OPTIONS, as its adapter hands them to the core."""
+    return render_config(config_request(options), version)
 
 
 def babel(**iface: Any) -> dict[str, Any]:
@@ -169,7 +175,7 @@ MAC = params(babel=babel(authentication="mac", password="k"))
     (MAC, "2", "2.0.12"),
 ])
 def test_check_binary_accepts(p: dict[str, Any], version: str, release: str) -> None:
-    check_binary(p, version, "/usr/sbin/bird", f"BIRD version {release}\n")
+    check_binary(config_request(p), version, "/usr/sbin/bird", f"BIRD version {release}\n")
 
 
 @pytest.mark.parametrize("p, version, release, message", [
@@ -185,7 +191,8 @@ def test_check_binary_accepts(p: dict[str, Any], version: str, release: str) -> 
 ])
 def test_check_binary_refuses(p: dict[str, Any], version: str, release: str, message: str) -> None:
     with pytest.raises(BirdConfigError, match=message):
-        check_binary(p, version, "/usr/sbin/bird", release if " " in release else f"BIRD version {release}\n")
+        text = release if " " in release else f"BIRD version {release}\n"
+        check_binary(config_request(p), version, "/usr/sbin/bird", text)
 
 
 @pytest.mark.parametrize("version, openwrt, path", [
@@ -225,7 +232,7 @@ def test_rejection_message(rc: int, output: str, tail: str) -> None:
 def test_bird2_and_bird3_files_differ_only_in_the_header_and_fast_kernel_scans() -> None:
     """The files differ in little, yet each is validated only by its own generation (see check_binary)."""
     for profile in (None, *PROFILES):
-        two, three = render_config(full(profile), "2"), render_config(full(profile), "3")
+        two, three = render(full(profile), "2"), render(full(profile), "3")
         if profile == "fast":
             three = three.replace("  scan time 1;\n  ipv6 {", "  scan time 10;\n  ipv6 {", 1)
         assert two.replace("# BIRD 2", "# BIRD 3", 1) == three
@@ -301,15 +308,15 @@ protocol babel {
 
 
 def test_seed_on_bird16_is_the_blogs_config() -> None:
-    assert render_config(params(profile="seed"), "1.6") == SEED_16
+    assert render(params(profile="seed"), "1.6") == SEED_16
 
 
 def test_fast_on_bird2() -> None:
-    assert render_config(params(profile="fast"), "2") == FAST_2
+    assert render(params(profile="fast"), "2") == FAST_2
 
 
 def test_bird3_renders_like_bird2() -> None:
-    assert render_config(full("stable"), "3") == render_config(full("stable"), "2").replace("BIRD 2", "BIRD 3")
+    assert render(full("stable"), "3") == render(full("stable"), "2").replace("BIRD 2", "BIRD 3")
 
 
 @pytest.mark.parametrize("profile, version, lines", [
@@ -319,24 +326,24 @@ def test_bird3_renders_like_bird2() -> None:
     ("fast", "3", ["type wired;", "hello interval 20 ms;", "limit 8;"]),
 ])
 def test_profile_presets(profile: str, version: str, lines: list[str]) -> None:
-    text = render_config(params(profile=profile), version)
+    text = render(params(profile=profile), version)
     for line in lines:
         assert f"    {line}\n" in text
 
 
 def test_stable_on_bird16_leaves_limit_to_bird6() -> None:
     """bird6 has no 'limit'; its fixed rule for wired links (half of 16 Hellos) is the profile's limit 8."""
-    assert "limit" not in render_config(params(profile="stable"), "1.6")
+    assert "limit" not in render(params(profile="stable"), "1.6")
 
 
 def test_interface_value_beats_profile() -> None:
-    text = render_config(params(profile="fast", babel=babel(hello_interval="100 ms", limit=14)), "2")
+    text = render(params(profile="fast", babel=babel(hello_interval="100 ms", limit=14)), "2")
     assert "hello interval 100 ms;" in text and "limit 14;" in text
     assert "20 ms" not in text and "limit 8;" not in text
 
 
 def test_no_profile_leaves_bird_defaults() -> None:
-    text = render_config(params(), "2")
+    text = render(params(), "2")
     assert 'interface "eth0" {\n  };' in text
 
 
@@ -346,16 +353,16 @@ def test_ripng_bird16_and_bird2() -> None:
                              "bfd": True, "check_link": True}]}
     body = ('  interface "eth1", "eth2" {\n    update time 5;\n    timeout time 15;\n    garbage time 10;\n'
             '    split horizon yes;\n    poison reverse no;\n    bfd yes;\n    check link yes;\n  };\n')
-    v16 = render_config(params(babel=None, ripng=ripng), "1.6")
+    v16 = render(params(babel=None, ripng=ripng), "1.6")
     assert "protocol rip {\n  import all;\n  export all;\n" + body + "}\n" in v16
     assert "protocol bfd {\n}\n" in v16
     assert "protocol babel" not in v16
-    v2 = render_config(params(babel=None, ripng=ripng), "2")
+    v2 = render(params(babel=None, ripng=ripng), "2")
     assert "protocol rip ng {\n  ipv6 {\n    import all;\n    export all;\n  };\n" + body + "}\n" in v2
 
 
 def test_ripng_fast_profile_watches_neighbours_with_bfd() -> None:
-    text = render_config(params(babel=None, profile="fast", ripng={"interfaces": [{"names": ["eth1"]}]}), "2")
+    text = render(params(babel=None, profile="fast", ripng={"interfaces": [{"names": ["eth1"]}]}), "2")
     assert "update time 1;\n    timeout time 3;\n    garbage time 6;\n    bfd yes;\n  };" in text
     assert "protocol bfd {\n}\n" in text
 
@@ -363,26 +370,26 @@ def test_ripng_fast_profile_watches_neighbours_with_bfd() -> None:
 @pytest.mark.parametrize("profile, iface", [(None, {}), ("stable", {}), ("fast", {"bfd": False})])
 def test_no_bfd_protocol_without_bfd(profile: str | None, iface: dict[str, Any]) -> None:
     ripng = {"interfaces": [{"names": ["eth1"], **iface}]}
-    text = render_config(params(babel=None, profile=profile, ripng=ripng), "2")
+    text = render(params(babel=None, profile=profile, ripng=ripng), "2")
     assert "protocol bfd" not in text
     assert ("bfd no;" in text) == (iface.get("bfd") is False)
 
 
 def test_babel_authentication_on_bird2() -> None:
-    text = render_config(params(babel=babel(authentication="mac", password="s3cret")), "2")
+    text = render(params(babel=babel(authentication="mac", password="s3cret")), "2")
     assert '    authentication mac;\n    password "s3cret";\n' in text
 
 
 def test_direct_and_kernel_options() -> None:
     p = params(direct={"interfaces": ["br-lan", "lan*"]}, kernel={"persist": True, "scan_time": 20},
                device={"scan_time": 5})
-    v2 = render_config(p, "2")
+    v2 = render(p, "2")
     assert 'protocol direct {\n  ipv6;\n  interface "br-lan", "lan*";\n}' in v2
     assert "persist yes;\n  scan time 20;" in v2
     assert "protocol device {\n  scan time 5;\n}" in v2
-    v16 = render_config(p, "1.6")
+    v16 = render(p, "1.6")
     assert 'protocol direct {\n  interface "br-lan", "lan*";\n}' in v16
-    assert "protocol kernel" not in render_config(params(kernel={"enabled": False}), "2")
+    assert "protocol kernel" not in render(params(kernel={"enabled": False}), "2")
 
 
 @pytest.mark.parametrize("version, profile, kernel, scan", [
@@ -395,7 +402,7 @@ def test_direct_and_kernel_options() -> None:
 ])
 def test_kernel_scan_time_is_one_second_for_bird3_fast_unless_set(
         version: str, profile: str | None, kernel: dict[str, Any] | None, scan: int) -> None:
-    text = render_config(params(profile=profile, kernel=kernel), version)
+    text = render(params(profile=profile, kernel=kernel), version)
     kernel_block = text[text.index("protocol kernel {"):]
     assert f"  scan time {scan};\n" in kernel_block.split("}", maxsplit=1)[0]
 
@@ -411,17 +418,17 @@ def test_kernel_scan_time_is_one_second_for_bird3_fast_unless_set(
     ({"names": ["abcdefghijklmno*"]}, "1.6", '  interface "abcdefghijklmno*" {'),
 ])
 def test_values_bird_takes_are_written(iface: dict[str, Any], version: str, line: str) -> None:
-    assert line in render_config(params(babel=babel(**iface)), version).splitlines()
+    assert line in render(params(babel=babel(**iface)), version).splitlines()
 
 
 @pytest.mark.parametrize("ripng", [{"update_time": 30, "timeout_time": 31}, {"timeout_time": 31},
                                    {"update_time": 179}])
 def test_ripng_timeout_longer_than_update_is_written(ripng: dict[str, Any]) -> None:
-    assert "protocol rip ng {" in render_config(params(ripng={"interfaces": [{"names": ["e"], **ripng}]}), "2")
+    assert "protocol rip ng {" in render(params(ripng={"interfaces": [{"names": ["e"], **ripng}]}), "2")
 
 
 def test_router_id_optional_on_bird2() -> None:
-    assert "router id" not in render_config(params(router_id=None), "2")
+    assert "router id" not in render(params(router_id=None), "2")
 
 
 @pytest.mark.parametrize("host, missing", [
@@ -432,7 +439,7 @@ def test_router_id_optional_on_bird2() -> None:
     (["eth0", "eth1", "xwlan0", "eth2", "br-lan"], ["wlan*"]),
 ])
 def test_unmatched_patterns(host: list[str], missing: list[str]) -> None:
-    assert unmatched_patterns(full(None), host) == missing
+    assert unmatched_patterns(config_request(full(None)), host) == missing
 
 
 # ---------------------------------------------------------------------------------------------- errors
@@ -492,7 +499,7 @@ def test_unmatched_patterns(host: list[str], missing: list[str]) -> None:
 ])
 def test_bad_input_is_rejected_with_a_clear_message(p: dict[str, Any], version: str, message: str) -> None:
     with pytest.raises(BirdConfigError, match=message):
-        render_config(p, version)
+        render(p, version)
 
 
 # --------------------------------------------------------------------------------- real BIRD parsers
@@ -518,7 +525,7 @@ needs_bird6 = pytest.mark.skipif(not BIRD6.exists(),
 @needs_bird2
 @pytest.mark.parametrize("profile", [None, *PROFILES])
 def test_bird2_parses_every_profile(profile: str | None, tmp_path: Path) -> None:
-    text = render_config(full(profile), "2")
+    text = render(full(profile), "2")
     result = bird_parse(BIRD2 or "bird", text, tmp_path)
     assert result.returncode == 0, result.stderr + text
 
@@ -529,14 +536,14 @@ def test_bird2_parses_authentication_and_options(tmp_path: Path) -> None:
                                       "update_interval": "655350 ms", "rxcost": 65534, "limit": 16,
                                       "check_link": False, "authentication": "mac", "password": "s3cret"}]},
                router_id=None, kernel={"persist": True})
-    result = bird_parse(BIRD2 or "bird", render_config(p, "2"), tmp_path)
+    result = bird_parse(BIRD2 or "bird", render(p, "2"), tmp_path)
     assert result.returncode == 0, result.stderr
 
 
 @needs_bird2
 def test_bird2_rejects_what_the_renderer_rejects(tmp_path: Path) -> None:
     """The range the renderer enforces is BIRD's: one step past it, bird itself fails."""
-    text = render_config(params(babel=babel(hello_interval="10 ms")), "2").replace("10 ms", "9 ms")
+    text = render(params(babel=babel(hello_interval="10 ms")), "2").replace("10 ms", "9 ms")
     result = bird_parse(BIRD2 or "bird", text, tmp_path)
     assert result.returncode != 0 and "Hello interval must be in range 10 ms - 655 s" in result.stderr
 
@@ -544,7 +551,7 @@ def test_bird2_rejects_what_the_renderer_rejects(tmp_path: Path) -> None:
 @needs_bird6
 @pytest.mark.parametrize("profile", [None, "seed", "stable"])
 def test_bird6_parses_profiles(profile: str | None, tmp_path: Path) -> None:
-    text = render_config(full(profile), "1.6")
+    text = render(full(profile), "1.6")
     result = bird_parse(BIRD6, text, tmp_path)
     assert result.returncode == 0, result.stderr + text
 
@@ -554,7 +561,7 @@ def test_bird6_parses_short_ripng_timers_and_whole_second_babel(tmp_path: Path) 
     p = full(None)
     p["babel"] = babel(type="wired", hello_interval="1 s", update_interval=4, rxcost=96, check_link=True)
     p["ripng"]["interfaces"][0].update(update_time=1, timeout_time=3, garbage_time=6)
-    text = render_config(p, "1.6")
+    text = render(p, "1.6")
     assert "hello interval 1;\n    update interval 4;" in text
     result = bird_parse(BIRD6, text, tmp_path)
     assert result.returncode == 0, result.stderr + text
@@ -563,7 +570,7 @@ def test_bird6_parses_short_ripng_timers_and_whole_second_babel(tmp_path: Path) 
 @needs_bird6
 def test_bird6_rejects_what_the_renderer_refuses(tmp_path: Path) -> None:
     """bird6 itself has no Babel 'limit' and needs a router id: the renderer's refusals are real."""
-    text = render_config(params(), "1.6")
+    text = render(params(), "1.6")
     result = bird_parse(BIRD6, text.replace('interface "eth0" {', 'interface "eth0" {\n    limit 8;'), tmp_path)
     assert result.returncode != 0 and "syntax error" in result.stderr
     result = bird_parse(BIRD6, text.replace("router id 10.0.0.1;", ""), tmp_path)
@@ -593,7 +600,7 @@ def test_trixie_binaries_are_the_expected_releases(version: str) -> None:
 @pytest.mark.parametrize("profile", [None, *PROFILES])
 @pytest.mark.parametrize("version", trixie_params())
 def test_trixie_bird_parses_every_profile(version: str, profile: str | None, tmp_path: Path) -> None:
-    text = render_config(full(profile), version)
+    text = render(full(profile), version)
     result = bird_parse(TRIXIE[version], text, tmp_path)
     assert result.returncode == 0, result.stderr + text
 
@@ -604,14 +611,14 @@ def test_trixie_bird_parses_authentication_and_options(version: str, tmp_path: P
                                       "update_interval": "655350 ms", "rxcost": 65534, "limit": 16,
                                       "check_link": False, "authentication": "mac", "password": "s3cret"}]},
                router_id=None, kernel={"persist": True})
-    result = bird_parse(TRIXIE[version], render_config(p, version), tmp_path)
+    result = bird_parse(TRIXIE[version], render(p, version), tmp_path)
     assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.parametrize("version", trixie_params())
 def test_trixie_bird_rejects_what_the_renderer_rejects(version: str, tmp_path: Path) -> None:
     # BIRD 3.1 puts a time stamp and <FATAL> before the position: "bird: 2026-12-04 17:13:40.008 [0001] <FATAL>".
-    text = render_config(params(babel=babel(hello_interval="10 ms")), version).replace("10 ms", "9 ms")
+    text = render(params(babel=babel(hello_interval="10 ms")), version).replace("10 ms", "9 ms")
     result = bird_parse(TRIXIE[version], text, tmp_path)
     assert result.returncode != 0 and "Hello interval must be in range 10 ms - 655 s" in result.stderr
 
@@ -621,7 +628,7 @@ def test_trixie_bird_crashes_on_a_4096_character_string(version: str, tmp_path: 
     """4095 characters parse; 4096 abort BIRD 2.17 and crash BIRD 3.1 (2.0.12 and 1.6.8 abort as well)."""
     def auth(length: int) -> str:
         p = params(babel=babel(authentication="mac", password="x" * length))
-        return render_config(p, version)
+        return render(p, version)
     assert bird_parse(TRIXIE[version], auth(4095), tmp_path).returncode == 0
     result = bird_parse(TRIXIE[version], auth(4096), tmp_path)
     assert result.returncode != 0
@@ -640,7 +647,7 @@ def every_bird() -> list[Any]:
 def test_hello_interval_limit_is_birds(binary: str, version: str, release: str, tmp_path: Path) -> None:
     """655350 ms is taken by every BIRD 2 and 3 (so the renderer writes it); 655360 ms is refused by all."""
     for key in ("hello_interval", "update_interval"):
-        text = render_config(params(babel=babel(**{key: "655350 ms"})), version)
+        text = render(params(babel=babel(**{key: "655350 ms"})), version)
         assert bird_parse(binary, text, tmp_path).returncode == 0, text
         result = bird_parse(binary, text.replace("655350 ms", "655360 ms"), tmp_path)
         assert result.returncode != 0 and "interval must be in range 10 ms - 655 s" in result.stderr
@@ -650,19 +657,19 @@ def test_hello_interval_limit_is_birds(binary: str, version: str, release: str, 
 def test_type_tunnel_is_taken_from_bird_2_14(binary: str, version: str, release: str, tmp_path: Path) -> None:
     """BIRD 2.17 and 3.1 parse 'type tunnel'; 2.0.12 refuses it, and check_binary says so before it runs."""
     p = params(babel=babel(type="tunnel"))
-    result = bird_parse(binary, render_config(p, version), tmp_path)
+    result = bird_parse(binary, render(p, version), tmp_path)
     if before_2_14(release):
         assert result.returncode != 0 and "expecting WIRED or WIRELESS" in result.stderr
         with pytest.raises(BirdConfigError, match="type tunnel needs BIRD 2.14 or later"):
-            check_binary(p, version, str(binary), VERSION_OUTPUT[release])
+            check_binary(config_request(p), version, str(binary), VERSION_OUTPUT[release])
     else:
         assert result.returncode == 0, result.stderr
-        check_binary(p, version, str(binary), VERSION_OUTPUT[release])
+        check_binary(config_request(p), version, str(binary), VERSION_OUTPUT[release])
 
 
 @needs_bird6
 def test_bird6_has_no_tunnel_type(tmp_path: Path) -> None:
-    text = render_config(params(babel=babel(type="wired")), "1.6").replace("type wired;", "type tunnel;")
+    text = render(params(babel=babel(type="wired")), "1.6").replace("type wired;", "type tunnel;")
     result = bird_parse(BIRD6, text, tmp_path)
     assert result.returncode != 0 and "syntax error" in result.stderr
 
@@ -674,7 +681,7 @@ def test_bird_takes_what_the_renderer_refuses(binary: str, version: str, release
     time all parse: only the renderer stands between them and a router that misbehaves. (Router id 0.0.0.0
     parses on BIRD 2 and 3 too; bird6 refuses it itself.)"""
     ripng = {"interfaces": [{"names": ["eth1"], "update_time": 30, "timeout_time": 60}]}
-    text = render_config(params(ripng=ripng), version)
+    text = render(params(ripng=ripng), version)
     text = text.replace('interface "eth0" {', 'interface "abcdefghijklmnop" {\n    rxcost 65535;')
     text = text.replace("timeout time 60;", "timeout time 5;")
     assert "rxcost 65535;" in text and "timeout time 5;" in text

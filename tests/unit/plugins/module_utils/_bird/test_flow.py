@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.config import BirdConfigError, render_config
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.flow import run
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.flow import BirdRequest, run
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.babel_bird6 import bird_request, config_request
 
 PARAMS: dict[str, Any] = {
     "state": "present", "bird_version": "2", "path": "/etc/bird/bird.conf", "router_id": "10.0.0.1", "profile": None,
@@ -63,13 +64,14 @@ class Host:
         return True, "Reconfigured"
 
 
-def params(**changes: Any) -> dict[str, Any]:
-    return {**PARAMS, **changes}
+def request(**changes: Any) -> BirdRequest:
+    """The request for the module's options PARAMS with CHANGES."""
+    return bird_request({**PARAMS, **changes})
 
 
 def test_a_new_file_is_validated_installed_and_reloaded() -> None:
     host = Host()
-    result = run(host, params(), check_mode=False, want_diff=True)
+    result = run(host, request(), check_mode=False, want_diff=True)
     assert result["changed"] and result["validated"] and result["reloaded"]
     assert host.calls == [("read", "/etc/bird/bird.conf"), ("validate", "2"),
                           ("install", "/etc/bird/bird.conf", True, False, None), ("reload", "2")]
@@ -77,29 +79,29 @@ def test_a_new_file_is_validated_installed_and_reloaded() -> None:
 
 
 def test_an_unchanged_file_is_neither_validated_nor_written() -> None:
-    host = Host(live=render_config(PARAMS, "2"))
-    result = run(host, params(), check_mode=False, want_diff=False)
+    host = Host(live=render_config(config_request(PARAMS), "2"))
+    result = run(host, request(), check_mode=False, want_diff=False)
     assert not result["changed"] and result["reload_message"] == "nothing changed" and "diff" not in result
     assert host.calls == [("read", "/etc/bird/bird.conf")]
 
 
 def test_check_mode_validates_and_writes_nothing() -> None:
     host = Host(live="old\n")
-    result = run(host, params(), check_mode=True, want_diff=False)
+    result = run(host, request(), check_mode=True, want_diff=False)
     assert result["changed"] and result["validated"] and result["reload_message"] == "check mode"
     assert [c[0] for c in host.calls] == ["read", "validate"]
 
 
 def test_a_host_that_only_checked_its_binary_validates_the_staged_file() -> None:
     host = Host(live="old\n", validates_text=False)
-    result = run(host, params(backup=True), check_mode=False, want_diff=False)
+    result = run(host, request(backup=True), check_mode=False, want_diff=False)
     assert result["validated"] and result["backup_file"] == "/etc/bird/bird.conf.bak"
     assert ("install", "/etc/bird/bird.conf", True, True, "2") in host.calls
 
 
 def test_absent_removes_without_validating_and_auto_asks_the_host() -> None:
     host = Host(live="old\n")
-    result = run(host, params(state="absent", path=None, bird_version="auto", reload=False), False, False)
+    result = run(host, request(state="absent", path=None, bird_version="auto", reload=False), False, False)
     assert result["changed"] and result["path"] == "/etc/bird.conf" and result["bird_version"] == "3"
     assert result["reload_message"] == "reload=false" and "config" not in result
     assert host.calls == [("detect_version",), ("read", "/etc/bird.conf"),
@@ -109,14 +111,14 @@ def test_absent_removes_without_validating_and_auto_asks_the_host() -> None:
 def test_no_backup_of_a_file_that_was_not_there_and_no_directory_no_write() -> None:
     host = Host(directory=False)
     with pytest.raises(BirdConfigError, match="directory of path /etc/bird/bird.conf does not exist"):
-        run(host, params(backup=True), check_mode=False, want_diff=False)
+        run(host, request(backup=True), check_mode=False, want_diff=False)
     assert [c[0] for c in host.calls] == ["read", "validate"]
     host = Host()
-    assert "backup_file" not in run(host, params(backup=True), False, False)
+    assert "backup_file" not in run(host, request(backup=True), False, False)
     assert ("install", "/etc/bird/bird.conf", True, False, None) in host.calls
 
 
 def test_patterns_that_match_no_interface_are_warned_about() -> None:
-    result = run(Host(interfaces=["lo", "ring1"]), params(), check_mode=True, want_diff=False)
+    result = run(Host(interfaces=["lo", "ring1"]), request(), check_mode=True, want_diff=False)
     assert result["warnings"] == ["interface name or pattern 'ring2' matches no interface on this host (yet)"]
-    assert "warnings" not in run(Host(interfaces=None), params(), check_mode=True, want_diff=False)
+    assert "warnings" not in run(Host(interfaces=None), request(), check_mode=True, want_diff=False)
