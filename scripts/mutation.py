@@ -52,6 +52,9 @@ CORES = {
                        "_dns/test_zone_scopes.py"],
     "_dns/planner": ["_dns/test_planner.py", "_dns/test_nsupdate.py", "_dns/test_zone_collisions.py",
                      "_dns/test_zone_input_checks.py", "_dns/test_zone_parser.py", "_dns/test_zone_file_writer.py"],
+    "_dns/zone_parser": ["_dns/test_zone_parser.py", "_dns/test_zone_input_checks.py", "_dns/test_zone_scopes.py",
+                         "_dns/test_zone_file.py", "_dns/test_zone_collisions.py", "_dns/test_zone_file_writer.py"],
+    "_dns/records_input": ["_dns/test_records_input.py"],
 }
 
 # Mutants that change nothing a caller can see, each with the reason, by core, the stripped source line and the
@@ -96,6 +99,13 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("if dns_plan.reverse is not None and dns_plan.reverse_zone:", "and -> or"):
             "the planner (_publish_once) sets a DnsPlan's reverse_zone (a zone name, never empty) and reverse "
             "together or leaves both None: the two halves are both true or both false",
+    },
+    "_dns/records_input": {
+        ("published = [ipaddress.IPv6Address(str(a).split(\"%\", maxsplit=1)[0]) for a in "
+         "given_addresses(item, scopes)]", "1 -> 2"):
+            "the first part of a split is the text before the first '%' whatever maxsplit (one or more)",
+        ("known.add(ipaddress.IPv6Address(str(address).split(\"%\", maxsplit=1)[0]))", "1 -> 2"):
+            "the first part of a split is the text before the first '%' whatever maxsplit (one or more)",
     },
     "_dns/planner": {
         ("max_delete_percent: float = 100, force: bool = False, state: str = \"present\") -> Plan:", "100 -> 101"):

@@ -48,6 +48,15 @@ def test_an_instance_with_both_addresses_passes_silently() -> None:
     assert warnings == []
 
 
+def test_an_instance_that_has_its_eui64_address_beside_the_published_one_passes_silently() -> None:
+    """LXD reports the stable-privacy address as the instance's address, and lists the EUI-64 address among its
+    global ones (ipv6.ula may be null): the MAC's address is there, so there is nothing to warn about."""
+    item = instance("w5", PRIVATE, [EUI64, PRIVATE])
+    item["ipv6"]["ula"] = None
+    records, warnings = farm_records([item])
+    assert warnings == [] and record_set(records, "lab.example.net").names == {"w5": [PRIVATE]}
+
+
 def test_a_deleted_instance_is_left_out_when_publishing_only() -> None:
     gone = instance("w9", None, [], state="absent", mac=None)
     records, warnings = farm_records([instance("w5", EUI64, [EUI64]), gone])
@@ -146,3 +155,22 @@ def test_a_missing_or_unreadable_file(tmp_path: Path) -> None:
         path.chmod(0)
         with pytest.raises(ZoneError, match="Permission denied; make it readable"):
             load_records_file(str(path))
+
+
+# The lines of an old hosts file pasted into the records list as strings: the item is shown whole up to 80
+# characters, a longer one cut to 77 and '...'.
+ADDRESSES = f" {EUI64} {PRIVATE}"
+
+
+@pytest.mark.parametrize("item, shown", [
+    ("w" + ADDRESSES, repr("w" + ADDRESSES)),
+    ("w5" + ADDRESSES, repr("w5" + ADDRESSES)[:77] + "..."),
+    ("lxcweb5" + ADDRESSES, repr("lxcweb5" + ADDRESSES)[:77] + "..."),
+])
+def test_a_long_item_is_shown_cut_to_80_characters(tmp_path: Path, item: str, shown: str) -> None:
+    path = tmp_path / "records.json"
+    path.write_text(json.dumps([item]))
+    with pytest.raises(ZoneError) as caught:
+        load_records_file(str(path))
+    assert str(caught.value).startswith(f"records_file {path}: item 0 is {shown}, not a mapping; each item is")
+    assert len(shown) == 80
