@@ -255,26 +255,28 @@ def _room_settings(rooms: Any) -> list[dict[str, Any]]:
     return checked
 
 
-def _links(link_settings: Any, routers: Sequence[str], routes: Mapping[str, list[Route]],  # noqa: C901
+def _given_link(name: Any, ends: Any, routers: Sequence[str]) -> Link:
+    """The link the settings give as NAME: [ROUTER:INTERFACE, ROUTER:INTERFACE]."""
+    pairs = []
+    for end in ends if isinstance(ends, Sequence) and not isinstance(ends, str) else [ends]:
+        router, interface = str(end).partition(":")[::2]
+        if router not in routers or not interface:
+            raise NetworkPictureError(f"link {name!r} has the end {end!r}; give ROUTER:INTERFACE with a "
+                                      f"router of {', '.join(routers)}")
+        pairs.append((router, interface))
+    if len(pairs) != 2:
+        raise NetworkPictureError(f"link {name!r} has {len(pairs)} ends; give exactly two, "
+                                  f"ROUTER:INTERFACE each")
+    return Link(str(name), (pairs[0], pairs[1]))
+
+
+def _links(link_settings: Any, routers: Sequence[str], routes: Mapping[str, list[Route]],
            interfaces: Any = None) -> list[Link]:
     if link_settings:
         if not isinstance(link_settings, Mapping):
             raise NetworkPictureError(f"links {link_settings!r} is not a dict; give link name to its two ends, "
                                       f"e.g. {{'ring12': ['r1:eth1', 'r2:wlan0']}}")
-        found = []
-        for name, ends in link_settings.items():
-            pairs = []
-            for end in ends if isinstance(ends, Sequence) and not isinstance(ends, str) else [ends]:
-                router, interface = str(end).partition(":")[::2]
-                if router not in routers or not interface:
-                    raise NetworkPictureError(f"link {name!r} has the end {end!r}; give ROUTER:INTERFACE with a "
-                                              f"router of {', '.join(routers)}")
-                pairs.append((router, interface))
-            if len(pairs) != 2:
-                raise NetworkPictureError(f"link {name!r} has {len(pairs)} ends; give exactly two, "
-                                          f"ROUTER:INTERFACE each")
-            found.append(Link(str(name), (pairs[0], pairs[1])))
-        return found
+        return [_given_link(name, ends, routers) for name, ends in link_settings.items()]
     # Without settings: an interface name that two routers have (in interfaces, else in their routes) is one
     # link between them.
     if interfaces is not None and not isinstance(interfaces, Mapping):
@@ -293,19 +295,11 @@ def _links(link_settings: Any, routers: Sequence[str], routes: Mapping[str, list
     return [Link(name, ((ends[0], name), (ends[1], name))) for name, ends in sorted(seen.items()) if len(ends) == 2]
 
 
-def build_network(routes_by_router: Any, rooms: Any = None, links: Any = None, focus: Any = None,  # noqa: C901
-                  title: str = "", interfaces: Any = None, hosts: Any = None) -> Network:
-    """The model of the network: rooms, routers, links and the flows between every two rooms.
-
-    `hosts` (dicts with name and address) go into the room whose prefix holds their address.
-    """
-    routes = _routes_by_router(routes_by_router)
+def _rooms(routes: Mapping[str, list[Route]], settings: list[dict[str, Any]],
+           placed: Sequence[tuple[str, str]]) -> list[Room]:
+    """Each router's directly connected prefixes, grouped by interface: named and filled with hosts from the
+    rooms' settings, and the PLACED hosts by their address."""
     routers = sorted(routes)
-    settings = _room_settings(rooms)
-    placed = _room_settings([{"prefix": "::/0", "hosts": hosts}])[0]["hosts"] if hosts else ()
-    found_links = _links(links, routers, routes, interfaces)
-
-    # Rooms: each router's directly connected prefixes, grouped by interface.
     grouped: dict[tuple[str, str], list[str]] = {}
     for router in routers:
         for route in best_routes(routes[router]).values():
@@ -320,6 +314,21 @@ def build_network(routes_by_router: Any, rooms: Any = None, links: Any = None, f
         hosts += tuple(host for host in placed if _inside(host[1], prefixes) and host not in hosts)
         found_rooms.append(Room(key=f"{router}/{interface}", label=name, router=router, interface=interface,
                                 prefixes=tuple(prefixes), hosts=hosts))
+    return found_rooms
+
+
+def build_network(routes_by_router: Any, rooms: Any = None, links: Any = None, focus: Any = None,
+                  title: str = "", interfaces: Any = None, hosts: Any = None) -> Network:
+    """The model of the network: rooms, routers, links and the flows between every two rooms.
+
+    `hosts` (dicts with name and address) go into the room whose prefix holds their address.
+    """
+    routes = _routes_by_router(routes_by_router)
+    routers = sorted(routes)
+    settings = _room_settings(rooms)
+    placed = _room_settings([{"prefix": "::/0", "hosts": hosts}])[0]["hosts"] if hosts else ()
+    found_links = _links(links, routers, routes, interfaces)
+    found_rooms = _rooms(routes, settings, placed)
     known = {prefix for room in found_rooms for prefix in room.prefixes}
     for room in settings:
         if room["prefix"] not in known:
