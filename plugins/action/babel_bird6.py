@@ -51,7 +51,11 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.remote_shell i
     temp_path,
     validate_command,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.babel_bird6 import ARGUMENT_SPEC, bird_request
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.babel_bird6 import (
+    ARGUMENT_SPEC,
+    bird_request,
+    outcome_result,
+)
 
 MODULE = "palmfarm.ipv6.babel_bird6"
 
@@ -81,9 +85,10 @@ class ActionModule(ActionBase):
             if validated.error_messages:
                 return dict(result, failed=True, msg="; ".join(validated.error_messages))
             request = bird_request(validated.validated_parameters)
-            outcome = run(ShellHost(self, request), request, bool(self._task.check_mode), bool(self._task.diff))
-            outcome["rendered_on_controller"] = True
-            result.update(remove_values(outcome, validated._no_log_values))
+            outcome = run(ShellHost(self, request), request, bool(self._task.check_mode))
+            shown = outcome_result(outcome, bool(self._task.diff))
+            shown["rendered_on_controller"] = True
+            result.update(remove_values(shown, validated._no_log_values))
         except BirdConfigError as exc:
             result.update(failed=True, msg=str(exc), rendered_on_controller=True)
         return result

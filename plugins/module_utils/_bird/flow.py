@@ -11,8 +11,7 @@ the same `changed`, the same checks, in the same order, and nothing written in c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 try:
     from typing import Protocol
@@ -68,49 +67,58 @@ class BirdHost(Protocol):
         """Make the running BIRD take the file: (reloaded, message)."""
 
 
-def _compare(host: BirdHost, request: BirdRequest, want_diff: bool) -> tuple[str, bool, dict[str, Any]]:
-    """(BIRD version, whether the file exists, the result so far): the file as it should be, against the live one."""
+@dataclass
+class BirdOutcome:
+    """What the flow found and did; the adapters make it the task's result."""
+
+    changed: bool
+    path: str
+    bird_version: str
+    before: str  # the live file, "" when there is none
+    config: str | None  # the file as it should be; None for state=absent
+    validated: bool = False
+    reloaded: bool = False
+    reload_message: str = "nothing changed"
+    backup_file: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _compare(host: BirdHost, request: BirdRequest) -> tuple[bool, BirdOutcome]:
+    """(whether the file exists, the outcome so far): the file as it should be, against the live one."""
     version = request.bird_version
     if version == "auto":
         version = host.detect_version()
     path = request.path or default_path(version, host.is_openwrt())
     present = request.state == "present"
-    after = render_config(request.config, version) if present else ""
+    after = render_config(request.config, version) if present else None
     exists, before = host.read(path)
     changed = (before != after or not exists) if present else exists
-    result: dict[str, Any] = dict(changed=changed, path=path, bird_version=version, validated=False,
-                                  reloaded=False, reload_message="nothing changed" if not changed else "check mode")
+    outcome = BirdOutcome(changed=changed, path=path, bird_version=version, before=before, config=after,
+                          reload_message="check mode" if changed else "nothing changed")
     names = host.interfaces() if present else None
-    warnings = [f"interface name or pattern {pattern!r} matches no interface on this host (yet)"
-                for pattern in unmatched_patterns(request.config, names)] if names else []
-    if warnings:
-        result["warnings"] = warnings
-    if present:
-        result["config"] = after
-    if want_diff:
-        result["diff"] = dict(before=before, after=after, before_header=path, after_header=path)
-    return version, exists, result
+    if names:
+        outcome.warnings = [f"interface name or pattern {pattern!r} matches no interface on this host (yet)"
+                            for pattern in unmatched_patterns(request.config, names)]
+    return exists, outcome
 
 
-def run(host: BirdHost, request: BirdRequest, check_mode: bool, want_diff: bool) -> dict[str, Any]:
-    """The result of babel_bird6 for REQUEST on HOST."""
-    version, exists, result = _compare(host, request, want_diff)
-    present, path = "config" in result, result["path"]
-    if not result["changed"]:
-        return result
-    if present and request.validate:
-        result["validated"] = host.validate(version, result["config"])
+def run(host: BirdHost, request: BirdRequest, check_mode: bool) -> BirdOutcome:
+    """The outcome of babel_bird6 for REQUEST on HOST."""
+    exists, outcome = _compare(host, request)
+    if not outcome.changed:
+        return outcome
+    version, path, text = outcome.bird_version, outcome.path, outcome.config
+    if text is not None and request.validate:
+        outcome.validated = host.validate(version, text)
     if check_mode:
-        return result
-    if present and not host.directory_exists(path):
+        return outcome
+    if text is not None and not host.directory_exists(path):
         raise BirdConfigError(f"the directory of path {path} does not exist; install BIRD or create it")
-    late = version if present and request.validate and not result["validated"] else None
-    backup_file = host.install(path, result["config"] if present else None, request.backup and exists, late)
-    result["validated"] = result["validated"] or late is not None
-    if backup_file:
-        result["backup_file"] = backup_file
+    late = version if text is not None and request.validate and not outcome.validated else None
+    outcome.backup_file = host.install(path, text, request.backup and exists, late)
+    outcome.validated = outcome.validated or late is not None
     if request.reload:
-        result["reloaded"], result["reload_message"] = host.reload(version)
+        outcome.reloaded, outcome.reload_message = host.reload(version)
     else:
-        result["reload_message"] = "reload=false"
-    return result
+        outcome.reload_message = "reload=false"
+    return outcome

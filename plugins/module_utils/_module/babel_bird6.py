@@ -23,7 +23,7 @@ from .._bird.config import (
     choose_version,
     rejection,
 )
-from .._bird.flow import BirdRequest, run
+from .._bird.flow import BirdOutcome, BirdRequest, run
 from .._bird.remote_shell import local_facts, reload_command, reload_outcome
 from .._files import FilesError, Write, replace_all
 
@@ -117,6 +117,24 @@ def bird_request(params: Mapping[str, Any]) -> BirdRequest:
     )
 
 
+def outcome_result(outcome: BirdOutcome, want_diff: bool) -> dict[str, Any]:
+    """The task's result: the module's and the action plugin's alike (warnings under 'warnings')."""
+    result: dict[str, Any] = dict(changed=outcome.changed, path=outcome.path, bird_version=outcome.bird_version,
+                                  validated=outcome.validated, reloaded=outcome.reloaded,
+                                  reload_message=outcome.reload_message)
+    if outcome.warnings:
+        result["warnings"] = list(outcome.warnings)
+    if outcome.config is not None:
+        result["config"] = outcome.config
+    if want_diff:
+        after = "" if outcome.config is None else outcome.config
+        result["diff"] = dict(before=outcome.before, after=after, before_header=outcome.path,
+                              after_header=outcome.path)
+    if outcome.backup_file:
+        result["backup_file"] = outcome.backup_file
+    return result
+
+
 class ModuleHost:
     """The router the module runs on: files, binaries and commands reached directly."""
 
@@ -187,9 +205,10 @@ def run_module(module: AnsibleModule) -> None:
     """Run babel_bird6 on this host and exit with its result."""
     try:
         request = bird_request(module.params)
-        result: dict[str, Any] = run(ModuleHost(module, request), request, module.check_mode, module._diff)
+        outcome = run(ModuleHost(module, request), request, module.check_mode)
     except BirdConfigError as exc:
         module.fail_json(msg=str(exc), rendered_on_controller=False)
+    result = outcome_result(outcome, module._diff)
     for warning in result.pop("warnings", []):
         module.warn(warning)
     module.exit_json(rendered_on_controller=False, **result)

@@ -10,8 +10,13 @@ from typing import Any
 import pytest
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.config import BirdConfigError, render_config
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.flow import BirdRequest, run
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.babel_bird6 import bird_request, config_request
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.flow import BirdHost, BirdRequest
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.flow import run as run_flow
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.babel_bird6 import (
+    bird_request,
+    config_request,
+    outcome_result,
+)
 
 PARAMS: dict[str, Any] = {
     "state": "present", "bird_version": "2", "path": "/etc/bird/bird.conf", "router_id": "10.0.0.1", "profile": None,
@@ -67,6 +72,11 @@ class Host:
 def request(**changes: Any) -> BirdRequest:
     """The request for the module's options PARAMS with CHANGES."""
     return bird_request({**PARAMS, **changes})
+
+
+def run(host: BirdHost, request: BirdRequest, check_mode: bool, want_diff: bool) -> dict[str, Any]:
+    """The task's result of the flow, as the module and the action plugin report it."""
+    return outcome_result(run_flow(host, request, check_mode), want_diff)
 
 
 def test_a_new_file_is_validated_installed_and_reloaded() -> None:
