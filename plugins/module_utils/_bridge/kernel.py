@@ -26,7 +26,8 @@ from .spec import BridgeSpec
 
 SYSCTLS = ("accept_ra", "disable_ipv6", "addr_gen_mode")
 ADDR_GEN_MODE_VALUES = {"eui64": 0, "stable-privacy": 2}
-ROUTE_PROTOS = {3: "boot", 4: "static", 9: "ra", 16: "dhcp"}  # the words `ip route` prints for them
+ROUTE_PROTOS = {4: "static", 9: "ra", 16: "dhcp"}  # the words `ip route` prints for them
+ROUTE_PROTO_BOOT = 3  # what `ip route add` gives a route it is not told the protocol of
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class Route:
         if self.gateway:
             words += ["via", self.gateway]
         words += ["dev", dev]
-        if verb == "add" and self.proto != 4:
+        if verb == "add" and self.proto != ROUTE_PROTO_BOOT:
             words += ["proto", ROUTE_PROTOS.get(self.proto, str(self.proto))]
         if self.metric is not None:
             words += ["metric", str(self.metric)]
