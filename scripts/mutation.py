@@ -88,6 +88,11 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("if nmcli and _nm_version(nmcli, run) >= (1, 40):", "GtE -> Gt"):
             "_nm_version always gives three numbers (or (0,)), and (1, 40, 0) > (1, 40) as well",
     },
+    "_bridge/kernel": {
+        ("old = current.get(spec.name) or LinkState(spec.name, exists=False)", "False -> True"):
+            "the stand-in is read only for its MAC, addresses, routes and sysctls, all empty in a LinkState made "
+            "with the name alone, and those are what a bridge that does not exist gives too",
+    },
     "_dns/zone_file": {
         ("serial_before: int = 0", "0 -> 1"): "__post_init__ sets serial_before from the zone's SOA every time",
         ("serial_after: int = 0", "0 -> 1"): "__post_init__ sets serial_after every time",
