@@ -115,10 +115,33 @@ def _with_prefix(address: str, netmask: str | None, v6: bool) -> str:
 NETPLAN_KEYS = ("dhcp4", "dhcp6", "accept-ra", "addresses", "gateway4", "gateway6", "routes", "nameservers")
 
 
+def netplan_named(ident: str, settings: dict[str, Any], ports: Iterable[str]) -> str | None:
+    """The port a netplan `ethernets` definition is the definition of: the one its `set-name` gives (as
+    cloud-init writes on a Pi: `match: macaddress:` and `set-name: eth0`), else the one its id names. The id
+    and the kernel name may differ (`eth0` with `set-name: lan0`)."""
+    name = settings.get("set-name")
+    if name:
+        return str(name) if str(name) in ports else None
+    return ident if ident in ports else None
+
+
+def netplan_ports(ident: str, settings: dict[str, Any], ports: Iterable[str]) -> list[str]:
+    """The ports (kernel names) a netplan `ethernets` definition configures: the one it is the definition of
+    (netplan_named), else those its `match: name:` glob matches (Ubuntu's images: `zz-all-eth`
+    with `name: eth*`, a definition shared by every interface it matches)."""
+    ports = list(ports)
+    named = netplan_named(ident, settings, ports)
+    if named or settings.get("set-name"):
+        return [named] if named else []
+    match = settings.get("match")
+    pattern = match.get("name") if isinstance(match, dict) else None
+    return [port for port in ports if fnmatch.fnmatchcase(port, pattern)] if isinstance(pattern, str) else []
+
+
 def netplan_stanzas(data: Any, ports: Iterable[str], bridge: str) -> list[tuple[str, str, dict[str, Any]]]:
-    """(section, id, settings) of every netplan definition of a port (ethernets, by id or set-name) or of the
+    """(section, id, settings) of every netplan definition of a port (ethernets, see netplan_ports) or of the
     bridge (bridges), in the order the document has them."""
-    ports = set(ports)
+    ports = list(ports)
     network = data.get("network") if isinstance(data, dict) else None
     found: list[tuple[str, str, dict[str, Any]]] = []
     if not isinstance(network, dict):
@@ -127,8 +150,8 @@ def netplan_stanzas(data: Any, ports: Iterable[str], bridge: str) -> list[tuple[
         for ident, settings in (network.get(section) or {}).items():
             if not isinstance(settings, dict):
                 settings = {}
-            name = settings.get("set-name") or ident
-            if (section == "ethernets" and name in ports) or (section == "bridges" and ident == bridge):
+            if (section == "ethernets" and netplan_ports(str(ident), settings, ports)) or \
+                    (section == "bridges" and ident == bridge):
                 found.append((section, str(ident), settings))
     return found
 

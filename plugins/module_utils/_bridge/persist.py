@@ -134,9 +134,11 @@ def netplan_path(spec: BridgeSpec, root: str = "/", config_file: str | None = No
     return _under(root, f"{NETPLAN_DIR}/60-palmfarm-{spec.name}.yaml")
 
 
-def netplan_bridge(spec: BridgeSpec) -> list[tuple[int, str]]:
-    """The bridge's netplan definition as (level, line), level 0 being `BRIDGE:`."""
-    items = [(0, f"{spec.name}:"), (1, "interfaces: [{}]".format(", ".join(spec.ports)))]
+def netplan_bridge(spec: BridgeSpec, ids: dict[str, str] | None = None) -> list[tuple[int, str]]:
+    """The bridge's netplan definition as (level, line), level 0 being `BRIDGE:`. Its interfaces are netplan
+    ids: `ids` maps a port to the id of the users' definition of it where the two differ (`set-name`, `match`)."""
+    interfaces = dict.fromkeys((ids or {}).get(port, port) for port in spec.ports)
+    items = [(0, f"{spec.name}:"), (1, "interfaces: [{}]".format(", ".join(interfaces)))]
     if spec.mac:
         items.append((1, f'macaddress: "{spec.mac}"'))
     items += [(1, "parameters:"), (2, f"stp: {_true(spec.stp)}"), (2, f"forward-delay: {spec.forward_delay:d}"),
@@ -159,15 +161,17 @@ def netplan_bridge(spec: BridgeSpec) -> list[tuple[int, str]]:
     return items
 
 
-def render_netplan(spec: BridgeSpec) -> str:
-    """The netplan YAML. netplan merges mappings across files, so a port's `match:`/`set-name:` stays in the
-    file that has it (cloud-init's); this file only turns the port's own addressing off."""
+def render_netplan(spec: BridgeSpec, ids: dict[str, str] | None = None) -> str:
+    """The netplan YAML. netplan merges the definitions of one id across files, so a port's `match:`/`set-name:`
+    stays in the file that has it (cloud-init's) and this file, under the same id (`ids`, see netplan_bridge),
+    only turns the port's own addressing off. Under another id, netplan would render a second .network file for
+    the port, and systemd-networkd would use only the first."""
     lines = [marker(spec.name), "---", "network:", "  version: 2", "  ethernets:"]
-    for port in spec.ports:
-        lines += [f"    {port}:", "      dhcp4: false", "      dhcp6: false", "      accept-ra: false"]
+    for ident in dict.fromkeys((ids or {}).get(port, port) for port in spec.ports):
+        lines += [f"    {ident}:", "      dhcp4: false", "      dhcp6: false", "      accept-ra: false"]
         if spec.port_disable_ipv6:
             lines.append("      link-local: []")
-    lines += ["  bridges:"] + ["    " + "  " * level + line for level, line in netplan_bridge(spec)]
+    lines += ["  bridges:"] + ["    " + "  " * level + line for level, line in netplan_bridge(spec, ids)]
     return "\n".join(lines) + "\n"
 
 
@@ -428,20 +432,22 @@ def inherited_spec(spec: BridgeSpec, backend: str, root: str = "/", config_file:
 
 
 def _wanted(spec: BridgeSpec, backend: str, root: str, config_file: str | None,
-            kept_marks: tuple[str, ...] = (), taken: dict[str, str] | None = None) -> dict[str, str]:
-    """Path -> wanted text of every file the bridge needs (taken: users' texts with the ports' lines moved)."""
-    taken = taken or {}
+            found: userfiles.Found | None = None) -> dict[str, str]:
+    """Path -> wanted text of every file the bridge needs (found: what the users' files hold, with the ports'
+    lines moved)."""
+    found = found or userfiles.Found()
+    taken, kept_marks, ids = found.taken, tuple(found.kept_marks), found.netplan_ids
     paths = _our_paths(spec, backend, root, config_file)
     inside = in_place(spec, backend, root, config_file)
     if inside:
         text = taken.get(inside)
         text = userfiles.restore(_read(inside) or "", spec.name) if text is None else text
         if backend == "netplan":
-            return {inside: userfiles.netplan_insert(inside, text, spec.name, netplan_bridge(spec))}
+            return {inside: userfiles.netplan_insert(inside, text, spec.name, netplan_bridge(spec, ids))}
         block = render_ifupdown(spec, kept_marks) + userfiles.block_end(spec.name) + "\n"
         return {inside: userfiles.with_block(text, block)}
     if backend == "netplan":
-        return {paths[0]: render_netplan(spec)}
+        return {paths[0]: render_netplan(spec, ids)}
     if backend == "ifupdown":
         return {paths[0]: render_ifupdown(spec, kept_marks)}
     if backend == "networkd":
@@ -497,7 +503,7 @@ def plan_files(spec: BridgeSpec, backend: str, root: str = "/", config_file: str
         raise BridgeError(f"state {state!r} cannot be planned as files; use present or absent")
     if state == "present":
         found = users_files(spec, backend, root, config_file)
-        wanted = _wanted(spec, backend, root, config_file, tuple(found.kept_marks), found.taken)
+        wanted = _wanted(spec, backend, root, config_file, found)
         edits = found.edits
     else:
         wanted = {}

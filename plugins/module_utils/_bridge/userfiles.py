@@ -112,6 +112,7 @@ class Found:
     edits: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (text now, text after the move)
     taken: dict[str, str] = field(default_factory=dict)  # path -> text after the move, for every file read
     kept_marks: list[str] = field(default_factory=list)  # ifupdown: `auto lo` of an `auto lo eth0` line
+    netplan_ids: dict[str, str] = field(default_factory=dict)  # port -> netplan id of its definition, if not its name
 
 
 def _under(root: str, rel: str) -> str:
@@ -220,6 +221,8 @@ def netplan(root: str, ports: tuple[str, ...], bridge: str, ours: set[str]) -> F
         raise BridgeError(f"PyYAML (Debian package python3-yaml) is needed to read the netplan files: {YAML_ERROR}")
     found = Found()
     parts = []
+    ids: dict[str, tuple[str, str]] = {}  # port -> (netplan id, file) of its own definition
+    shared: list[tuple[str, str, Addressing, list[str]]] = []  # (id, file, addressing, ports) of match: name: ones
     for path in sorted(glob.glob(_under(root, NETPLAN_DIR + "/*.yaml")), key=os.path.basename):
         text = _read(path)
         if path in ours or text is None or text.startswith(OURS):
@@ -233,12 +236,56 @@ def netplan(root: str, ports: tuple[str, ...], bridge: str, ours: set[str]) -> F
         numbers: set[int] = set()
         added: dict[int, list[str]] = {}
         for section, ident, settings in addressing.netplan_stanzas(data, ports, bridge):
-            parts.append(addressing.from_netplan(settings).from_file(path))
+            reading = addressing.from_netplan(settings).from_file(path)
+            named = addressing.netplan_named(ident, settings, ports)
+            if section == "ethernets" and not named:
+                shared.append((ident, path, reading, addressing.netplan_ports(ident, settings, ports)))
+                continue
+            parts.append(reading)
             node = _mapping(_mapping(_mapping(tree, "network"), section), ident)
             numbers |= _netplan_lines(path, node, ident, bridge, added)
+            if named:
+                _netplan_ids(ids, path, ident, named)
         _edit(found, path, text, original, numbers, bridge, added)
+    parts += _netplan_shared(shared, ids, bridge)
     found.addressing = addressing.merge_all(parts)
+    found.netplan_ids = {port: ident for port, (ident, dummy) in ids.items() if ident != port}
     return found
+
+
+def _netplan_ids(ids: dict[str, tuple[str, str]], path: str, ident: str, port: str) -> None:
+    """Note that netplan id `ident` (in `path`) is the definition of `port`; a port with two is a BridgeError."""
+    if port in ids and ids[port][0] != ident:
+        raise BridgeError(
+            f"{port} is defined twice in netplan, as {ids[port][0]} ({ids[port][1]}) and as {ident} ({path}); "
+            f"netplan renders one .network file for each and systemd-networkd uses only the first, so {port} "
+            f"might never join the bridge. Keep one definition of {port}")
+    ids.setdefault(port, (ident, path))
+
+
+def _netplan_shared(shared: list[tuple[str, str, Addressing, list[str]]], ids: dict[str, tuple[str, str]],
+                    bridge: str) -> list[Addressing]:
+    """The addressing of the definitions shared by several interfaces (`match: name:` globs) that configure a
+    port with no definition of its own. They stay as they are (the other interfaces they match keep their
+    addressing). The port's definition in the bridge's file (under its own id, or its own name) must sort
+    first: netplan renders 10-netplan-ID.network for each id, and systemd-networkd uses only the first that
+    matches an interface."""
+    parts = []
+    inherited: set[str] = set()
+    for ident, path, reading, matched in sorted(shared, key=lambda item: item[:2]):
+        for port in matched:
+            ours = ids[port][0] if port in ids else port
+            if ident < ours:
+                raise BridgeError(
+                    f"netplan id {ident} ({path}) matches {port} by name and sorts before {ours}, so "
+                    f"systemd-networkd would use its .network file for {port} instead of the one that puts {port} "
+                    f"in {bridge}. Rename {ident} to sort after {ours} (Ubuntu's images use zz-all-en and "
+                    f"zz-all-eth), or define {port} under its own name")
+        ports = [port for port in matched if port not in ids and port not in inherited]
+        if ports:
+            parts.append(reading)
+            inherited.update(ports)
+    return parts
 
 
 # ---------------------------------------------------------------------------------------------- ifupdown

@@ -246,3 +246,105 @@ def test_nm_addresses_and_routes_with_and_without_gateways() -> None:
     assert got.addresses == ("192.0.2.10/24", "192.0.2.11/24")
     assert sorted(got.routes) == [("198.51.100.0/24", "192.0.2.254"), ("default", "192.0.2.1")]
     assert from_nm("[ipv4]\nmethod=manual\naddress1=192.0.2.10/24, \n").routes == ()
+
+
+@pytest.mark.parametrize("text, message", [
+    # A hand-edited .network file whose first setting lost its [Match] header: named by its line, counted from 1.
+    ("# 80-wired.network\nName=eth0\n[Network]\nDHCP=yes\n", r"line 2 'Name=eth0' is neither"),
+    ("[Match]\nName=eth0\n[Network]\nDHCP\n", r"line 4 'DHCP' is neither"),
+])
+def test_ini_entries_strict_names_the_line_it_cannot_read(text: str, message: str) -> None:
+    with pytest.raises(BridgeError, match=message):
+        addressing.ini_entries(text, strict=True)
+
+
+def test_ini_entries_strict_reads_a_file_this_collection_writes() -> None:
+    text = "[Match]\nName=br0\n\n[Network]\nDHCP=ipv4\nIPv6AcceptRA=yes\n"
+    assert addressing.ini_entries(text, strict=True) == addressing.ini_entries(text) == [
+        ("Match", "Name", "br0"), ("Network", "DHCP", "ipv4"), ("Network", "IPv6AcceptRA", "yes")]
+    # Outside strict mode a setting before any section is read under no section, as systemd would ignore it.
+    assert addressing.ini_entries("Name=eth0\n[Match]\n") == [("", "Name", "eth0")]
+
+
+# --- netplan ids that are not the kernel's names, and flow style ------------------------------------------------
+
+
+@pytest.mark.parametrize("ident, settings, named, expected", [
+    ("eth0", {"match": {"macaddress": "e4:5f:01:aa:bb:cc"}, "set-name": "eth0"}, "eth0", ["eth0"]),  # cloud-init, Pi
+    ("eth0", {"match": {"macaddress": "e4:5f:01:aa:bb:cc"}, "set-name": "lan0"}, "lan0", ["lan0"]),
+    ("lan0", {"match": {"macaddress": "e4:5f:01:aa:bb:cc"}, "set-name": "wan0"}, None, []),  # the id is not the name
+    ("zz-all-en", {"match": {"name": "en*"}}, None, ["enp1s0", "enp2s0"]),  # Ubuntu's images
+    ("id0", {"match": {"name": "en*"}, "set-name": "lan0"}, "lan0", ["lan0"]),
+    ("id0", {"match": {"driver": "r8169"}}, None, []),
+    ("lan0", {}, "lan0", ["lan0"]),
+])
+def test_netplan_ports(ident: str, settings: dict, named: str | None, expected: list) -> None:
+    ports = ["lan0", "enp1s0", "enp2s0", "eth0"]
+    assert addressing.netplan_named(ident, settings, ports) == named
+    assert addressing.netplan_ports(ident, settings, ports) == expected
+
+
+def test_netplan_ids_of_ports_named_otherwise(tmp_path: Path) -> None:
+    root = netplan_root(tmp_path, "network:\n  version: 2\n  ethernets:\n    eth0:\n      match:\n"
+                                  "        macaddress: e4:5f:01:aa:bb:cc\n      set-name: lan0\n      dhcp4: true\n"
+                                  "    zz-usb:\n      match:\n        name: enx*\n      dhcp6: true\n")
+    found = userfiles.netplan(str(root), ("lan0", "enx00e04c680001", "wlan0"), "br0", set())
+    # The shared definition (a glob) keeps its lines for the other interfaces it matches; its addressing is inherited.
+    assert found.netplan_ids == {"lan0": "eth0"}
+    assert found.addressing == Addressing(dhcp4=True, dhcp6=True)
+    ((before_text, after_text),) = found.edits.values()
+    assert after_text.count("# moved to br0") == 1 and "      dhcp6: true\n" in after_text
+
+
+def test_a_port_with_its_own_definition_does_not_inherit_a_shared_one(tmp_path: Path) -> None:
+    root = netplan_root(tmp_path, "network:\n  version: 2\n  ethernets:\n    eth0:\n      addresses: [192.0.2.10/24]\n"
+                                  "    zz-all-eth:\n      match:\n        name: eth*\n      dhcp4: true\n")
+    found = userfiles.netplan(str(root), ("eth0",), "br0", set())
+    assert found.addressing == Addressing(addresses=("192.0.2.10/24",))
+
+
+def test_a_port_two_netplan_ids_define_is_refused(tmp_path: Path) -> None:
+    root = netplan_root(tmp_path, "network:\n  version: 2\n  ethernets:\n    eth0:\n      dhcp4: true\n")
+    (root / "etc/netplan/20-usb.yaml").write_text(
+        "network:\n  version: 2\n  ethernets:\n    usb:\n      match:\n        macaddress: 00:e0:4c:68:00:01\n"
+        "      set-name: eth0\n      dhcp4: true\n")
+    with pytest.raises(BridgeError, match=r"eth0 is defined twice in netplan, as eth0 \(.*10-x.yaml\) and as usb "
+                                          r"\(.*20-usb.yaml\); .*Keep one definition of eth0"):
+        userfiles.netplan(str(root), ("eth0",), "br0", set())
+
+
+@pytest.mark.parametrize("text, ours", [
+    ("network:\n  version: 2\n  ethernets:\n    all-eth:\n      match:\n        name: eth*\n      dhcp4: true\n",
+     "eth0"),
+    ("network:\n  version: 2\n  ethernets:\n    lan:\n      match:\n        macaddress: e4:5f:01:aa:bb:cc\n"
+     "      set-name: eth0\n    any:\n      match:\n        name: \"*\"\n      dhcp4: true\n", "lan"),
+])
+def test_a_shared_definition_that_sorts_first_is_refused(tmp_path: Path, text: str, ours: str) -> None:
+    root = netplan_root(tmp_path, text)
+    with pytest.raises(BridgeError, match=rf"netplan id (all-eth|any) \(.*10-x.yaml\) matches eth0 by name and sorts "
+                                          rf"before {ours}, .*Rename .* to sort after {ours}"):
+        userfiles.netplan(str(root), ("eth0",), "br0", set())
+
+
+@pytest.mark.parametrize("text, what", [
+    ("network: {version: 2, ethernets: {eth0: {dhcp4: true}}}\n", "eth0's dhcp4"),
+    ("network:\n  version: 2\n  ethernets: {eth0: {dhcp4: true, optional: true}}\n", "eth0's dhcp4"),
+    ("network:\n  version: 2\n  ethernets:\n    eth0: {addresses: [192.0.2.10/24], optional: true}\n",
+     "eth0's addresses"),
+    ("network:\n  version: 2\n  bridges: {br0: {interfaces: [eth0], dhcp4: true}}\n", "br0's dhcp4"),
+])
+def test_netplan_flow_style_definitions_are_refused_naming_the_setting(tmp_path: Path, text: str, what: str) -> None:
+    root = netplan_root(tmp_path, text)
+    with pytest.raises(BridgeError, match=rf"10-x.yaml: {what} shares a line with other settings, so it cannot be "
+                                          r"moved to br0 alone; write .*'s settings one per line \(block style\)"):
+        userfiles.netplan(str(root), ("eth0",), "br0", set())
+
+
+def test_netplan_flow_style_values_in_a_block_definition_are_moved(tmp_path: Path) -> None:
+    text = ("network:\n  version: 2\n  ethernets:\n    eth0:\n      match: {macaddress: \"dc:a6:32:01:02:03\"}\n"
+            "      set-name: eth0\n      addresses: [192.0.2.10/24]\n      nameservers: {addresses: [192.0.2.53]}\n")
+    found = userfiles.netplan(str(netplan_root(tmp_path, text)), ("eth0",), "br0", set())
+    assert found.addressing == Addressing(addresses=("192.0.2.10/24",), nameservers=("192.0.2.53",))
+    ((before_text, after_text),) = found.edits.values()
+    assert userfiles.restore(after_text, "br0") == before_text == text
+    assert "\n      match: {macaddress: \"dc:a6:32:01:02:03\"}\n      set-name: eth0\n# moved to br0" in after_text

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.addressing import ini_entries
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.addressing import ini_entries, networkd_matches
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.persist import inherited_spec, plan_files
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.spec import BridgeError, BridgeSpec, FileChange
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.validate import parse_ini, validate
@@ -98,7 +98,8 @@ SPEC = BridgeSpec("br0", ("eth0",), mac=MAC, dhcp4=True)
 
 
 @needs_netplan
-@pytest.mark.parametrize("case", ["netplan_cloudinit", "netplan_empty", "netplan_pi", "netplan_static_bridge"])
+@pytest.mark.parametrize("case", ["netplan_cloudinit", "netplan_empty", "netplan_pi", "netplan_static_bridge",
+                                  "netplan_pi_lan0", "netplan_ubuntu_pi", "netplan_flow_values"])
 def test_netplan_accepts_golden(tmp_path: Path, case: str) -> None:
     root = root_from(tmp_path, case)
     backend, spec = golden_case(case, root)
@@ -110,6 +111,34 @@ def test_netplan_accepts_golden(tmp_path: Path, case: str) -> None:
         assert not any("ipv6-address-generation" in w for w in warnings), warnings
     # Only the scratch copy saw the planned file: the tree under root is as it was.
     assert sorted((str(p), p.read_bytes()) for p in root.rglob("*") if p.is_file()) == before
+
+
+@needs_netplan
+@pytest.mark.parametrize("case, port, renamed", [
+    ("netplan_pi", "eth0", {"MACAddress": "e4:5f:01:aa:bb:cc", "Name": "eth0"}),
+    ("netplan_pi_lan0", "lan0", {"MACAddress": "e4:5f:01:aa:bb:cc", "Name": "lan0"}),
+    ("netplan_ubuntu_pi", "eth0", None),
+])
+def test_netplan_renders_the_port_into_the_bridge(tmp_path: Path, case: str, port: str,
+                                                  renamed: dict[str, str] | None) -> None:
+    """What systemd-networkd gets from `netplan generate` on the written files: the first .network file that
+    matches the port's kernel name (the only one networkd uses) puts it in the bridge and gives it no address of
+    its own, and the users' match/set-name still names the port."""
+    root = root_from(tmp_path, case)
+    backend, spec = golden_case(case, root)
+    for change in plan_files(spec, backend, str(root)):
+        Path(change.path).write_text(change.after or "")
+        Path(change.path).chmod(0o600)
+    subprocess.run([NETPLAN, "generate", "--root-dir", str(root)], check=True, capture_output=True)
+    rendered = root / "run/systemd/network"
+    first = next(p for p in sorted(rendered.glob("*.network")) if networkd_matches(p.read_text(), port))
+    network = parse_ini(first.read_text())
+    assert network["Network"].get("Bridge") == "br0", first.read_text()
+    assert "DHCP" not in network["Network"] and "Address" not in network["Network"]
+    links = [parse_ini(p.read_text()) for p in sorted(rendered.glob("*.link"))]
+    if renamed:
+        assert [{"MACAddress": link["Match"].get("PermanentMACAddress") or link["Match"].get("MACAddress"),
+                 "Name": link["Link"]["Name"]} for link in links] == [renamed]
 
 
 @needs_netplan
