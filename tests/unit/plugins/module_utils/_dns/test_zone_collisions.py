@@ -57,6 +57,24 @@ def test_zone_owners_of_a_crlf_zone() -> None:
     assert zone_owners(ZONE_TEXT.replace("\n", "\r\n"), "lab.example.net") == zone_owners(ZONE_TEXT, "lab.example.net")
 
 
+def test_zone_owners_follows_includes_eight_levels_deep() -> None:
+    """Nested $INCLUDE files are read eight levels deep, so a loop of includes (a file that includes itself, by a
+    slip) ends."""
+    files = {f"level{i}.inc": f"host{i} IN AAAA 2001:db8:ebbd:2080::{i}\n$INCLUDE level{i + 1}.inc\n"
+             for i in range(1, 10)}
+    files["level9.inc"] += "$INCLUDE level1.inc\n"
+    owners = zone_owners(ZONE_TEXT + '$INCLUDE "level1.inc"\n', "lab.example.net", files.get)
+    assert [n for n in owners if n.startswith("host")] == [f"host{i}" for i in range(1, 9)]
+
+
+def test_zone_owners_leaves_lines_it_cannot_place_to_the_zone_check() -> None:
+    """A hand-written include that starts with a line without an owner, and a line without a record type: the
+    zone check reports them; the names around them count."""
+    hosts = "\tIN\tAAAA\t2001:db8:ebbd:2080::100\ntill1 IN AAAA 2001:db8:ebbd:2080::101\ntill2 3600 IN\n"
+    owners = zone_owners(ZONE_TEXT + '$INCLUDE "hosts.inc"\n', "lab.example.net", {"hosts.inc": hosts}.get)
+    assert owners["till1"] == {"AAAA"} and "till2" not in owners and owners["lxcweb"] == {"AAAA"}
+
+
 @pytest.mark.parametrize("name, message", [
     ("lxcweb", "name lxcweb already has AAAA records in zone file Z, not published by this module: remove them from "
                "the zone file"),

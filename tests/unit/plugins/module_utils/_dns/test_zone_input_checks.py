@@ -38,6 +38,8 @@ ZONE = "lab.example.net"
     # Full-width and ideographic full stops separate labels.
     ("ｗｗｗ。bücher", ZONE, "www.xn--bcher-kva"),
     ("www.xn--fa-hia.de.", "faß.de", "www"),
+    # Typed with an ideographic full stop at the end too: absolute, as with a final '.'.
+    ("bücher。lab。example。net。", ZONE, "xn--bcher-kva"),
     ("münchen.faß.de.", "xn--fa-hia.de", "xn--mnchen-3ya"),
 ])
 def test_idna_2008(name: str, zone: str, expected: str) -> None:
@@ -81,6 +83,9 @@ def test_without_idna_only_non_ascii_names_fail(monkeypatch: pytest.MonkeyPatch)
     ("::192.0.2.1", "is an IPv4-compatible address"),
     ("100::1", "100::1 is in the discard-only prefix 100::/64"),
     ("fec0::1", "is site-local"),
+    # The ends of fe80::/10 and fec0::/10.
+    ("febf:ffff::1", "febf:ffff::1 is link-local (fe80::/10)"),
+    ("feff::1", "feff::1 is site-local (fec0::/10"),
     ("2001:db8:ebbd:2080::5%eth0", "has a zone index (%eth0), which means something on one host only; give the "
                                    "address without it (2001:db8:ebbd:2080::5)"),
 ])
@@ -91,7 +96,10 @@ def test_non_global_addresses_are_refused(address: str, why: str) -> None:
 
 
 @pytest.mark.parametrize("address", ["2001:db8:ebbd:2080::5", "fd6a:c19d:b07:2080::5", "fc00::5", "2a00:1450::1",
-                                     "3fff::1", "100:0:0:1::1"])
+                                     "3fff::1", "100:0:0:1::1",
+                                     # Below fe80::/10 lies neither link-local nor site-local space: global
+                                     # unicast in RFC 4291's table, like all it does not name.
+                                     "fe7f::1"])
 def test_global_and_ula_addresses_are_published(address: str) -> None:
     assert record_set([{"name": "w5", "addresses": [address]}], ZONE).names == {"w5": [address]}
 

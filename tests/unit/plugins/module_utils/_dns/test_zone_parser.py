@@ -142,6 +142,17 @@ def test_owner_name_errors(name: str, message: str) -> None:
         owner_name(name, ZONE)
 
 
+def test_a_name_of_253_characters_is_the_longest() -> None:
+    """253 characters without the final dot (RFC 1035's 255 octets on the wire): the longest name a zone can hold,
+    relative or absolute."""
+    longest = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 45])  # 237 + len(".lab.example.net") = 253
+    assert owner_name(longest, ZONE) == longest
+    assert owner_name(f"{longest}.lab.example.net.", ZONE) == longest
+    with pytest.raises(ZoneError) as caught:
+        owner_name(longest + "d", ZONE)
+    assert str(caught.value) == f"name {longest}d.lab.example.net. is longer than 253 characters"
+
+
 def test_zone_name() -> None:
     assert zone_name("Lab.Example.NET") == "lab.example.net."
     with pytest.raises(ZoneError, match="not a zone name"):
@@ -153,6 +164,7 @@ def test_zone_name() -> None:
     ("2001:db8:ebbd:2080::/60", "8.0.2.d.b.b.e.8.b.d.0.1.0.0.2.ip6.arpa."),
     (REV64.upper(), REV64),
     ("8.b.d.0.1.0.0.2.ip6.arpa", "8.b.d.0.1.0.0.2.ip6.arpa."),
+    ("2.ip6.arpa", "2.ip6.arpa."),  # 2000::/4, the shortest nibble zone
 ])
 def test_reverse_zone_name(zone: str, expected: str) -> None:
     assert reverse_zone_name(zone) == expected
@@ -163,6 +175,7 @@ def test_reverse_zone_name(zone: str, expected: str) -> None:
     ("2001:db8::zz/64", "not an IPv6 prefix"),
     ("lab.example.net", "not a nibble ip6.arpa zone"),
     ("10.in-addr.arpa", "not a nibble ip6.arpa zone"),
+    ("ip6.arpa", "'ip6.arpa' is not a nibble ip6.arpa zone; give e.g. 0.8.0.2"),
 ])
 def test_reverse_zone_name_errors(zone: str, message: str) -> None:
     with pytest.raises(ZoneError, match=message):
@@ -241,6 +254,25 @@ def test_render_and_parse_include() -> None:
     assert parse_include(render_include({}, "AAAA", 300, ZONE)) == ({}, None)
     with pytest.raises(ZoneError, match="not one this module writes"):
         parse_include("www IN CNAME lxcweb\n")
+
+
+@pytest.mark.parametrize("line", [
+    "lxcw9 IN AAAA 2001:db8:ebbd:2080::9",  # no TTL
+    "lxcw9 300 CH AAAA 2001:db8:ebbd:2080::9",  # another class
+    "lxcw9 1h IN AAAA 2001:db8:ebbd:2080::9",  # a TTL with a unit
+    "lxcw9 300 IN AAAA ( 2001:db8:ebbd:2080::9 ) ; by hand",
+])
+def test_a_line_added_to_the_include_by_hand_is_refused(line: str) -> None:
+    """The include file is rewritten on every change: a line added to it by hand that is not in the form the
+    module writes is refused, naming the line (a record in that form is simply the module's)."""
+    text = render_include({"lxcw5": ["2001:db8:ebbd:2080::5"]}, "AAAA", 300, ZONE) + line + "\r\n"
+    if line.endswith("by hand"):
+        assert parse_include(text) == ({"lxcw5": ["2001:db8:ebbd:2080::5"], "lxcw9": ["2001:db8:ebbd:2080::9"]}, 300)
+        return
+    with pytest.raises(ZoneError) as caught:
+        parse_include(text)
+    assert str(caught.value) == (f"include file line {line!r} is not one this module writes; the include file "
+                                 "belongs to the module, move hand-written records to the zone file")
 
 
 CURRENT = {"a": ["2001:db8::a"], "b": ["2001:db8::b"], "c": ["2001:db8::c"], "d": ["2001:db8::d"]}

@@ -31,6 +31,7 @@ REVERSE_TEXT = (Path(__file__).resolve().parents[4] / "integration" / "targets" 
 OLD = "2001:db8:ebbd:2080:216:3eff:fe97:4ec9"
 OLD_PRIVATE = "2001:db8:ebbd:2080:1c4f:9a2e:7b31:d05e"
 NEW = "2001:db8:ebbd:2081:216:3eff:fe97:4ec9"
+NEW_PRIVATE = "2001:db8:ebbd:2081:5d2e:c4a1:96f3:2b07"
 ULA = "fd6a:c19d:b07:2080:216:3eff:fe97:4ec9"
 MAC = "00:16:3e:97:4e:c9"
 
@@ -58,6 +59,8 @@ def instance(name: str, address: str | None, global_: list[str], ula: list[str] 
     (instance("w5", OLD, [NEW, OLD], [ULA], deprecated=[OLD]), None, [NEW]),
     (instance("w5", OLD, [NEW, OLD], [ULA], deprecated=[OLD.upper()]), ("global", "ula"), [NEW, ULA]),
     (instance("w5", NEW, [NEW, OLD], [ULA], deprecated=[OLD]), None, [NEW]),
+    # After a renumbering: the best address of the new prefix, not its other global ones.
+    (instance("w5", NEW, [NEW, NEW_PRIVATE, OLD], [ULA], deprecated=[OLD]), None, [NEW]),
     (instance("w5", NEW, [NEW], [ULA], deprecated=[]), ("global",), [NEW]),
     (instance("w5", OLD, [OLD], [ULA], deprecated=[OLD]), None, []),
     # Items with addresses keep them (scopes concern instances), but never a deprecated one.
@@ -109,6 +112,13 @@ def test_the_warning_lists_ten_addresses_and_counts_the_rest() -> None:
     _records, warning = published_ptr_records(names, ZONE, "2001:db8:ebbd:2080::/64")
     assert warning is not None and warning.startswith("ptr=true: 25 addresses outside")
     assert "fd6a:c19d:b07:2080::a (u10)" in warning and "(u11)" not in warning and "and 15 more." in warning
+
+
+def test_the_warning_lists_ten_addresses_without_a_count() -> None:
+    names = {f"u{i}": [f"fd6a:c19d:b07:2080::{i:x}"] for i in range(1, 11)} | {"g": [OLD]}
+    _records, warning = published_ptr_records(names, ZONE, "2001:db8:ebbd:2080::/64")
+    assert warning is not None and warning.startswith("ptr=true: 10 addresses outside")
+    assert "fd6a:c19d:b07:2080::a (u10). Their AAAA records are published" in warning and "more" not in warning
 
 
 def test_no_warning_when_every_address_is_inside() -> None:
