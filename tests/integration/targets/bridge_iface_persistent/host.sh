@@ -82,8 +82,11 @@ case "$backend" in
             "$static4" "Destination=$PFBP_STATIC_NET"$'\n'"Gateway=192.0.2.1" >"$user_file"
         ;;
     netplan)
-        # cloud-init's, as on a Raspberry Pi (Ubuntu's image). (No match: macaddress here: netplan matches it
-        # against the permanent MAC, which a veth does not have.)
+        # cloud-init's, as Ubuntu's preinstalled server images for the Raspberry Pi and other boards have it: one
+        # definition for every wired NIC by a name glob, so the netplan id (zz-all-eth) is not the port's name,
+        # with a static address and route a user added. (No match: macaddress with set-name here: netplan
+        # matches it against the permanent MAC, which a veth does not have; the units run netplan generate on
+        # that shape, tests/unit/plugins/module_utils/_bridge/golden/netplan_pi*.)
         user_file=/etc/netplan/50-cloud-init.yaml
         static4=192.0.2.52/24
         cat >"$user_file" <<'YAML'
@@ -94,13 +97,20 @@ case "$backend" in
 # network: {config: disabled}
 network:
     ethernets:
-        eth0:
+        zz-all-en:
             dhcp4: true
+            match:
+                name: en*
+            optional: true
+        zz-all-eth:
             addresses: [192.0.2.52/24]
+            dhcp4: true
+            match:
+                name: eth*
+            optional: true
             routes:
                 - to: 203.0.113.0/24
                   via: 192.0.2.1
-            optional: true
     version: 2
 YAML
         chmod 600 "$user_file"

@@ -7,7 +7,8 @@
 #   pfbp-up   the upstream router: bridge pfbplan with busybox udhcpd (DHCPv4 in 192.0.2.0/24) and radvd
 #             (2001:db8:ebbd:9100::/64), remote hosts 198.51.100.1, 2001:db8:ffff::1 and 203.0.113.1 behind it
 #   pfbp-nd   a host configured by a systemd-networkd .network file (backend networkd)
-#   pfbp-np   a host configured by cloud-init's netplan file, `eth0: dhcp4: true` (backend netplan)
+#   pfbp-np   a host configured by cloud-init's netplan file as Ubuntu's images have it, a definition for
+#             every eth* NIC (`zz-all-eth`, `match: name: eth*`, `dhcp4: true`) (backend netplan)
 #   pfbp-if   a host configured by Debian's /etc/network/interfaces (backend ifupdown)
 # Each host's eth0 is a veth into pfbplan. host.sh runs inside each host, all three at the same time, each in a
 # private mount namespace too (see there): the host boots from its own files, bridge_iface moves eth0's
