@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_sections import bridge, dns, farm  # noqa: E402  (the scripts directory, put on the path above)
+from bench_sections import bridge, convergence, dns, farm  # noqa: E402  (the scripts directory, put on the path above)
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -30,6 +30,7 @@ BENCH_DIR = ROOT / "docs" / "bench"
 SECTIONS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "farm": farm.render,
     "bridge": bridge.render,
+    "convergence": convergence.render,
     "dns": dns.render,
 }
 
