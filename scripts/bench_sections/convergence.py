@@ -164,12 +164,12 @@ def candidates_table(data: dict[str, Any]) -> list[str]:
         if info["protocol"] != "babel" or info["version"] == "1.6":
             continue
         results = [measured(data, t, case) for t in fast]
-        met = sum(1 for _, ok in results if ok)
-        known = sum(1 for _, ok in results if ok is not None)
+        met = sum(1 for _figure, ok in results if ok)
+        known = sum(1 for _figure, ok in results if ok is not None)
         stable_met = [measured(data, t, case)[1] for t in stable]
         verdict = "not measured" if None in stable_met else ("met" if all(stable_met) else "not met")
         rows.append(f"| `{case}` | {info['release']} | `{info['settings']}` | {pps_cell(data, case)} | "
-                    + " | ".join(figure.split(" (")[0] for figure, _ in results)
+                    + " | ".join(figure.split(" (")[0] for figure, _ok in results)
                     + f" | {f'{met} of {known} measured' if known else 'not measured'} | {verdict} |")
     return rows
 

@@ -33,6 +33,7 @@ export PFBP_STATIC_NET=203.0.113.0/24 PFBP_STATIC_HOST=203.0.113.1  # a static r
 # shellcheck source=../setup_collection_pythonpath/pythonpath.sh
 source "$here/../setup_collection_pythonpath/pythonpath.sh"
 # ifupdown, bridge-utils and udhcpc unpacked, never installed (scripts/bootstrap.sh fetched them already).
+# shellcheck disable=SC2154  # collections_root is set by pythonpath.sh
 PFBP_NET_TOOLS="$(bash "$collections_root/palmfarm/ipv6/scripts/fetch_net_tools.sh")"
 export PFBP_NET_TOOLS
 

@@ -292,7 +292,7 @@ def test_netplan_ids_of_ports_named_otherwise(tmp_path: Path) -> None:
     # The shared definition (a glob) keeps its lines for the other interfaces it matches; its addressing is inherited.
     assert found.netplan_ids == {"lan0": "eth0"}
     assert found.addressing == Addressing(dhcp4=True, dhcp6=True)
-    ((before_text, after_text),) = found.edits.values()
+    ((before_text, after_text),) = list(found.edits.values())
     assert after_text.count("# moved to br0") == 1 and "      dhcp6: true\n" in after_text
 
 
@@ -345,6 +345,6 @@ def test_netplan_flow_style_values_in_a_block_definition_are_moved(tmp_path: Pat
             "      set-name: eth0\n      addresses: [192.0.2.10/24]\n      nameservers: {addresses: [192.0.2.53]}\n")
     found = userfiles.netplan(str(netplan_root(tmp_path, text)), ("eth0",), "br0", set())
     assert found.addressing == Addressing(addresses=("192.0.2.10/24",), nameservers=("192.0.2.53",))
-    ((before_text, after_text),) = found.edits.values()
+    ((before_text, after_text),) = list(found.edits.values())
     assert userfiles.restore(after_text, "br0") == before_text == text
     assert "\n      match: {macaddress: \"dc:a6:32:01:02:03\"}\n      set-name: eth0\n# moved to br0" in after_text
