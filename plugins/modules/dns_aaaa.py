@@ -76,6 +76,11 @@ options:
         this file yet. A C($INCLUDE) of it by a relative path counts too, taken from the zone file's directory
         (as Knot reads it) or from named's C(directory) (as BIND does).
       - Required with O(method=file), ignored with O(method=nsupdate).
+      - Its third line holds a digest of the inputs of the run that last changed its records (the options, the
+        records as given, the module's code) and of the include files it wrote. A re-run with the same inputs,
+        while the include files are as that run left them, is known to change nothing without reading the
+        records (the zone file is still read, with its SOA, its C($INCLUDE) line and its hand-written names
+        checked). A run that warned, or whose inputs differ, reads everything.
     type: path
   records:
     description:
@@ -189,6 +194,13 @@ options:
         server would answer with a referral, never with the records) or an alias (CNAME) fails the task.
     type: bool
     default: false
+  return_records:
+    description:
+      - Whether the result holds RV(records), every managed name with its addresses.
+      - With many thousands of records, V(false) keeps the result (and what AWX stores of it) small and the task
+        fast; RV(added), RV(removed) and RV(updated) still say what changed.
+    type: bool
+    default: true
   serial_format:
     description:
       - How the SOA serial moves on a change. V(date) is C(YYYYMMDDnn), the greater of the serial plus one and
@@ -306,7 +318,7 @@ EXAMPLES = r"""
     dest: /var/lib/palmfarm-dns/farm.records.json
     mode: "0600"
 
-- name: Publish them from that file (much faster than passing them as records)
+- name: Publish them from that file (much faster than passing them as records), without echoing them all back
   palmfarm.ipv6.dns_aaaa:
     zone: lab.example.net
     zone_file: /etc/bind/db.lab.example.net
@@ -317,6 +329,7 @@ EXAMPLES = r"""
     reverse_zone: 2001:db8:ebbd:2080::/64
     reverse_zone_file: /etc/bind/db.2001.db8.ebbd.2080
     prune: true
+    return_records: false
 
 - name: After a renumbering, publish the new global and the ULA addresses, never the deprecated ones
   palmfarm.ipv6.dns_aaaa:
@@ -353,7 +366,7 @@ EXAMPLES = r"""
 RETURN = r"""
 records:
   description: The names in the include file after the task (in check mode, as they would be), name to addresses.
-  returned: success
+  returned: success, unless O(return_records=false)
   type: dict
   sample: {lxcw5: [2001:db8:ebbd:2080:216:3eff:fe97:4ec9]}
 added:

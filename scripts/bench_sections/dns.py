@@ -12,13 +12,16 @@ from typing import Any
 from .common import load_during, paragraph, seconds
 
 DEPTHS = {
-    "core": "`publish()` of `plugins/module_utils/_dns/zone_file.py` called in-process: the module's own work",
+    "core": "the module's own path called in-process (the inputs digest, the re-run told by the include file's "
+            "stamp, else `publish()` of `plugins/module_utils/_dns/zone_file.py`): the module's own work",
     "module": "the module process as Ansible runs it on the target (`python -m ...dns_aaaa ARGS.json`), the "
               "records in its arguments",
     "module-file": "the same process, the records read from a JSON file on the target (`records_file`)",
     "playbook": "`ansible-playbook` on localhost with one `dns_aaaa` task, the records in its arguments",
     "playbook-file": "the same with `records_file`, the records file already on the target: the issue's headline "
                      "way",
+    "playbook-file-lean": "the same task with `return_records: false`: the result leaves out the records of every "
+                          "managed name, as a zone of many thousands of records is advised to",
     "role": "the role `dns_zone`'s way: an `ansible.builtin.copy` task writes the records from a variable to the "
             "records file (rewritten only when they change), then the `dns_aaaa` task reads it; the figure is the "
             "`dns_aaaa` task's, the copy task's is in the notes",
@@ -81,7 +84,8 @@ def row_label(sample: dict[str, Any]) -> str:
 
 def notes(samples: list[dict[str, Any]]) -> str:
     found = []
-    walls = [s["wall"] for s in samples if s["depth"] in ("playbook", "playbook-file", "role") and "wall" in s]
+    playbooks = ("playbook", "playbook-file", "playbook-file-lean", "role")
+    walls = [s["wall"] for s in samples if s["depth"] in playbooks and "wall" in s]
     if walls:
         found.append(f"ansible-playbook wall {seconds(statistics.median(walls))}")
     copied = [s for s in samples if s.get("copy_seconds") is not None]

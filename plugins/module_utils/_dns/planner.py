@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from .zone_parser import (
     ZoneError,
-    _sort_key,
+    _sorted_owners,
     ptr_name,
     published_ptr_records,
     reverse_zone_name,
@@ -71,6 +71,8 @@ class Request:
     validate: bool = True
     include_directories: list[str] | None = None
     server: Server | None = None
+    # The digest of the inputs (input_stamp.inputs_digest), for the zone files' stamp; None: no stamp.
+    inputs: str | None = None
 
 
 @dataclass
@@ -181,9 +183,9 @@ def plan_forward(owned: set[str], current: dict[str, RRset], wanted: dict[str, l
     aaaa: dict[str, list[str] | None] = {n: None for n in step.remove if managed.get(n)}
     change = set(step.change)
     for name in wanted if state == "present" else ():
-        now = current.get(name)
-        if now is None or now[1] != sorted(wanted[name]) or now[0] != ttl:
-            aaaa[name] = sorted(wanted[name])
+        now, want = current.get(name), _sorted(wanted[name])
+        if now is None or now[1] != want or now[0] != ttl:
+            aaaa[name] = want
             if name in managed:  # a wanted name not managed yet is one added
                 change.add(name)
     return ForwardPlan(add=step.add, remove=step.remove, change=sorted(change), result=step.result, aaaa=aaaa,
@@ -220,9 +222,14 @@ def plan_reverse(current: dict[str, RRset], wanted: dict[str, list[str]], manage
     delete: dict[str, list[str]] = {}
     add: dict[str, list[str]] = {}
     after: dict[str, RRset] = {}
-    for owner in sorted(set(current) | set(wanted), key=_sort_key):
+    for owner in _sorted_owners(current.keys() | wanted.keys()):
         now_ttl, now = current.get(owner, (ttl, []))
         want = wanted.get(owner, [])
+        if not now:  # a new owner (every owner, for a store that writes the reverse zone whole)
+            if want:
+                add[owner] = list(want)
+            after[owner] = (ttl if want else now_ttl, list(want) if len(want) < 2 else sorted(set(want)))
+            continue
         gone = [t for t in now if t in managed_targets and t not in want]
         new = [t for t in want if t not in now or now_ttl != ttl]
         if gone:
@@ -254,6 +261,8 @@ class DnsPlan:
     forward: ForwardPlan
     reverse_zone: str | None = None
     reverse: ReversePlan | None = None
+    # No warning so far: a run that warns is never stamped (input_stamp), so its warnings come again.
+    quiet: bool = True
 
 
 class Change(Protocol):
@@ -324,23 +333,24 @@ def publish(req: Request, store: Store, check_mode: bool) -> Outcome:
     store.check()
     reverse = reverse_zone_name(req.reverse_zone) if req.ptr and req.reverse_zone else None
     wanted, warnings = wanted_names(req.records, zone, req.name_prefix, req.state, req.scopes)
-    outcome = store.session(lambda: _publish_once(req, store, zone, reverse, wanted, check_mode))
+    outcome = store.session(lambda: _publish_once(req, store, zone, reverse, wanted, check_mode, not warnings))
     outcome.warnings = warnings + outcome.warnings
     return outcome
 
 
 def _publish_once(req: Request, store: Store, zone: str, reverse: str | None, wanted: dict[str, list[str]],
-                  check_mode: bool) -> Outcome:
+                  check_mode: bool, quiet: bool = True) -> Outcome:
     now = store.read(zone, wanted)
     if req.state == "present":
         check_collisions(wanted, store.foreign(), store.where, req.take_over if store.take_over else None)
     fwd = plan_forward(now.owned, now.current, wanted, req.ttl, req.prune, req.max_delete_percent, req.force,
                        req.state)
-    dns_plan, warnings = DnsPlan(zone, fwd), []
+    dns_plan, warnings = DnsPlan(zone, fwd, quiet=quiet), []
     if reverse:
         wanted_ptr, warning = published_ptr_records({n: v for n, v in fwd.result.items() if v}, zone, reverse)
         if warning:
             warnings.append(warning)
+            dns_plan.quiet = False
         rev_now = store.read_reverse(
             reverse, lambda: ptr_owners({n: rr[1] for n, rr in now.current.items()}, zone, reverse) | set(wanted_ptr))
         if rev_now.wholly_owned:

@@ -78,9 +78,14 @@ def _eui64_mismatch(item: dict[str, Any], scopes: tuple[str, ...] | None) -> str
 def load_records_file(path: str) -> list[dict[str, Any]]:
     """The records list held by the JSON (or, when it is not JSON, YAML) file at ``path``, checked item by item
     for its shape (a mapping with a name); the values are checked by record_set."""
+    return parse_records_file(path, read_records_file(path))
+
+
+def read_records_file(path: str) -> bytes:
+    """The bytes of the records file at ``path``, or an error saying how to give it."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            return handle.read()
     except FileNotFoundError:
         raise ZoneError(
             f"records_file {path} does not exist on the host that runs the task; write it there first (e.g. "
@@ -88,6 +93,10 @@ def load_records_file(path: str) -> list[dict[str, Any]]:
     except OSError as exc:
         raise ZoneError(f"cannot read records_file {path}: {exc.strerror or exc}; make it readable by the user "
                         "that runs the task") from None
+
+
+def parse_records_file(path: str, data: bytes) -> list[dict[str, Any]]:
+    """The records list of the records file ``path`` whose bytes are ``data`` (see load_records_file)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -16,9 +16,10 @@ import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TypeVar
 
 from .._files import FilesError, Write, replace_all
+from . import input_stamp
 from .planner import DnsPlan, Outcome, Records, Request
 from .planner import publish as plan_and_apply
 from .zone_parser import (
@@ -34,8 +35,11 @@ from .zone_parser import (
     reverse_zone_name,
     reverse_zone_prefix,
     soa_owner,
+    zone_name,
     zone_owners,
 )
+
+T = TypeVar("T")
 
 CHECKERS = ("named-checkzone", "kzonecheck")
 # Where BIND's `directory` option (the base of relative $INCLUDE paths) is set on Debian.
@@ -385,7 +389,7 @@ class ZoneFiles:
             if not os.path.isabs(req.reverse_zone_file):
                 raise ZoneError(f"reverse_zone_file {req.reverse_zone_file!r} is not an absolute path")
 
-    def session(self, attempt: Callable[[], Outcome]) -> Outcome:
+    def session(self, attempt: Callable[[], T]) -> T:
         """``attempt`` with the zone files locked."""
         req = self.req
         shown = {os.path.realpath(str(req.zone_file)): str(req.zone_file)}
@@ -416,16 +420,73 @@ class ZoneFiles:
     def apply(self, dns_plan: DnsPlan, check_mode: bool) -> tuple[list[ZoneChange], list[str]]:
         """The include files rendered from ``dns_plan``, validated and (unless ``check_mode``) written."""
         req = self.req
-        changes = [self.files[0].change(render_include(dns_plan.forward.result, "AAAA", req.ttl, dns_plan.zone),
-                                        req.serial_format)]
+        forward = render_include(dns_plan.forward.result, "AAAA", req.ttl, dns_plan.zone)
+        reverse = None
         if dns_plan.reverse is not None and dns_plan.reverse_zone:
             ptr = {owner: values for owner, (_ttl, values) in dns_plan.reverse.after.items() if values}
-            changes.append(self.files[1].change(render_include(ptr, "PTR", req.ttl, dns_plan.reverse_zone),
-                                                req.serial_format))
+            reverse = render_include(ptr, "PTR", req.ttl, dns_plan.reverse_zone)
+        forward = self._stamped(forward, reverse or "", dns_plan.quiet)
+        changes = [self.files[0].change(forward, req.serial_format)]
+        if reverse is not None:
+            changes.append(self.files[1].change(reverse, req.serial_format))
         todo = [c for c in changes if c.changed]
         if req.validate:
             _validate(todo, self.run_command)
         return changes, [] if check_mode else commit(todo, self.backup)
+
+    def _stamped(self, forward: str, reverse: str, quiet: bool) -> str:
+        """The forward include text to write: the file as it is when its records stay the same (its stamp, or
+        none, stays too: no write for a comment), else ``forward`` with the stamp of this run's inputs, when
+        it has them and gave no warning."""
+        before = self.files[0].include_text
+        if input_stamp.split(before)[1] == forward:
+            return before
+        if self.req.inputs and quiet:
+            return input_stamp.stamped(forward, self.req.inputs, reverse)
+        return forward
+
+    def unchanged(self, with_records: bool) -> Outcome | None:
+        """The outcome of a re-run of the run that wrote the include files, told by their stamp without reading
+        the records: nothing changes. None when the whole path must decide: no stamp, other inputs, include
+        files changed since, a zone file without its $INCLUDE line, or a name written by hand beside the
+        module's (the whole path says what is wrong with it)."""
+        req = self.req
+        if not req.inputs:
+            return None
+        zone = zone_name(req.zone)
+        self.files = [_read_files(zone, str(req.zone_file), str(req.include_file), req, "zone")]
+        if req.ptr and req.reverse_zone:
+            self.read_reverse(reverse_zone_name(req.reverse_zone), set)
+        forward = self.files[0].include_text
+        reverse = self.files[1].include_text if len(self.files) > 1 else ""
+        if not input_stamp.holds(forward, req.inputs, reverse):
+            return None
+        changes = [f.change(f.include_text, req.serial_format) for f in self.files]
+        if any(c.changed for c in changes) or _beside_hand_written(_owners_of(forward), self.foreign()):
+            return None
+        records = parse_include(forward)[0] if with_records else {}
+        return Outcome(changed=False, changes=list(changes), added=[], removed=[], updated=[], records=records)
+
+
+def _owners_of(include_text: str) -> set[str]:
+    """The owners of an include file's records (the first word of each line that is not a comment)."""
+    return {line.split(None, 1)[0].lower() for line in include_text.split("\n")
+            if line.strip() and not line.startswith(";")}
+
+
+def _beside_hand_written(owners: set[str], foreign: dict[str, set[str]]) -> bool:
+    """Whether a name written by hand is one of ``owners`` or a delegation at or above one."""
+    if any(name in owners for name in foreign):
+        return True
+    cuts = [f".{name}" for name, types in foreign.items() if "NS" in types and name != "@"]
+    return bool(cuts) and any(owner.endswith(cut) for owner in owners for cut in cuts)
+
+
+def unchanged(req: Request, run_command: RunCommand, with_records: bool = True) -> Outcome | None:
+    """ZoneFiles.unchanged with the zone files locked (the outcome of a re-run, or None: run publish)."""
+    store = ZoneFiles(req, run_command)
+    store.check()
+    return store.session(lambda: store.unchanged(with_records))
 
 
 def publish(req: Request, check_mode: bool, run_command: RunCommand,

@@ -677,10 +677,12 @@ def _sort_key(owner: str) -> tuple[int, list[str]]:
 def _sorted_owners(owners: Iterable[str]) -> list[str]:
     """Owner names in hierarchical order (the apex first, then by their labels from the right). Nibble PTR
     owners of one reverse zone all have single-character labels and the same length: their reversed text
-    sorts the same way, and far faster."""
+    sorts the same way, and far faster; so do names of one label each (a farm's), by their text."""
     names = list(owners)
     if names and "@" not in names and all(len(n) == len(names[0]) and n.count(".") * 2 + 1 == len(n) for n in names):
         return sorted(names, key=lambda n: n[::-1])
+    if not any("." in n for n in names):  # one label each (a farm's names): by their text, the apex first
+        return sorted(names, key=lambda n: (n != "@", n))
     return sorted(names, key=_sort_key)
 
 
@@ -706,7 +708,7 @@ def parse_include(text: str) -> tuple[dict[str, list[str]], int | None]:
         entries: Iterable[list[str]] = (line.split() for line in lines)
     else:
         entries = ([t.text for t in tokens] for tokens in _entries(text))
-    names: dict[str, set[str]] = {}
+    names: dict[str, list[str]] = {}
     ttl: int | None = None
     for words in entries:
         if len(words) != 5 or words[2].upper() != "IN" or not words[1].isdigit():
@@ -715,5 +717,5 @@ def parse_include(text: str) -> tuple[dict[str, list[str]], int | None]:
                 "to the module, move hand-written records to the zone file"
             )
         ttl = int(words[1])
-        names.setdefault(words[0].lower(), set()).add(words[4])
-    return {owner: sorted(values) for owner, values in names.items()}, ttl
+        names.setdefault(words[0].lower(), []).append(words[4])
+    return {owner: values if len(values) < 2 else sorted(set(values)) for owner, values in names.items()}, ttl

@@ -11,9 +11,10 @@ from typing import Any, Mapping
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from .._dns.input_stamp import inputs_digest, records_source
 from .._dns.planner import Outcome, Request, Server
-from .._dns.records_input import farm_records, load_records_file
-from .._dns.zone_file import publish
+from .._dns.records_input import farm_records, parse_records_file, read_records_file
+from .._dns.zone_file import publish, unchanged
 from .._dns.zone_parser import MissingIdna, ZoneError
 from .._optional import import_idna
 
@@ -40,18 +41,18 @@ def build_request(params: Mapping[str, Any], records: list[dict[str, Any]]) -> R
 
 
 def outcome_result(module: AnsibleModule, outcome: Outcome) -> dict[str, Any]:
-    """The result of either method: the change, the records, what moved, the serials, the backups and the
-    diff."""
+    """The result of either method: the change, the records (unless return_records=false), what moved, the
+    serials, the backups and the diff."""
     for warning in outcome.warnings:
         module.warn(warning)
-    result = {
+    result: dict[str, Any] = {"records": outcome.records} if module.params["return_records"] else {}
+    result.update({
         "changed": outcome.changed,
-        "records": outcome.records,
         "added": outcome.added,
         "removed": outcome.removed,
         "updated": outcome.updated,
         "serial": {c.key: {"before": c.serial_before, "after": c.serial_after} for c in outcome.changes},
-    }
+    })
     if outcome.backups:
         result["backup_files"] = outcome.backups
     if module._diff:
@@ -94,6 +95,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "max_delete_percent": {"type": "int", "default": 50},
     "force": {"type": "bool", "default": False},
     "take_over": {"type": "bool", "default": False},
+    "return_records": {"type": "bool", "default": True},
     "serial_format": {"type": "str", "choices": ["date", "increment", "unixtime"], "default": "date"},
     "validate": {"type": "bool", "default": True},
     "backup": {"type": "bool", "default": False},
@@ -121,13 +123,22 @@ def run_module(module: AnsibleModule) -> None:
     """Run dns_aaaa and exit with its result."""
     p = module.params
     try:
-        given = load_records_file(p["records_file"]) if p["records_file"] else p["records"]
-        records, warnings = farm_records(given, p["state"], p["scopes"])
-        for warning in warnings:
-            module.warn(warning)
-        request = build_request(p, records)
-        run = run_nsupdate if p["method"] == "nsupdate" else run_file
-        result = outcome_result(module, run(module, request))
+        source = read_records_file(p["records_file"]) if p["records_file"] else None
+        request = build_request(p, [])
+        outcome = None
+        if p["method"] == "file":
+            request.inputs = inputs_digest(request, records_source(p["records"]) if source is None else source)
+            outcome = unchanged(request, module.run_command, p["return_records"])
+        if outcome is None:
+            given = p["records"] if source is None else parse_records_file(p["records_file"], source)
+            request.records, warnings = farm_records(given, p["state"], p["scopes"])
+            for warning in warnings:
+                module.warn(warning)
+            if warnings:
+                request.inputs = None  # a run that warns is not stamped: its warnings come again
+            run = run_nsupdate if p["method"] == "nsupdate" else run_file
+            outcome = run(module, request)
+        result = outcome_result(module, outcome)
     except MissingIdna as exc:
         module.fail_json(msg=missing_required_lib("idna", reason=f"to convert the name {exc.name!r} (IDNA 2008)"),
                          exception=import_idna()[1])

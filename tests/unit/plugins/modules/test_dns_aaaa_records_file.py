@@ -114,3 +114,24 @@ def test_an_unknown_scope_is_refused(zones: dict[str, Any], capsys: pytest.Captu
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     result = run({**zones, "scopes": ["site"]}, capsys, monkeypatch)
     assert result["failed"] is True and "value of scopes must be one or more of: global, ula" in result["msg"]
+
+
+def test_a_rerun_repeats_the_warnings_and_return_records_false_leaves_them_out(
+        zones: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # An instance whose address is not the EUI-64 address of its MAC (RFC 7217): warned about on every run, the
+    # re-runs too (a run that warns is never told by the include file's stamp).
+    (tmp_path / "farm.json").write_text(json.dumps([{**FARM[0], "mac": "00:16:3e:00:00:01"}]))
+    runs = [run(zones, capsys, monkeypatch) for _ in range(2)]
+    assert [r["changed"] for r in runs] == [True, False]
+    assert [len(r.get("warnings", [])) for r in runs] == [1, 1]
+    # Without warnings, the re-run is told by the stamp: the same result, the records left out on request.
+    (tmp_path / "farm.json").write_text(json.dumps([{"name": "w7", "addresses": [GLOBAL]}]))
+    first = run({**zones, "return_records": False}, capsys, monkeypatch)
+    assert first["changed"] is True and "records" not in first and first["added"] == ["lxcw7"]
+    after = snapshot(tmp_path)
+    again = run({**zones, "return_records": False}, capsys, monkeypatch)
+    assert again["changed"] is False and "records" not in again and "warnings" not in again
+    assert again["serial"] == {k: {"before": v["after"], "after": v["after"]} for k, v in first["serial"].items()}
+    assert run(zones, capsys, monkeypatch)["records"] == {"lxcw5": [GLOBAL], "lxcw7": [GLOBAL]}
+    assert snapshot(tmp_path) == after
