@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from .._files import FilesError, Write, backup_copy, replace_all
 from . import kernel, netlink, options, probe, rollback
-from .spec import PERSISTENT_BACKENDS, BridgeError, BridgeSpec, FileChange
+from .spec import PERSISTENT_BACKENDS, BridgeError, BridgeRequest, BridgeSpec, FileChange
 
 CHECK_WINDOW = 10.0  # seconds the connectivity_check addresses get to answer after the change
 
@@ -86,20 +86,20 @@ class _Plan:
         return self.persist is not None and self.backend in PERSISTENT_BACKENDS
 
 
-def _plan_files(plan: _Plan, params: dict[str, Any], warn: Callable[[str], None]) -> None:
+def _plan_files(plan: _Plan, request: BridgeRequest, warn: Callable[[str], None]) -> None:
     """The backend, and the files a persistent one writes (with the addressing the bridge inherits)."""
     if plan.backend == "auto":
         plan.persist = _persist()
         plan.backend = plan.persist.detect_backend("/")
     if plan.backend not in PERSISTENT_BACKENDS:
-        if params.get("dhcp4") or params.get("dhcp6"):
+        if request.dhcp4 or request.dhcp6:
             warn("the kernel backend runs no DHCP client: dhcp4/dhcp6 are ignored; use a persistent backend for them")
         return
     persist = plan.persist = plan.persist or _persist()
-    spec, backend, state, config_file = plan.spec, plan.backend, plan.state, params.get("config_file")
+    spec, backend, state, config_file = plan.spec, plan.backend, plan.state, request.config_file
     persist.preflight(spec, backend, "/", state)
     if state == "present":
-        spec, plan.inherited = persist.inherited_spec(spec, backend, "/", config_file, params)
+        spec, plan.inherited = persist.inherited_spec(spec, backend, "/", config_file, request)
         plan.spec = spec
     planned = persist.plan_files(spec, backend, root="/", config_file=config_file, state=state)
     plan.changes = [c for c in planned if c.changed]
@@ -109,14 +109,14 @@ def _plan_files(plan: _Plan, params: dict[str, Any], warn: Callable[[str], None]
         warn(message)
 
 
-def _plan_runtime(plan: _Plan, params: dict[str, Any]) -> None:
+def _plan_runtime(plan: _Plan, request: BridgeRequest) -> None:
     """The running state wanted, the kernel steps to it, and the commands the result lists."""
     name, spec = plan.name, plan.spec
     plan.current = netlink.read_state([name, *spec.ports])
     if plan.state == "present":
         plan.desired = kernel.desired_present(spec, plan.current, netlink.forwarding())
     else:
-        refused = options.removal_problem(name, netlink.default_route_links(), plan.timeout, bool(params.get("force")))
+        refused = options.removal_problem(name, netlink.default_route_links(), plan.timeout, request.force)
         if refused and plan.current[name].exists:
             raise BridgeError(refused)
         plan.desired = kernel.desired_absent(name, plan.current)
@@ -132,7 +132,7 @@ def _plan_runtime(plan: _Plan, params: dict[str, Any]) -> None:
             plan.commands = []
 
 
-def _result(plan: _Plan, params: dict[str, Any], want_diff: bool) -> dict[str, Any]:
+def _result(plan: _Plan, request: BridgeRequest, want_diff: bool) -> dict[str, Any]:
     name = plan.name
     result: dict[str, Any] = {
         "changed": bool(plan.commands or plan.changes),
@@ -146,7 +146,7 @@ def _result(plan: _Plan, params: dict[str, Any], want_diff: bool) -> dict[str, A
         "rollback": {"armed": False, "confirmed": False, "deadline": None},
     }
     if plan.inherited is not None:
-        result["addressing"] = _addressing_result(plan.spec, plan.inherited, params)
+        result["addressing"] = _addressing_result(plan.spec, plan.inherited, request)
     if want_diff:
         result["diff"] = _file_diffs(plan.changes) + [{
             "before_header": f"{name} (running state)",
@@ -162,7 +162,7 @@ def _result(plan: _Plan, params: dict[str, Any], want_diff: bool) -> dict[str, A
     return result
 
 
-def _carry_out(plan: _Plan, params: dict[str, Any], warn: Callable[[str], None],
+def _carry_out(plan: _Plan, request: BridgeRequest, warn: Callable[[str], None],
                run_command: Callable[..., Any]) -> list[str]:
     """Write the files and change the running state; the backups made."""
     persist, backend, spec, state = plan.persist, plan.backend, plan.spec, plan.state
@@ -174,7 +174,7 @@ def _carry_out(plan: _Plan, params: dict[str, Any], warn: Callable[[str], None],
         # Files of the collection's own get the backend's mode; a user's file edited in place keeps its own.
         writes = [Write(c.path, c.after, mode if c.before is None or c.before.startswith(persist.MARKER_PREFIX)
                         else None, make_dirs=True) for c in plan.changes]
-        backups = replace_all(writes, backup_copy if params.get("backup") else None)
+        backups = replace_all(writes, backup_copy if request.backup else None)
     if backend == "kernel":
         netlink.apply(plan.steps)
     else:
@@ -197,7 +197,7 @@ def _reverted(exc: Exception, plan: _Plan, directory: str) -> BridgeError:
     return BridgeError(f"{exc}; the previous state was restored at {done['at'] if done else 'once'}")
 
 
-def _check_connectivity(plan: _Plan, targets: Any, result: dict[str, Any], directory: str) -> None:
+def _check_connectivity(plan: _Plan, targets: list[str], result: dict[str, Any], directory: str) -> None:
     """connectivity_check after the change: confirm the revert when every target answers, else fail."""
     timeout = plan.timeout
     silent = probe.silent_targets(targets, within=CHECK_WINDOW if timeout == 0 else min(CHECK_WINDOW, timeout / 2))
@@ -212,27 +212,27 @@ def _check_connectivity(plan: _Plan, targets: Any, result: dict[str, Any], direc
         result["rollback"]["armed"] = False
 
 
-def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callable[[str], None],
+def run(request: BridgeRequest, check_mode: bool, want_diff: bool, warn: Callable[[str], None],
         run_command: Callable[..., Any]) -> dict[str, Any]:
     """The whole task; `run_command` (the module's) runs the persistent backend's apply commands."""
-    name, state = params["name"], params["state"]
+    name, state = request.name, request.state
     problem = options.ifname_problem(name)
     if problem:
         raise BridgeError(problem)
     if state == "confirmed":
         return run_confirm(name, check_mode)
     links = netlink.read_links()
-    if state == "absent" and not params.get("ports"):
-        params = {**params, "ports": [n for n, link in links.items() if link.master == name]}
-    plan = _Plan(name, state, options.bridge_spec(params, links), int(params.get("rollback_timeout") or 0),
-                 backend=params["backend"])
-    targets = options.connectivity_targets(params.get("connectivity_check") or [])
+    if state == "absent" and not request.ports:
+        request = replace(request, ports=tuple(n for n, link in links.items() if link.master == name))
+    plan = _Plan(name, state, options.bridge_spec(request, links), request.rollback_timeout,
+                 backend=request.backend)
+    targets = options.connectivity_targets(list(request.connectivity_check))
     if plan.timeout < 0:
         raise BridgeError(f"rollback_timeout {plan.timeout} is negative; give seconds (e.g. 120), or 0 for no "
                           "rollback")
-    _plan_files(plan, params, warn)
-    _plan_runtime(plan, params)
-    result = _result(plan, params, want_diff)
+    _plan_files(plan, request, warn)
+    _plan_runtime(plan, request)
+    result = _result(plan, request, want_diff)
     if check_mode or not result["changed"]:
         return result
     directory = rollback.state_dir(name)
@@ -240,7 +240,7 @@ def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callabl
         result["rollback"] = rollback.arm(directory, name, plan.timeout, plan.current,
                                           [(c.path, c.before) for c in plan.changes])
     try:
-        backups = _carry_out(plan, params, warn, run_command)
+        backups = _carry_out(plan, request, warn, run_command)
     except (BridgeError, FilesError, OSError) as exc:
         raise _reverted(exc, plan, directory) from exc
     if plan.changes:
@@ -251,12 +251,12 @@ def run(params: dict[str, Any], check_mode: bool, want_diff: bool, warn: Callabl
     return result
 
 
-def _addressing_result(spec: BridgeSpec, inherited: Any, params: dict[str, Any]) -> dict[str, Any]:
+def _addressing_result(spec: BridgeSpec, inherited: Any, request: BridgeRequest) -> dict[str, Any]:
     return {
         "dhcp4": spec.dhcp4, "dhcp6": spec.dhcp6, "accept_ra": spec.accept_ra,
         "addresses": list(spec.addresses), "routes": [{"to": d, "via": g} for d, g in spec.routes],
         "nameservers": list(spec.nameservers), "search": list(spec.search),
-        "inherited_from": list(inherited.sources) if params.get("inherit_addressing", True) is not False else [],
+        "inherited_from": list(inherited.sources) if request.inherit_addressing else [],
     }
 
 

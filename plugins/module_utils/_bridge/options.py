@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import Mapping
 
 from .._net.addresses import ADDR_GEN_MODES, AddressError, normalize_mac
 from .addressing import Addressing
 from .probe import parse_target
-from .spec import IFNAMSIZ, BridgeError, BridgeSpec, LinkInfo
+from .spec import IFNAMSIZ, BridgeError, BridgeRequest, BridgeSpec, LinkInfo
 
 # Linux dev_valid_name(): no '/', ':' or white space, not '.' or '..', 1 to IFNAMSIZ-1 (15) bytes.
 _IFNAME_BAD = re.compile(r"[/:\s]")
@@ -103,9 +103,9 @@ def check_ports(name: str, ports: list[str], links: Mapping[str, LinkInfo], requ
     return tuple(seen)
 
 
-def bridge_spec(params: Mapping[str, Any], links: Mapping[str, LinkInfo]) -> BridgeSpec:
+def bridge_spec(request: BridgeRequest, links: Mapping[str, LinkInfo]) -> BridgeSpec:
     """The checked BridgeSpec for state present (and absent: ports may then be empty)."""
-    name = params.get("name") or "br0"
+    name, state = request.name, request.state
     problem = ifname_problem(name)
     if problem:
         raise BridgeError(problem)
@@ -115,10 +115,8 @@ def bridge_spec(params: Mapping[str, Any], links: Mapping[str, LinkInfo]) -> Bri
             f"interface {name} exists and is a {existing.kind or 'network interface'}, not a bridge; "
             "choose another bridge name"
         )
-    state = params.get("state") or "present"
-    ports = check_ports(name, list(params.get("ports") or []), links, require=state == "present")
-    stp = bool(params.get("stp"))
-    forward_delay = int(params.get("forward_delay") or 0)
+    ports = check_ports(name, list(request.ports or ()), links, require=state == "present")
+    stp, forward_delay = request.stp, request.forward_delay
     if not 0 <= forward_delay <= MAX_FORWARD_DELAY:
         raise BridgeError(f"forward_delay {forward_delay} is out of range; give 0 to {MAX_FORWARD_DELAY} seconds")
     if stp and forward_delay < MIN_STP_FORWARD_DELAY:
@@ -126,40 +124,37 @@ def bridge_spec(params: Mapping[str, Any], links: Mapping[str, LinkInfo]) -> Bri
             f"forward_delay {forward_delay} is below {MIN_STP_FORWARD_DELAY}, the least Linux accepts with STP on; "
             f"set forward_delay: {MIN_STP_FORWARD_DELAY} or more, or stp: false"
         )
-    mode = params.get("addr_gen_mode")
+    mode = request.addr_gen_mode
     if mode is not None and mode not in ADDR_GEN_MODES:
         raise BridgeError(f"addr_gen_mode {mode!r} is not one of {', '.join(ADDR_GEN_MODES)}")
-    mac = resolve_mac(params.get("mac"), ports, links) if (ports or state == "present") else None
-    accept_ra = params.get("accept_ra")
     return BridgeSpec(
         name=name,
         ports=ports,
-        mac=mac,
+        mac=resolve_mac(request.mac, ports, links) if (ports or state == "present") else None,
         stp=stp,
         forward_delay=forward_delay,
-        dhcp4=bool(params.get("dhcp4")),
-        accept_ra=True if accept_ra is None else bool(accept_ra),
-        dhcp6=bool(params.get("dhcp6")),
+        dhcp4=bool(request.dhcp4),
+        accept_ra=request.accept_ra is not False,
+        dhcp6=bool(request.dhcp6),
         addr_gen_mode=mode,
-        port_disable_ipv6=bool(params.get("port_disable_ipv6", True)),
+        port_disable_ipv6=request.port_disable_ipv6,
     )
 
 
-def with_addressing(spec: BridgeSpec, found: Addressing, params: Mapping[str, Any]) -> BridgeSpec:
+def with_addressing(spec: BridgeSpec, found: Addressing, request: BridgeRequest) -> BridgeSpec:
     """The bridge with the addressing it inherits: what the ports had (`found`), unless inherit_addressing is
     false; dhcp4, dhcp6 and accept_ra given in the task win over what was found."""
-    base = found if params.get("inherit_addressing", True) is not False else Addressing()
+    base = found if request.inherit_addressing else Addressing()
 
-    def choose(key: str, default: bool) -> bool:
-        given = params.get(key)
+    def choose(given: bool | None, got: bool | None, default: bool) -> bool:
         if given is not None:
-            return bool(given)
-        got = getattr(base, key)
-        return default if got is None else bool(got)
+            return given
+        return default if got is None else got
 
-    return replace(spec, dhcp4=choose("dhcp4", False), dhcp6=choose("dhcp6", False),
-                   accept_ra=choose("accept_ra", True), addresses=base.addresses, routes=base.routes,
-                   nameservers=base.nameservers, search=base.search)
+    return replace(spec, dhcp4=choose(request.dhcp4, base.dhcp4, False),
+                   dhcp6=choose(request.dhcp6, base.dhcp6, False),
+                   accept_ra=choose(request.accept_ra, base.accept_ra, True), addresses=base.addresses,
+                   routes=base.routes, nameservers=base.nameservers, search=base.search)
 
 
 def removal_problem(name: str, default_route_links: list[str], rollback_timeout: int, force: bool) -> str | None:

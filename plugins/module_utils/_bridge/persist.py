@@ -29,12 +29,12 @@ import os
 import re
 import shutil
 import uuid
-from typing import Any, Callable
+from typing import Callable
 
 from . import userfiles
 from .addressing import DEFAULT, Addressing, is_v6
 from .options import with_addressing
-from .spec import PERSISTENT_BACKENDS, BridgeError, BridgeSpec, FileChange
+from .spec import PERSISTENT_BACKENDS, BridgeError, BridgeRequest, BridgeSpec, FileChange
 from .userfiles import MARKER_PREFIX, marker
 
 __all__ = ["MARKER_PREFIX", "marker"]  # part of this module's interface (tests and callers use them from here)
@@ -424,11 +424,11 @@ def current_addressing(spec: BridgeSpec, backend: str, root: str = "/", config_f
 
 
 def inherited_spec(spec: BridgeSpec, backend: str, root: str = "/", config_file: str | None = None,
-                   params: dict[str, Any] | None = None) -> tuple[BridgeSpec, Addressing]:
-    """The bridge with the addressing it inherits from the users' files (see options.with_addressing), and
-    what was found there."""
+                   request: BridgeRequest | None = None) -> tuple[BridgeSpec, Addressing]:
+    """The bridge with the addressing it inherits from the users' files (see options.with_addressing; no
+    request: the module's defaults), and what was found there."""
     found = current_addressing(spec, backend, root, config_file)
-    return with_addressing(spec, found, params or {}), found
+    return with_addressing(spec, found, request or BridgeRequest()), found
 
 
 def _wanted(spec: BridgeSpec, backend: str, root: str, config_file: str | None,

@@ -1,9 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) palmfarm.ipv6 contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What a transparent host bridge should look like, once its options are checked: the one value every
-bridge_iface backend (kernel, netplan, networkd, ifupdown, NetworkManager) renders or applies; and what the
-host's links look like when it is planned (`LinkInfo`)."""
+"""The values of bridge_iface's cores: what the task asks for (`BridgeRequest`), what the bridge should look like
+once that is checked (`BridgeSpec`, the one value every backend renders or applies), and what the host's links
+look like when it is planned (`LinkInfo`)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,31 @@ IFNAMSIZ = 15
 
 class BridgeError(Exception):
     """A bridge cannot be planned or applied as asked; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class BridgeRequest:
+    """What the task asks for, typed but not yet checked against the host (options.bridge_spec does that); the
+    defaults are the module's."""
+
+    name: str = "br0"
+    ports: tuple[str, ...] | None = None  # None: with state absent, the bridge's current ports
+    backend: str = "auto"
+    state: str = "present"  # or "absent", "confirmed"
+    mac: str | None = "port"  # "port", "none" or a MAC; None is "port"
+    stp: bool = False
+    forward_delay: int = 0
+    inherit_addressing: bool = True
+    dhcp4: bool | None = None  # None: inherited, else off
+    accept_ra: bool | None = None  # None: inherited, else on
+    dhcp6: bool | None = None  # None: inherited, else off
+    addr_gen_mode: str | None = None
+    port_disable_ipv6: bool = True
+    rollback_timeout: int = 120  # seconds; 0: no revert
+    connectivity_check: tuple[str, ...] = ()
+    config_file: str | None = None
+    backup: bool = False
+    force: bool = False
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.addressing i
     networkd_matches,
 )
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.options import with_addressing
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.spec import BridgeError, BridgeSpec
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.spec import BridgeError, BridgeRequest, BridgeSpec
 
 GOLDEN = Path(__file__).parent / "golden"
 STATIC = Addressing(addresses=("192.0.2.10/24",), routes=(("default", "192.0.2.1"),), nameservers=("192.0.2.53",),
@@ -103,15 +103,15 @@ def test_nm_prefers_the_profile_nm_would_activate(tmp_path: Path) -> None:
     assert found.addressing.dhcp4 is None and found.addressing.sources == (str(profiles / "b.nmconnection"),)
 
 
-@pytest.mark.parametrize("params,expected", [
+@pytest.mark.parametrize("asked,expected", [
     ({}, dict(dhcp4=True, dhcp6=False, accept_ra=False, addresses=STATIC.addresses)),
     ({"dhcp4": False, "accept_ra": True}, dict(dhcp4=False, dhcp6=False, accept_ra=True, addresses=STATIC.addresses)),
     ({"inherit_addressing": False}, dict(dhcp4=False, dhcp6=False, accept_ra=True, addresses=())),
     ({"inherit_addressing": False, "dhcp6": True}, dict(dhcp4=False, dhcp6=True, accept_ra=True, addresses=())),
 ])
-def test_with_addressing(params: dict, expected: dict) -> None:
+def test_with_addressing(asked: dict, expected: dict) -> None:
     found = Addressing(dhcp4=True, accept_ra=False, addresses=STATIC.addresses)
-    spec = with_addressing(BridgeSpec("br0", ("eth0",)), found, params)
+    spec = with_addressing(BridgeSpec("br0", ("eth0",)), found, BridgeRequest(**asked))
     assert {key: getattr(spec, key) for key in expected} == expected
 
 

@@ -13,7 +13,12 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.options impo
     removal_problem,
     resolve_mac,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.spec import BridgeError, BridgeSpec, LinkInfo
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.spec import (
+    BridgeError,
+    BridgeRequest,
+    BridgeSpec,
+    LinkInfo,
+)
 
 LINKS = {
     "lo": LinkInfo("lo", address="00:00:00:00:00:00", loopback=True),
@@ -27,11 +32,10 @@ LINKS = {
 }
 
 
-def params(**kwargs):
-    base = {"name": "br0", "ports": ["eth0"], "state": "present", "mac": "port", "stp": False, "forward_delay": 0,
-            "dhcp4": False, "accept_ra": True, "dhcp6": False, "addr_gen_mode": None, "port_disable_ipv6": True}
-    base.update(kwargs)
-    return base
+def request(**kwargs):
+    """The task's request: the module's defaults with ports [eth0], changed by kwargs (ports as a list)."""
+    kwargs["ports"] = tuple(kwargs.get("ports", ["eth0"]))
+    return BridgeRequest(**kwargs)
 
 
 @pytest.mark.parametrize("name", ["br0", "br-lan", "a" * 15, "eth0.10", "vmbr_1"])
@@ -52,12 +56,12 @@ def test_invalid_names(name, says):
 
 
 def test_spec_copies_the_first_ports_permanent_mac():
-    spec = bridge_spec(params(), LINKS)
+    spec = bridge_spec(request(), LINKS)
     assert spec == BridgeSpec(name="br0", ports=("eth0",), mac="dc:a6:32:01:02:03")
 
 
 def test_mac_port_falls_back_to_the_current_mac_without_a_permanent_one():
-    assert bridge_spec(params(ports=["eth1"]), LINKS).mac == "02:aa:bb:cc:dd:02"
+    assert bridge_spec(request(ports=["eth1"]), LINKS).mac == "02:aa:bb:cc:dd:02"
 
 
 @pytest.mark.parametrize("mac, expected", [
@@ -95,22 +99,22 @@ def test_bad_macs(mac, says):
 ])
 def test_bad_ports(ports, says):
     with pytest.raises(BridgeError) as err:
-        bridge_spec(params(ports=ports), LINKS)
+        bridge_spec(request(ports=ports), LINKS)
     assert says in str(err.value)
 
 
 def test_a_port_already_in_this_bridge_is_fine():
-    assert bridge_spec(params(ports=["eth4", "eth1"]), LINKS).ports == ("eth4", "eth1")
+    assert bridge_spec(request(ports=["eth4", "eth1"]), LINKS).ports == ("eth4", "eth1")
 
 
 def test_name_of_an_existing_non_bridge_is_refused():
     with pytest.raises(BridgeError, match="interface wg0 exists and is a wireguard, not a bridge"):
-        bridge_spec(params(name="wg0"), LINKS)
+        bridge_spec(request(name="wg0"), LINKS)
 
 
 def test_too_long_bridge_name():
     with pytest.raises(BridgeError, match="is 16 characters"):
-        bridge_spec(params(name="pfbr-toolong-16c"), LINKS)
+        bridge_spec(request(name="pfbr-toolong-16c"), LINKS)
 
 
 @pytest.mark.parametrize("changes, says", [
@@ -121,19 +125,19 @@ def test_too_long_bridge_name():
 ])
 def test_bad_bridge_parameters(changes, says):
     with pytest.raises(BridgeError) as err:
-        bridge_spec(params(**changes), LINKS)
+        bridge_spec(request(**changes), LINKS)
     assert says in str(err.value)
 
 
 def test_all_options_carried():
-    spec = bridge_spec(params(stp=True, forward_delay=4, dhcp4=True, dhcp6=True, accept_ra=False,
+    spec = bridge_spec(request(stp=True, forward_delay=4, dhcp4=True, dhcp6=True, accept_ra=False,
                               addr_gen_mode="stable-privacy", port_disable_ipv6=False, mac="none"), LINKS)
     assert spec == BridgeSpec(name="br0", ports=("eth0",), mac=None, stp=True, forward_delay=4, dhcp4=True,
                               accept_ra=False, dhcp6=True, addr_gen_mode="stable-privacy", port_disable_ipv6=False)
 
 
 def test_absent_needs_no_ports():
-    spec = bridge_spec(params(state="absent", ports=[]), LINKS)
+    spec = bridge_spec(request(state="absent", ports=[]), LINKS)
     assert spec.ports == () and spec.mac is None
 
 

@@ -30,24 +30,30 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.persist impo
     pre_commands,
     preflight,
 )
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.spec import BridgeError, BridgeSpec, FileChange
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.spec import (
+    BridgeError,
+    BridgeRequest,
+    BridgeSpec,
+    FileChange,
+)
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.userfiles import restore
 
 GOLDEN = Path(__file__).parent / "golden"
 
 
-def golden_cases() -> dict[str, tuple[str, BridgeSpec, dict | None]]:
-    """case -> (backend, spec, params), from golden/cases.json (shared with test_validate.py);
-    params (None: the spec is complete) are the module's options for inherited_spec."""
+def golden_cases() -> dict[str, tuple[str, BridgeSpec, BridgeRequest | None]]:
+    """case -> (backend, spec, request), from golden/cases.json (shared with test_validate.py); the request
+    (None: the spec is complete) is the task's, for inherited_spec."""
     cases = json.loads((GOLDEN / "cases.json").read_text())
     return {case: (data["backend"], BridgeSpec(**dict(data["spec"], ports=tuple(data["spec"]["ports"]))),
-                   data.get("params")) for case, data in cases.items() if not case.startswith("_")}
+                   None if data.get("request") is None else BridgeRequest(**data["request"]))
+            for case, data in cases.items() if not case.startswith("_")}
 
 
 def golden_spec(case: str, root: Path) -> tuple[str, BridgeSpec]:
-    backend, spec, params = GOLDEN_CASES[case]
-    if params is not None:
-        spec = inherited_spec(spec, backend, str(root), params=params)[0]
+    backend, spec, request = GOLDEN_CASES[case]
+    if request is not None:
+        spec = inherited_spec(spec, backend, str(root), request=request)[0]
     return backend, spec
 
 

@@ -23,7 +23,12 @@ import pytest
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.addressing import ini_entries, networkd_matches
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.persist import inherited_spec, plan_files
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.spec import BridgeError, BridgeSpec, FileChange
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.spec import (
+    BridgeError,
+    BridgeRequest,
+    BridgeSpec,
+    FileChange,
+)
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.validate import parse_ini, validate
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -59,11 +64,12 @@ needs_libnm = pytest.mark.skipif(not LIBNM, reason="libnm's introspection data i
 
 
 def golden_case(case: str, root: Path) -> tuple[str, BridgeSpec]:
-    """The case's backend and spec, completed from the files under root as the module does (cases with params)."""
+    """The case's backend and spec, completed from the files under root as the module does (cases with a
+    request)."""
     data = json.loads((GOLDEN / "cases.json").read_text())[case]
     spec = BridgeSpec(**dict(data["spec"], ports=tuple(data["spec"]["ports"])))
-    if data.get("params") is not None:
-        spec = inherited_spec(spec, data["backend"], str(root), params=data["params"])[0]
+    if data.get("request") is not None:
+        spec = inherited_spec(spec, data["backend"], str(root), request=BridgeRequest(**data["request"]))[0]
     return data["backend"], spec
 
 
