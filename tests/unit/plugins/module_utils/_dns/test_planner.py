@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from typing import Any
 
@@ -275,3 +276,24 @@ def test_a_refused_prune_lists_five_names_at_the_most(removed: int, listed: str)
     wanted = {f"w{removed + 1}": [A1]}
     with pytest.raises(ZoneError, match=rf"removing {removed} of {removed + 1} managed names .*: {listed}"):
         plan_forward(set(current), current, wanted, 3600, prune=True, max_delete_percent=50)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_cycle_collector_rests_while_planning_and_comes_back_as_it_was(enabled: bool) -> None:
+    seen: list[bool] = []
+
+    class Watching(MemoryStore):
+        def read(self, zone: str, wanted: dict[str, list[str]]) -> Records:
+            seen.append(gc.isenabled())
+            return super().read(zone, wanted)
+
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        publish(req(W1), Watching(), False)
+        assert (seen, gc.isenabled()) == ([False], enabled)
+        with pytest.raises(ZoneError):
+            publish(req(W1, ttl=-1), Watching(), False)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
