@@ -26,6 +26,10 @@ description:
     (O(rebalance)) without touching the instances already on the right member.
   - Everything that can be checked before a change is checked first (instance names, O(count), the image and
     the profiles). A bad value fails the task with a message naming it, and nothing is created.
+  - The task's message is the final count, for example C(created 500, unchanged 0, deleted 0), followed by the
+    other kinds of change that are not 0 (RV(counts)). With C(-v), the task prints one line per instance event
+    of RV(progress) (each step's end, and each address seen while waiting), with the seconds since the module
+    started. A module cannot print while it runs, so these lines come when the task ends.
 author:
   - palmfarm.ipv6 contributors (@palmfarm)
 extends_documentation_fragment:
@@ -464,6 +468,44 @@ without_global:
   type: list
   elements: str
   sample: [w2]
+msg:
+  description:
+    - The final count, V(created N, unchanged N, deleted N), then the other counts of RV(counts) that are not 0;
+      in check mode it starts with V(check mode, would be:).
+  returned: success
+  type: str
+  sample: created 500, unchanged 0, deleted 0
+counts:
+  description:
+    - How many instances each kind of change concerned. V(unchanged) counts the desired instances nothing was
+      done to (not those on an offline cluster member); V(started) those started without being created.
+  returned: success
+  type: dict
+  sample: {created: 500, unchanged: 0, deleted: 0, started: 0, updated: 0, restarted: 0, stopped: 0, moved: 0,
+           recreated: 0}
+progress:
+  description:
+    - One event per instance as its step ended (the actions it did, or the phase it failed in) and as its global
+      IPv6 address was seen while waiting, in the order they happened, with the seconds since the module
+      started. An instance nothing was done to has no event. With C(-v), the task prints them one per line.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    seconds:
+      description: Seconds since the module started.
+      type: float
+      sample: 12.34
+    name:
+      description: The instance.
+      type: str
+      sample: w7
+    event:
+      description: The actions of its step (V(create, start)), V(PHASE failed), or V(address ADDRESS).
+      type: str
+      sample: create, start
+  sample: [{seconds: 1.52, name: w2, event: "create, start"}, {seconds: 3.04, name: w2,
+            event: "address 2001:db8:ebbd:2080:216:3eff:fe97:4ec9"}]
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -41,6 +41,7 @@ from .._net.addresses import ADDR_GEN_MODES, instance_addresses
 from .._net.netns_addresses import read_networks
 from .cluster import UNREACHABLE, check_prunable, cluster_members, decide, reachable_members
 from .placement import Placement, PlacementError, PlacementSpec
+from .progress import Progress, counts, summary
 
 FARM_KEY = "user.palmfarm.farm"
 # RFC 7217 stable-privacy addresses: LXD sets this sysctl in the container's network namespace before eth0 is up,
@@ -603,11 +604,13 @@ def check_profiles(client: LxdClient, profiles: list[str]) -> None:
 class FarmWorker:
     """Carries out steps and refreshes instances on a bounded pool of threads, each with its own client
     (requests sessions are not shared between threads). The pool is made on first use. One worker serves a
-    whole run: the steps of the placement on a cluster, then the farm's, then the wait for addresses."""
+    whole run: the steps of the placement on a cluster, then the farm's, then the wait for addresses. Each step's
+    end is noted in ``progress``."""
 
-    def __init__(self, factory: Callable[[], LxdClient], spec: FarmSpec) -> None:
+    def __init__(self, factory: Callable[[], LxdClient], spec: FarmSpec, progress: Progress | None = None) -> None:
         self.factory = factory
         self.spec = spec
+        self.progress = progress or Progress()
         self.source: dict[str, str] = {}
         self.instances: dict[str, dict[str, Any]] = {}
         self.local = threading.local()
@@ -669,6 +672,7 @@ class FarmWorker:
             self.local.phase = None
         except LxdError as exc:
             error = str(exc)
+        self.progress.step_done(step.name, done, error, self.local.phase)
         outcome = {"done": done, "error": error, "phase": self.local.phase, "instance": None}
         if step.placing or "delete" in done:
             return outcome
@@ -758,8 +762,12 @@ def run_farm(spec: FarmSpec, client: LxdClient, factory: Callable[[], LxdClient]
     instance still without a preferred global address. A run with nothing to do on a local LXD makes the list
     call only. On a local LXD the addresses read after a change or while waiting come from the kernel too.
     A placement adds the members (``GET /1.0/cluster/members``), one more list before the plan and its writes.
+
+    The result carries the run's per-instance events (``progress``, see progress.py), the failed one's too, and
+    the final count (``counts``, and ``msg`` in words).
     """
-    with FarmWorker(factory, spec) as worker:
+    progress = Progress(clock)
+    with FarmWorker(factory, spec, progress) as worker:
         placed = None if placement is None else place_farm(spec, placement, client, worker, check_mode)
         try:
             if placed is not None and placed.failures:
@@ -769,8 +777,11 @@ def run_farm(spec: FarmSpec, client: LxdClient, factory: Callable[[], LxdClient]
         except FarmError as exc:
             if placed is not None:
                 exc.result = placement_result(exc.result, spec, placed, check_mode)
+            exc.result["progress"] = progress.events
             raise
-    return placement_result(result, spec, placed, check_mode)
+    result = placement_result(result, spec, placed, check_mode)
+    tally = counts(result, spec.names)
+    return dict(result, progress=progress.events, counts=tally, msg=summary(tally, check_mode))
 
 
 def converge(spec: FarmSpec, client: LxdClient, worker: FarmWorker, check_mode: bool,
@@ -807,7 +818,8 @@ def converge(spec: FarmSpec, client: LxdClient, worker: FarmWorker, check_mode: 
         def refresh(names: list[str]) -> dict[str, dict[str, Any] | None]:
             return with_kernel_networks(client, worker.refresh(names), reader)
 
-        instances, problem = wait_for_global(spec, client, instances, refresh, clock=clock, sleep=sleep)
+        instances, problem = wait_for_global(spec, client, instances, refresh, clock=clock, sleep=sleep,
+                                             progress=worker.progress)
         if problem:
             result["instances"] = facts(instances)
             result["running"] = [n for n in spec.names if instance_state(instances.get(n)) == "Running"]
@@ -870,9 +882,10 @@ def steps_failed(client: LxdClient, failures: dict[str, dict[str, Any]], changin
 
 def wait_for_global(spec: FarmSpec, client: LxdClient, instances: dict[str, dict[str, Any]],
                     refresh: Callable[[list[str]], dict[str, dict[str, Any] | None]],
-                    clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
-                    ) -> tuple[dict[str, dict[str, Any]], str | None]:
-    """Poll every POLL_INTERVAL s the instances still without a preferred global IPv6 address (and with a NIC).
+                    clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+                    progress: Progress | None = None) -> tuple[dict[str, dict[str, Any]], str | None]:
+    """Poll every POLL_INTERVAL s the instances still without a preferred global IPv6 address (and with a NIC),
+    noting in ``progress`` each one's address as it is seen.
 
     Returns the instances last seen and None, or a message saying what is missing: an instance that stopped
     (with the tail of its log) or, at the timeout, the instances without a global address.
@@ -894,6 +907,16 @@ def wait_for_global(spec: FarmSpec, client: LxdClient, instances: dict[str, dict
             return instances, no_global_message(waiting, instances, spec.wait_timeout)
         sleep(POLL_INTERVAL)
         instances = updated(instances, refresh(waiting))
+        if progress is not None:
+            note_addresses(progress, waiting, instances)
+
+
+def note_addresses(progress: Progress, waited: list[str], instances: dict[str, dict[str, Any]]) -> None:
+    """Note the address of each instance among ``waited`` that has a preferred global one now."""
+    for name in waited:
+        found = instance_addresses(((instances.get(name) or {}).get("state") or {}).get("network"))["global"]
+        if found:
+            progress.note(name, f"address {found[0]}")
 
 
 # --------------------------------------------------------------------------------------------------
