@@ -7,8 +7,10 @@ Usage: .venv/bin/python scripts/bench_docs.py [--check] [--bench-dir DIR] [--doc
 
 Each benchmark in SECTIONS has its section in the document, between the markers begin(NAME) and end(NAME), rendered
 by scripts/bench_sections/NAME.py from DIR/NAME.json (docs/bench/NAME.json, written by bench/NAME); everything
-outside the markers is left as it is. With --check nothing is written: the script fails, naming the file, when a
-section differs from what its JSON renders (run it without --check and commit the result).
+outside the markers is left as it is. A benchmark in FIGURES also has generated files beside its JSON (the plot
+DIR/farm.svg), rendered by the same module from the same JSON. With --check nothing is written: the script fails,
+naming the file, when a section or a figure differs from what its JSON renders (run it without --check and commit
+the result).
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ SECTIONS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "bridge": bridge.render,
     "convergence": convergence.render,
     "dns": dns.render,
+}
+# The files a benchmark's module renders beside its JSON, by file name.
+FIGURES: dict[str, Callable[[dict[str, Any]], dict[str, str]]] = {
+    "farm": farm.figures,
 }
 
 
@@ -57,15 +63,24 @@ def replace_section(doc: str, name: str, lines: list[str]) -> str:
     return doc[:start] + "\n".join([begin(name), *lines, end(name)]) + "\n" + doc[stop:]
 
 
-def render_all(doc: str, bench_dir: Path) -> str:
+def render_all(doc: str, bench_dir: Path) -> tuple[str, dict[Path, str]]:
+    """The document with every section rendered, and the figures (path: text) rendered beside their JSON."""
+    files: dict[Path, str] = {}
     for name, render in SECTIONS.items():
         source = bench_dir / f"{name}.json"
         try:
             data = json.loads(source.read_text())
             doc = replace_section(doc, name, render(data))
+            if name in FIGURES:
+                files.update({bench_dir / file: text for file, text in FIGURES[name](data).items()})
         except (ValueError, KeyError) as exc:
             raise DocError(f"{source}: {type(exc).__name__}: {exc}") from exc
-    return doc
+    return doc, files
+
+
+def stale_files(files: dict[Path, str]) -> list[Path]:
+    """The figures whose file is missing or differs from what their JSON renders."""
+    return [path for path, text in files.items() if not path.exists() or path.read_text() != text]
 
 
 def main(argv: list[str]) -> int:
@@ -76,18 +91,20 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     try:
         old = args.doc.read_text()
-        new = render_all(old, args.bench_dir)
+        new, files = render_all(old, args.bench_dir)
     except (OSError, DocError) as exc:
         print(f"bench_docs: {args.doc}: {exc}", file=sys.stderr)
         return 1
-    if new == old:
+    stale = ([args.doc] if new != old else []) + stale_files(files)
+    if not stale:
         return 0
     if args.check:
-        print(f"bench_docs: {args.doc} is stale against the samples in {args.bench_dir}: run `make bench-docs` "
-              "and commit it", file=sys.stderr)
+        print(f"bench_docs: {', '.join(map(str, stale))} stale against the samples in {args.bench_dir}: run "
+              "`make bench-docs` and commit the result", file=sys.stderr)
         return 1
-    args.doc.write_text(new)
-    print(f"bench_docs: wrote {args.doc}")
+    for path in stale:
+        path.write_text(new if path == args.doc else files[path])
+        print(f"bench_docs: wrote {path}")
     return 0
 
 

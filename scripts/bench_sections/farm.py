@@ -1,8 +1,9 @@
 # Copyright (c) palmfarm.ipv6 contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The `bench/farm` section: per server and size, a table of the ways with their median, min–max and number of
-samples, and the ratio of each median to the median of the raw parallel launch, then the machine, the command and
-what the clock covers, all read from docs/bench/farm.json (written by bench/farm)."""
+"""The `bench/farm` section: the plot of cost against N (docs/bench/farm.svg, rendered here too), the issue's
+targets with their measured figures, then per server and size a table of the ways and steps with their median,
+min–max and number of samples, and the ratio of each median to the median of the raw parallel launch; the
+machine, the command and what the clock covers. All read from docs/bench/farm.json (written by bench/farm)."""
 
 from __future__ import annotations
 
@@ -10,32 +11,50 @@ import statistics
 from typing import Any
 
 from .common import load_during, paragraph, seconds
+from .farm_targets import evaluate
+from .svg_plot import Panel, Point, Series, chart
 
 BASELINE = ("lxc-parallel", "create")
+FIGURE = "farm.svg"  # beside farm.json
+STEPS = ("create", "no-op", "prune")
+COLORS = {"lxc-parallel": "#555555", "cg-loop": "#d95f02", "lxd_farm": "#1b9e77", "ping": "#7570b3"}
+OTHER_COLOR = "#e7298a"
 
 
 def way_label(way: dict[str, Any], step: str, server: dict[str, Any], size: int) -> str:
     return f"{way['label'].format(cli=server['cli'], n=size)}, {step}"
 
 
-def table(data: dict[str, Any], key: str, size: int) -> list[str]:
-    """The rows of one server and size: every way and step in the run's order, with its figures."""
-    server = data["machine"]["servers"][key]
+def runs_of(data: dict[str, Any], key: str, size: int) -> dict[tuple[str, str], list[float]]:
     runs: dict[tuple[str, str], list[float]] = {}
     for sample in data["samples"]:
         if sample["server"] == key and sample["size"] == size:
             runs.setdefault((sample["way"], sample["step"]), []).append(sample["seconds"])
+    return runs
+
+
+def skipped_reason(data: dict[str, Any], way: str, size: int) -> str | None:
+    return next((s["reason"] for s in data.get("skipped", []) if s["way"] == way and s["size"] == size), None)
+
+
+def table(data: dict[str, Any], key: str, size: int) -> list[str]:
+    """The rows of one server and size: every way and step in the run's order, with its figures."""
+    server = data["machine"]["servers"][key]
+    runs = runs_of(data, key, size)
     base = statistics.median(runs[BASELINE]) if runs.get(BASELINE) else None
     baseline = next((w for w in data["ways"] if w["id"] == BASELINE[0]), None)
     ratio_head = f"ratio to {baseline['label'].format(cli=server['cli'], n=size)}" if baseline else "ratio"
     rows = [f"| way | median s | min–max s | n | {ratio_head} |", "|---|---|---|---|---|"]
     unavailable = {u["way"]: u["reason"] for u in data.get("unavailable", []) if u["server"] == key}
     for way in data["ways"]:
+        skipped = skipped_reason(data, way["id"], size)
         for step in way["steps"]:
             label = way_label(way, step, server, size)
             values = runs.get((way["id"], step))
             if way["id"] in unavailable:
                 rows.append(f"| {label} | n/a on {server['name']}: {unavailable[way['id']]} | | | |")
+            elif skipped:
+                rows.append(f"| {label} | skipped: {skipped} | | | |")
             elif not values:
                 rows.append(f"| {label} | not run | | | |")
             else:
@@ -46,29 +65,96 @@ def table(data: dict[str, Any], key: str, size: int) -> list[str]:
     return rows
 
 
+def targets_table(data: dict[str, Any]) -> list[str]:
+    """The issue's targets, one row per server and size each applies to."""
+    servers = data["machine"]["servers"]
+    rows = ["| target | server | N | measured | met |", "|---|---|---|---|---|"]
+    for row in evaluate(data):
+        verdict = {True: "met", False: "**not met**", None: "not measured"}[row["met"]]
+        name = servers[row["server"]]["name"]
+        rows.append(f"| {row['what']} | {name} | {row['size']} | {row['figure']} | {verdict} |")
+    return rows
+
+
+def memory_line(data: dict[str, Any], key: str, size: int) -> list[str]:
+    peaks: dict[str, list[float]] = {s["way"]: [] for s in data["samples"]}
+    for s in data["samples"]:
+        if s["server"] == key and s["size"] == size and s.get("peak_rss_mb") is not None:
+            peaks[s["way"]].append(s["peak_rss_mb"])
+    parts = [f"`{way}` {max(values):.1f} MB" for way, values in peaks.items() if values]
+    return [f"Peak resident set of the module process, the largest of the samples: {', '.join(parts)}."] \
+        if parts else []
+
+
 def machine_line(data: dict[str, Any]) -> str:
     m = data["machine"]
     servers = " and ".join(f"{s['name']} {s['version']}" for s in m["servers"].values())
-    return (f"Machine: {m['nproc']} cores, Linux {m['kernel']}, {servers}, ansible-core {m['ansible_core']} "
-            f"(Python {m['python']}), community.general {m['community_general']}; run from {data['started']} to "
-            f"{data['finished'] or '(not finished)'}{load_during(data['samples'])}.")
+    memory = f", {m['memory_gb']:g} GB of memory" if m.get("memory_gb") else ""
+    bird = f", BIRD {m['bird']}" if m.get("bird") else ""
+    return (f"Machine: {m['nproc']} cores{memory}, Linux {m['kernel']}, {servers}{bird}, ansible-core "
+            f"{m['ansible_core']} (Python {m['python']}), community.general {m['community_general']}; run from "
+            f"{data['started']} to {data['finished'] or '(not finished)'}{load_during(data['samples'])}.")
+
+
+def repeats_text(data: dict[str, Any]) -> str:
+    repeats = data.get("repeats") or {str(size): data["repeat"] for size in data["sizes"]}
+    counts = sorted(set(repeats.values()))
+    if len(counts) == 1:
+        return f"repeats per server and size: {counts[0]}."
+    per_size = ", ".join(f"{count} at N = {size}" for size, count in repeats.items())
+    return (f"repeats per server and size: {per_size} (fewer at the largest sizes, to fit the run in the time "
+            f"it had: their medians rest on fewer samples).")
+
+
+def series_of(data: dict[str, Any], step: str) -> tuple[Series, ...]:
+    """One line per way and server that has samples of ``step``: the median and min–max at each N."""
+    out = []
+    for way in data["ways"]:
+        for key, server in data["machine"]["servers"].items():
+            points = []
+            for size in data["sizes"]:
+                values = runs_of(data, key, size).get((way["id"], step))
+                if values:
+                    points.append(Point(size, statistics.median(values), min(values), max(values)))
+            if points:
+                out.append(Series(f"{way['id']}, {server['name']}", COLORS.get(way["id"], OTHER_COLOR),
+                                  dashed=key != "lxd", points=tuple(points)))
+    return tuple(out)
+
+
+def figures(data: dict[str, Any]) -> dict[str, str]:
+    """The section's generated files beside the JSON: the plot of cost against N, one panel per step."""
+    panels = [Panel(step, series_of(data, step)) for step in STEPS]
+    title = ("bench/farm: seconds against N, medians with min–max bars"
+             + ("" if data.get("complete") else " (run stopped before its end)"))
+    return {FIGURE: chart(title, panels, "seconds")}
+
+
+def intro(data: dict[str, Any]) -> list[str]:
+    removes = ", then removes them" if any("prune" in way["steps"] for way in data["ways"]) else ""
+    lines = paragraph(
+        f"`{data['command']}` creates N containers (`{data['name_prefix']}1` ...) from the image `{data['image']}` "
+        f"with the profiles {' + '.join(f'`{p}`' for p in data['profiles'])} on each server, in every way below, "
+        f"then runs the same request again with nothing to do{removes}. The ways run interleaved, their "
+        f"order rotated from one repeat to the next; {repeats_text(data)} The samples are in "
+        f"`docs/bench/farm.json`.") + [""]
+    lines += [f"![bench/farm: seconds against N for create, no-op and prune, one line per way and server, "
+              f"medians with min–max bars](bench/{FIGURE})", ""]
+    if not data.get("complete"):
+        lines += ["**This run stopped before its end**: the tables hold the repeats it finished.", ""]
+    return lines
 
 
 def render(data: dict[str, Any]) -> list[str]:
     """The section's lines, between its markers."""
-    lines = ["## `bench/farm`: scaling a farm out", ""]
-    lines += paragraph(
-        f"`{data['command']}` creates N containers (`{data['name_prefix']}1` ...) from the image `{data['image']}` "
-        f"with the profiles {' + '.join(f'`{p}`' for p in data['profiles'])} on each server, in every way below, "
-        f"then runs the same request again with nothing to do. The ways run interleaved, their order rotated from "
-        f"one repeat to the next; repeats per server and size: {data['repeat']}. The samples are in "
-        f"`docs/bench/farm.json`.") + [""]
-    if not data.get("complete"):
-        lines += ["**This run stopped before its end**: the tables hold the repeats it finished.", ""]
+    lines = ["## `bench/farm`: a farm of hundreds, and how the cost grows", ""] + intro(data)
+    lines += ["### The targets", ""] + targets_table(data) + [""]
     lines += paragraph(machine_line(data)) + [""]
     lines += paragraph(f"What the clock covers: {data['clock']}") + [""]
     if data.get("checks"):
         lines += paragraph(f"Checked on every sample: {data['checks']}") + [""]
+    if data.get("memory"):
+        lines += paragraph(f"Memory: {data['memory']}") + [""]
     for way in data["ways"]:
         label = way["label"].format(cli="lxc` or `incus", n="N")
         lines += paragraph(f"- `{way['id']}`: {label}." + (f" {way['description']}" if way.get("description") else ""),
@@ -82,4 +168,7 @@ def render(data: dict[str, Any]) -> list[str]:
             if polls:
                 lines += ["", f"The confirming poll inside each figure: median {seconds(statistics.median(polls))} s, "
                               f"at most {seconds(max(polls))} s."]
+            memory = memory_line(data, key, size)
+            if memory:
+                lines += [""] + paragraph(memory[0])
     return lines
