@@ -6,7 +6,6 @@ without samples says so, an incomplete run says where it stopped, and bench_docs
 
 from __future__ import annotations
 
-import json
 import statistics
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 
 from .script_loader import load_script
+from .section_checks import check_goes_stale, table_rows
 
 bench_docs = load_script("bench_docs")  # also puts the scripts directory, where bench_sections is, on the path
 from bench_sections.renumbering import render  # noqa: E402  # isort: skip
@@ -66,22 +66,12 @@ def renumbering_json() -> dict[str, Any]:
     }
 
 
-def table(lines: list[str]) -> dict[str, list[str]]:
-    """The table's rows: first cell -> the other cells."""
-    rows = {}
-    for line in lines:
-        if line.startswith("| ") and not line.startswith("| step "):
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            rows[cells[0]] = cells[1:]
-    return rows
-
-
 def figures(values: list[float]) -> list[str]:
     return [f"{statistics.median(values):.2f}", f"{min(values):.2f}", f"{max(values):.2f}", str(len(values))]
 
 
 def test_each_step_has_median_min_max_and_count_from_the_samples() -> None:
-    rows = table(render(renumbering_json()))
+    rows = table_rows(render(renumbering_json()))
     assert rows["slaac: router advertisement to the new address in all 3 containers"] == figures(SLAAC)
     assert rows["one run of the site playbook (ansible-playbook wall time)"] == figures(RUN)
     assert rows["- task dns_aaaa (2 zones, 6 AAAA + 3 PTR, validated with named-checkzone)"] == figures(DNS_TASK)
@@ -94,7 +84,7 @@ def test_each_step_has_median_min_max_and_count_from_the_samples() -> None:
 
 
 def test_the_renumbering_tasks_come_before_the_steps_after_the_run_and_the_no_op_has_its_own() -> None:
-    labels = list(table(render(renumbering_json())))
+    labels = list(table_rows(render(renumbering_json())))
     run = labels.index("one run of the site playbook (ansible-playbook wall time)")
     assert labels[run + 1:run + 4] == ["- task lxd_farm (reads the kernel, nothing to change)",
                                        "- task dns_aaaa (2 zones, 6 AAAA + 3 PTR, validated with named-checkzone)",
@@ -127,7 +117,7 @@ def test_a_missing_step_and_a_run_without_no_op_say_not_measured() -> None:
         del sample["after"]
     data["complete"], data["error"] = False, "round 2: serials [101, 201] -> [101, 201], not one step each\nmore"
     lines = render(data)
-    rows = table(lines)
+    rows = table_rows(lines)
     assert rows["a re-run with nothing to change (ansible-playbook wall time)"] == ["not measured", "", "", "0"]
     assert rows["after the run until dig answered right (the probe's own start-up and 6 digs)"][0] == "not measured"
     assert rows["one run of the site playbook (ansible-playbook wall time)"] == figures(RUN)
@@ -138,18 +128,7 @@ def test_a_missing_step_and_a_run_without_no_op_say_not_measured() -> None:
 
 def test_bench_docs_check_fails_on_a_stale_section_and_passes_once_rendered(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bench_docs, "SECTIONS", {"renumbering": render})
-    source = tmp_path / "renumbering.json"
-    source.write_text(json.dumps(renumbering_json()))
-    doc = tmp_path / "benchmarks.md"
-    doc.write_text(f"# Benchmarks\n\n{bench_docs.begin('renumbering')}\nhand-typed\n{bench_docs.end('renumbering')}\n"
-                   "\nkept below\n")
-    args = ["--bench-dir", str(tmp_path), "--doc", str(doc)]
-    assert bench_docs.main(["--check", *args]) == 1
-    assert bench_docs.main(args) == 0
-    assert "hand-typed" not in doc.read_text() and doc.read_text().endswith("\nkept below\n")
-    assert bench_docs.main(["--check", *args]) == 0
     changed = renumbering_json()
     changed["samples"][0]["slaac"] = 9.0
-    source.write_text(json.dumps(changed))
-    assert bench_docs.main(["--check", *args]) == 1
+    rendered = check_goes_stale(bench_docs, tmp_path, monkeypatch, "renumbering", render, renumbering_json(), changed)
+    assert "| **total: new router advertisement to every record right** | **6.00** |" in rendered
