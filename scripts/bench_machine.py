@@ -31,13 +31,14 @@ def version_in(text: str) -> str | None:
 
 
 def version_of(cmd: list[str]) -> str | None:
-    """The version a command prints (stdout, else stderr), None when it is missing or fails."""
+    """The version a command prints (stdout, else stderr), None when it is missing or prints none. The exit status
+    is not asked: `radvd --version` exits 1."""
     env = dict(os.environ, PATH=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     except OSError:
         return None
-    return version_in(proc.stdout or proc.stderr) if proc.returncode == 0 else None
+    return version_in(proc.stdout or proc.stderr)
 
 
 def machine(python: str, tools: dict[str, list[str]]) -> dict[str, Any]:

@@ -27,9 +27,10 @@ def test_version_in_takes_the_first_version_number(text: str, version: str | Non
     assert bench_machine.version_in(text) == version
 
 
-def test_version_of_a_missing_or_failing_command_is_none() -> None:
+def test_version_of_a_missing_command_is_none_and_the_exit_status_does_not_count() -> None:
     assert bench_machine.version_of(["/nonexistent/tool", "--version"]) is None
-    assert bench_machine.version_of([sys.executable, "-c", "print('1.2'); raise SystemExit(3)"]) is None
+    assert bench_machine.version_of([sys.executable, "-c", "print('Version: 1.2'); raise SystemExit(1)"]) == "1.2"
+    assert bench_machine.version_of([sys.executable, "-c", "raise SystemExit('no such option')"]) is None
     assert bench_machine.version_of([sys.executable, "-c", "import sys; sys.stderr.write('v 4.5.6')"]) == "4.5.6"
 
 
