@@ -87,7 +87,7 @@ def render(data: dict[str, Any]) -> list[str]:
         first=members[0]["name"], clock=data["clock"], checks=data["checks"])) + [""]
     lines += paragraph(
         f"Run: `{data['command']}`, from {data['started']} to {data['finished']} (the whole bench took "
-        f"{duration(data)}). Machine: {m['nproc']} cores, {m['memory_gb']} GB, Linux {m['kernel']}, Debian "
+        f"{duration(data)}). Machine: {m['nproc']} cores, {m['memory_gb']} GB of memory, Linux {m['kernel']}, Debian "
         f"{m['debian']}, ansible-core {m['ansible_core']} (Python {m['python']}), {server}"
         f"{load_during(data['samples'])}.") + [""]
     if not data["complete"]:
