@@ -19,7 +19,7 @@ LAB := ansible-playbook -i inventory/lab -e lxd_host_server=$(or $(LAB_SERVER),$
 
 .PHONY: help bootstrap lab lab-down demo site status test units sanity newest lint ee docs docs-check integration molecule \
 	isolation integration-incus debian13 \
-	status-check runner-check release-check bench-farm bench-cluster bench-docs mutation
+	status-check runner-check release-check bench-farm bench-cluster bench-renumbering bench-docs mutation
 
 help:
 	@echo "make demo      build the embedded lab and run the farm on it"
@@ -122,3 +122,6 @@ bench-farm: $(LAB_PREREQ)
 
 bench-cluster: $(LAB_PREREQ)
 	bench/cluster
+
+bench-renumbering: $(LAB_PREREQ)
+	bench/renumbering
