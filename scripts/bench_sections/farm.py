@@ -101,7 +101,7 @@ def repeats_text(data: dict[str, Any]) -> str:
     counts = sorted(set(repeats.values()))
     if len(counts) == 1:
         return f"repeats per server and size: {counts[0]}."
-    per_size = ", ".join(f"{count} at N = {size}" for size, count in repeats.items())
+    per_size = ", ".join(f"{repeats[str(size)]} at N = {size}" for size in sorted(data["sizes"]))
     return (f"repeats per server and size: {per_size} (fewer at the largest sizes, to fit the run in the time "
             f"it had: their medians rest on fewer samples).")
 
@@ -112,7 +112,7 @@ def series_of(data: dict[str, Any], step: str) -> tuple[Series, ...]:
     for way in data["ways"]:
         for key, server in data["machine"]["servers"].items():
             points = []
-            for size in data["sizes"]:
+            for size in sorted(data["sizes"]):
                 values = runs_of(data, key, size).get((way["id"], step))
                 if values:
                     points.append(Point(size, statistics.median(values), min(values), max(values)))
@@ -160,7 +160,7 @@ def render(data: dict[str, Any]) -> list[str]:
         lines += paragraph(f"- `{way['id']}`: {label}." + (f" {way['description']}" if way.get("description") else ""),
                            indent="  ")
     for key, server in data["machine"]["servers"].items():
-        for size in data["sizes"]:
+        for size in sorted(data["sizes"]):
             lines += ["", f"### {server['name']} {server['version']}, N = {size}", ""]
             lines += table(data, key, size)
             polls = [s["last_poll"] for s in data["samples"]

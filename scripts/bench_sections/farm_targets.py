@@ -60,7 +60,7 @@ def evaluate(data: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     servers = list((data.get("machine") or {}).get("servers") or {})
     for target in data.get("target_definitions") or TARGETS:
-        sizes = data["sizes"] if target["sizes"] == "every" else target["sizes"]
+        sizes = sorted(data["sizes"]) if target["sizes"] == "every" else target["sizes"]
         for server in servers:
             for size in sizes:
                 figure, text = (None, f"not measured: the run has no N = {size}") if size not in data["sizes"] \

@@ -105,6 +105,15 @@ def test_memory_target_is_the_largest_peak_of_the_module() -> None:
     assert rows[("memory", "incus", 500)]["met"] is False
 
 
+def test_sizes_run_largest_first_read_smallest_first() -> None:
+    data = farm_json()
+    data["sizes"], data["repeats"] = [500, 10], {"500": 1, "10": 3}
+    text = "\n".join(farm.render(data))
+    assert text.index("### LXD 5.0.2, N = 10") < text.index("### LXD 5.0.2, N = 500")
+    assert "3 at N = 10, 1 at N = 500" in text
+    assert [r["size"] for r in farm_targets.evaluate(data) if r["target"] == "create"][:2] == [10, 500]
+
+
 def test_a_target_at_a_size_the_run_lacks_is_not_measured() -> None:
     data = farm_json()
     data["sizes"] = [10]
