@@ -523,56 +523,73 @@ def _mentions(text: str, name: str) -> bool:
     return re.search(rf"(?<![\w.:-]){re.escape(name)}(?![\w.-])", text) is not None
 
 
-def plan_warnings(spec: BridgeSpec, backend: str, root: str = "/", config_file: str | None = None,  # noqa: C901
+def plan_warnings(spec: BridgeSpec, backend: str, root: str = "/", config_file: str | None = None,
                   state: str = "present") -> list[str]:
     """Sentences about the host's other configuration that the change does not fix by itself.
 
     netplan: a file sorting after ours that names the bridge or a port (its values would win on merge).
     ifupdown: /etc/network/interfaces without `source /etc/network/interfaces.d/*` (the file would be ignored).
-    nm: another profile bound to a port or to the bridge's name. (A networkd file that would keep a port out of
-    the bridge is an error, raised by plan_files.)
+    nm and networkd: a NetworkManager profile bound to a port or to the bridge's name. (A networkd file that
+    would keep a port out of the bridge is an error, raised by plan_files.)
     """
     _check_backend(backend)
     if state != "present":
         return []
-    names = (spec.name,) + tuple(spec.ports)
     ours = set(_our_paths(spec, backend, root, config_file))
-    warnings: list[str] = []
     if backend == "netplan":
-        path = netplan_path(spec, root, config_file)
-        for other in sorted(glob.glob(_under(root, NETPLAN_DIR + "/*.yaml"))):
-            text = _read(other) or ""
-            if other in ours or _is_ours(other, spec.name):
-                continue
-            if os.path.basename(other) > os.path.basename(path):
-                hits = [name for name in names if _mentions(text, name)]
-                if hits:
-                    warnings.append(f"{other} sorts after {path} and also names {', '.join(hits)}; netplan lets "
-                                    "the later file win, so move that setting or name config_file so it sorts last")
-        if os.path.dirname(path) != _under(root, NETPLAN_DIR) or not path.endswith(".yaml"):
-            warnings.append(f"netplan reads only /etc/netplan/*.yaml, so {path} would be ignored; put config_file "
-                            "there")
-    elif backend == "ifupdown":
-        main = _under(root, IFUPDOWN_FILE)
-        main_text = _read(main)
-        path = ifupdown_path(spec, root, config_file)
-        if main_text is None:
-            warnings.append(f"{main} does not exist, so ifupdown will not read {path}; create it with a line "
-                            "'source /etc/network/interfaces.d/*'")
-        else:
-            if not config_file and not re.search(r"^\s*source(-directory)?\s+/etc/network/interfaces\.d",
-                                                 main_text, re.MULTILINE):
-                warnings.append(f"{main} has no 'source /etc/network/interfaces.d/*' line, so ifupdown will not read "
-                                f"{path}; add that line")
-    else:
-        for other in sorted(glob.glob(_under(root, NM_DIR + "/*"))):
-            if other in ours or _is_ours(other, spec.name):
-                continue
-            match = re.search(r"^\s*interface-name\s*=\s*(\S+)\s*$", _read(other) or "", re.MULTILINE)
-            if match and match.group(1) in names:
-                warnings.append(f"NetworkManager profile {other} is also bound to {match.group(1)} and may "
-                                f"activate instead of {nm_connection_id(spec)}; delete it or set autoconnect=false "
-                                "in it")
+        return _netplan_warnings(spec, root, config_file, ours)
+    if backend == "ifupdown":
+        return _ifupdown_warnings(spec, root, config_file)
+    return _nm_warnings(spec, root, ours)
+
+
+def _netplan_warnings(spec: BridgeSpec, root: str, config_file: str | None, ours: set[str]) -> list[str]:
+    """A netplan file sorting after ours that names the bridge or a port; ours where netplan does not read it."""
+    names = (spec.name,) + tuple(spec.ports)
+    path = netplan_path(spec, root, config_file)
+    warnings = []
+    for other in sorted(glob.glob(_under(root, NETPLAN_DIR + "/*.yaml"))):
+        text = _read(other) or ""
+        if other in ours or _is_ours(other, spec.name):
+            continue
+        if os.path.basename(other) > os.path.basename(path):
+            hits = [name for name in names if _mentions(text, name)]
+            if hits:
+                warnings.append(f"{other} sorts after {path} and also names {', '.join(hits)}; netplan lets "
+                                "the later file win, so move that setting or name config_file so it sorts last")
+    if os.path.dirname(path) != _under(root, NETPLAN_DIR) or not path.endswith(".yaml"):
+        warnings.append(f"netplan reads only /etc/netplan/*.yaml, so {path} would be ignored; put config_file "
+                        "there")
+    return warnings
+
+
+def _ifupdown_warnings(spec: BridgeSpec, root: str, config_file: str | None) -> list[str]:
+    """/etc/network/interfaces missing, or (without config_file) without the source line that reads our file."""
+    main = _under(root, IFUPDOWN_FILE)
+    main_text = _read(main)
+    path = ifupdown_path(spec, root, config_file)
+    if main_text is None:
+        return [f"{main} does not exist, so ifupdown will not read {path}; create it with a line "
+                "'source /etc/network/interfaces.d/*'"]
+    if not config_file and not re.search(r"^\s*source(-directory)?\s+/etc/network/interfaces\.d", main_text,
+                                         re.MULTILINE):
+        return [f"{main} has no 'source /etc/network/interfaces.d/*' line, so ifupdown will not read {path}; add "
+                "that line"]
+    return []
+
+
+def _nm_warnings(spec: BridgeSpec, root: str, ours: set[str]) -> list[str]:
+    """Another NetworkManager profile bound to a port or to the bridge's name."""
+    names = (spec.name,) + tuple(spec.ports)
+    warnings = []
+    for other in sorted(glob.glob(_under(root, NM_DIR + "/*"))):
+        if other in ours or _is_ours(other, spec.name):
+            continue
+        match = re.search(r"^\s*interface-name\s*=\s*(\S+)\s*$", _read(other) or "", re.MULTILINE)
+        if match and match.group(1) in names:
+            warnings.append(f"NetworkManager profile {other} is also bound to {match.group(1)} and may "
+                            f"activate instead of {nm_connection_id(spec)}; delete it or set autoconnect=false "
+                            "in it")
     return warnings
 
 

@@ -181,24 +181,8 @@ def arm(
 ) -> dict[str, Any]:
     """Arm a revert to `snapshot` and the files' previous contents (path, content or None when absent)."""
     with _locked(directory):
-        old = _waiting_pid(directory)
-        if old:
-            os.kill(old, signal.SIGTERM)  # an earlier unconfirmed change: this one supersedes its revert
-        for stale in ("confirmed", "reverted.json", "pending.json", "pid"):
-            _remove(os.path.join(directory, stale))
-        shutil.rmtree(os.path.join(directory, "files"), ignore_errors=True)
-        os.makedirs(os.path.join(directory, "files"), mode=0o700)
-        saved = []
-        for number, (path, before) in enumerate(files):
-            copy = None
-            if before is not None:
-                copy = os.path.join(directory, "files", str(number))
-                with open(copy, "w", encoding="utf-8") as handle:
-                    handle.write(before)
-                mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else 0o644
-            else:
-                mode = 0o644
-            saved.append({"path": path, "saved": copy, "mode": mode})
+        _supersede(directory)
+        saved = _save_files(directory, files)
         deadline = time.time() + timeout
         _write_json(os.path.join(directory, "pending.json"), {
             "bridge": name,
@@ -209,6 +193,39 @@ def arm(
             "files": saved,
         })
         lib = _copy_library(directory)
+    _start_revert(directory, name, lib, python)
+    return {"armed": True, "confirmed": False, "deadline": _now_text(deadline), "state_dir": directory}
+
+
+def _supersede(directory: str) -> None:
+    """Stop the revert of an earlier unconfirmed change (the new one supersedes it) and clear what it left."""
+    old = _waiting_pid(directory)
+    if old:
+        os.kill(old, signal.SIGTERM)
+    for stale in ("confirmed", "reverted.json", "pending.json", "pid"):
+        _remove(os.path.join(directory, stale))
+    shutil.rmtree(os.path.join(directory, "files"), ignore_errors=True)
+
+
+def _save_files(directory: str, files: list[tuple[str, str | None]]) -> list[dict[str, Any]]:
+    """Keep each file's previous content under DIRECTORY/files/N; the entries of pending.json that name them."""
+    os.makedirs(os.path.join(directory, "files"), mode=0o700)
+    saved = []
+    for number, (path, before) in enumerate(files):
+        copy = None
+        if before is not None:
+            copy = os.path.join(directory, "files", str(number))
+            with open(copy, "w", encoding="utf-8") as handle:
+                handle.write(before)
+            mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else 0o644
+        else:
+            mode = 0o644
+        saved.append({"path": path, "saved": copy, "mode": mode})
+    return saved
+
+
+def _start_revert(directory: str, name: str, lib: str, python: str | None) -> None:
+    """Start the waiting process, detached from the connection, and wait until it has written its pid."""
     env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), "PYTHONPATH": lib, "LC_ALL": "C"}
     command = [python or sys.executable, "-m", REVERT_MODULE, "run", directory]
     if _systemd_here():
@@ -230,7 +247,6 @@ def arm(
                 f"the revert process for {name} did not start (see {directory}/revert.log); nothing was changed"
             )
         time.sleep(0.02)
-    return {"armed": True, "confirmed": False, "deadline": _now_text(deadline), "state_dir": directory}
 
 
 def confirm(directory: str, name: str) -> bool:

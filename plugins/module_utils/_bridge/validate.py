@@ -187,10 +187,20 @@ def _bridge_of(changes: list[FileChange]) -> tuple[str | None, str | None, str |
 _UDEV_RELOAD_FAILED = "Failed to send reload request"
 
 
-def _validate_netplan(changes: list[FileChange], root: str, scratch: str, run: Runner, which: Which) -> list[str]:  # noqa: C901
+def _validate_netplan(changes: list[FileChange], root: str, scratch: str, run: Runner, which: Which) -> list[str]:
     netplan = which("netplan")
     if not netplan:
         return ["netplan is not installed (Debian/Ubuntu package netplan.io); the netplan file was not checked"]
+    warnings = _netplan_generate(changes, root, scratch, run, netplan)
+    name, mac, stp = _bridge_of(changes)
+    if name is None:
+        return warnings
+    return warnings + _netplan_rendered(changes, scratch, name, mac, stp)
+
+
+def _netplan_generate(changes: list[FileChange], root: str, scratch: str, run: Runner, netplan: str) -> list[str]:
+    """`netplan generate` into the scratch copy of the host's netplan files with the changes made: its warnings,
+    or BridgeError with its message when it rejects them."""
     for sub in ("etc/netplan", "lib/netplan", "run/netplan"):
         source = os.path.join(root, sub)
         if os.path.isdir(source):
@@ -201,47 +211,58 @@ def _validate_netplan(changes: list[FileChange], root: str, scratch: str, run: R
     proc = _run(run, [netplan, "generate", "--root-dir", scratch])
     if proc.returncode != 0:
         raise BridgeError(f"netplan generate rejected the configuration: {_tool_message(proc, scratch, root)}")
-    warnings = []
     # netplan 1.x asks the running udev to reload its rules after generating, even into --root-dir; where no
     # udevd runs (a container) udevadm complains. That concerns this machine, not the configuration.
     said = "\n".join(line for line in (proc.stderr or "").splitlines()
                      if line.strip() and not line.startswith(_UDEV_RELOAD_FAILED))
-    if said:
-        stderr = _tool_message(subprocess.CompletedProcess(proc.args, proc.returncode, "", said), scratch, root)
-        warnings.append(f"netplan generate warned: {stderr}")
-    name, mac, stp = _bridge_of(changes)
-    if name is None:
-        return warnings
+    if not said:
+        return []
+    stderr = _tool_message(subprocess.CompletedProcess(proc.args, proc.returncode, "", said), scratch, root)
+    return [f"netplan generate warned: {stderr}"]
+
+
+def _netplan_rendered(changes: list[FileChange], scratch: str, name: str, mac: str | None, stp: str | None
+                      ) -> list[str]:
+    """What netplan generate rendered for bridge `name` is the planned bridge (for systemd-networkd or
+    NetworkManager): warnings, or BridgeError when another file overrides it or nothing was rendered."""
     netdev = os.path.join(scratch, f"run/systemd/network/10-netplan-{name}.netdev")
     nm_profile = os.path.join(scratch, f"run/NetworkManager/system-connections/netplan-{name}.nmconnection")
     if os.path.exists(netdev):
-        with open(netdev, encoding="utf-8") as handle:
-            rendered = parse_ini(handle.read())
-        got = rendered.get("NetDev", {})
-        expected = {"Name": name, "Kind": "bridge"}
-        if mac:
-            expected["MACAddress"] = mac
-        wrong = [f"{key}={got.get(key)} (wanted {value})" for key, value in expected.items()
-                 if (got.get(key) or "").lower() != value.lower()]
-        got_stp = rendered.get("Bridge", {}).get("STP")
-        if stp and got_stp not in (None, stp):
-            wrong.append(f"STP={got_stp} (wanted {stp})")
-        if wrong:
-            raise BridgeError("netplan rendered bridge {} differently from the planned file: {}; another file "
-                              "in /etc/netplan overrides it".format(name, ", ".join(wrong)))
-        network = os.path.join(scratch, f"run/systemd/network/10-netplan-{name}.network")
-        text = open(network, encoding="utf-8").read() if os.path.exists(network) else ""
-        for change in changes:
-            if change.after and "ipv6-address-generation:" in change.after and \
-                    "IPv6LinkLocalAddressGenerationMode=" not in text:
-                warnings.append("this netplan does not pass ipv6-address-generation to systemd-networkd; set "
-                                "addr_gen_mode with the kernel backend or upgrade netplan")
-                break
-    elif not os.path.exists(nm_profile):
+        _check_netdev(netdev, name, mac, stp)
+        return _addr_gen_warnings(changes, os.path.join(scratch, f"run/systemd/network/10-netplan-{name}.network"))
+    if not os.path.exists(nm_profile):
         raise BridgeError(f"netplan generate rendered nothing for bridge {name} (no /{_rel(netdev, scratch)} and no "
                           f"/{_rel(nm_profile, scratch)}); check that the planned file is in /etc/netplan and that "
                           "no other file disables it")
-    return warnings
+    return []
+
+
+def _check_netdev(netdev: str, name: str, mac: str | None, stp: str | None) -> None:
+    """The .netdev netplan rendered has the bridge's name, kind, MAC and STP, or BridgeError names the difference."""
+    with open(netdev, encoding="utf-8") as handle:
+        rendered = parse_ini(handle.read())
+    got = rendered.get("NetDev", {})
+    expected = {"Name": name, "Kind": "bridge"}
+    if mac:
+        expected["MACAddress"] = mac
+    wrong = [f"{key}={got.get(key)} (wanted {value})" for key, value in expected.items()
+             if (got.get(key) or "").lower() != value.lower()]
+    got_stp = rendered.get("Bridge", {}).get("STP")
+    if stp and got_stp not in (None, stp):
+        wrong.append(f"STP={got_stp} (wanted {stp})")
+    if wrong:
+        raise BridgeError("netplan rendered bridge {} differently from the planned file: {}; another file "
+                          "in /etc/netplan overrides it".format(name, ", ".join(wrong)))
+
+
+def _addr_gen_warnings(changes: list[FileChange], network: str) -> list[str]:
+    """A warning when a planned file asks for ipv6-address-generation and the rendered .network lost it."""
+    text = open(network, encoding="utf-8").read() if os.path.exists(network) else ""
+    if "IPv6LinkLocalAddressGenerationMode=" in text or \
+            not any(change.after and "ipv6-address-generation:" in change.after for change in changes):
+        return []
+    return ["this netplan does not pass ipv6-address-generation to systemd-networkd; set addr_gen_mode with the "
+            "kernel backend or upgrade netplan"]
 
 
 # ---------------------------------------------------------------------------------------------- ifupdown

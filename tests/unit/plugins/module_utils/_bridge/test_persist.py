@@ -222,6 +222,10 @@ def test_detect_backend_names_what_it_looked_at(tmp_path: Path) -> None:
     ("nm", {"etc/NetworkManager/system-connections/Wired.nmconnection": "[connection]\ninterface-name=eth0\n"},
      None, ["NetworkManager profile {root}/etc/NetworkManager/system-connections/Wired.nmconnection is also bound "
             "to eth0 and may activate instead of palmfarm-br0"]),
+    # networkd: a NetworkManager profile still bound to the port is named too.
+    ("networkd", {"etc/NetworkManager/system-connections/Wired.nmconnection": "[connection]\ninterface-name=eth0\n"},
+     None, ["NetworkManager profile {root}/etc/NetworkManager/system-connections/Wired.nmconnection is also bound "
+            "to eth0"]),
 ])
 def test_plan_warnings(tmp_path: Path, backend: str, files: dict[str, str], config_file: str | None,
                        expected: list[str]) -> None:

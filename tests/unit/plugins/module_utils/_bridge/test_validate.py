@@ -216,6 +216,40 @@ def test_netplan_udev_reload_complaint_is_no_warning(tmp_path: Path, stderr: str
     assert validate("netplan", [], str(tmp_path), run=run, which=lambda name: "/usr/sbin/netplan") == warnings
 
 
+
+def rendering(netdev: str, network: str):
+    """A `netplan generate` stand-in that renders br0 for systemd-networkd as given (netdev, network)."""
+    def run(argv, **kwargs):
+        out = Path(argv[argv.index("--root-dir") + 1]) / "run/systemd/network"
+        out.mkdir(parents=True)
+        (out / "10-netplan-br0.netdev").write_text(netdev)
+        (out / "10-netplan-br0.network").write_text(network)
+        return subprocess.CompletedProcess(argv, 0, "", "")
+    return run
+
+
+PLANNED_BR0 = FileChange("/etc/netplan/60-palmfarm-br0.yaml", None,
+                         "network:\n  bridges:\n    br0:\n      stp: true\n      ipv6-address-generation: eui64\n")
+
+
+@pytest.mark.parametrize("network,warnings", [
+    ("[Network]\nIPv6LinkLocalAddressGenerationMode=eui64\n", []),
+    ("[Network]\n", ["this netplan does not pass ipv6-address-generation to systemd-networkd; set addr_gen_mode"]),
+])
+def test_netplan_dropping_the_address_generation_is_a_warning(tmp_path: Path, network: str,
+                                                              warnings: list[str]) -> None:
+    run = rendering("[NetDev]\nName=br0\nKind=bridge\n\n[Bridge]\nSTP=true\n", network)
+    got = validate("netplan", [PLANNED_BR0], "/", run=run, which=lambda name: "/usr/sbin/netplan")
+    assert len(got) == len(warnings) and all(got[n].startswith(start) for n, start in enumerate(warnings)), got
+
+
+def test_netplan_rendering_the_bridge_without_its_stp_is_an_error() -> None:
+    run = rendering("[NetDev]\nName=br0\nKind=bridge\n\n[Bridge]\nSTP=false\n", "")
+    with pytest.raises(BridgeError, match=r"rendered bridge br0 differently from the planned file: STP=false "
+                                          r"\(wanted true\); another file in /etc/netplan overrides it"):
+        validate("netplan", [PLANNED_BR0], "/", run=run, which=lambda name: "/usr/sbin/netplan")
+
+
 # ---------------------------------------------------------------------------------------------- ifupdown
 
 
