@@ -9,7 +9,6 @@ import json
 from typing import Any
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm import pipeline
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.pipeline import (
@@ -28,7 +27,6 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._farm.pipeline impor
     without_global,
 )
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._lxd.client import Server
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._module import lxd_connect
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._module.lxd_farm import build_spec
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._net.addresses import eui64
 from ansible_collections.palmfarm.ipv6.plugins.modules import lxd_farm
@@ -39,6 +37,7 @@ from ansible_collections.palmfarm.ipv6.tests.unit.plugins.fake_lxd import (
     ULA,
     FakeLxd,
     instance,
+    run_main,
 )
 
 
@@ -503,15 +502,8 @@ def test_update_stop_and_delete() -> None:
 
 def run_module(args: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
                fake: FakeLxd | None = None) -> dict[str, Any]:
-    def connect(params: dict[str, Any]) -> FakeLxd:
-        if fake is None:
-            raise AssertionError("the module contacted LXD although the input is invalid")
-        return fake
-
-    monkeypatch.setattr(lxd_connect, "client_from_params", connect)
-    with patch_module_args(args), pytest.raises(SystemExit):
-        lxd_farm.main()
-    return json.loads(capsys.readouterr().out)
+    """lxd_farm's result for ARGS against FAKE (none: it must fail before it contacts LXD)."""
+    return run_main(lxd_farm.main, args, capsys, monkeypatch, fake)
 
 
 @pytest.mark.parametrize("args, message", [
