@@ -131,7 +131,7 @@ def test_bad_bridge_parameters(changes, says):
 
 def test_all_options_carried():
     spec = bridge_spec(request(stp=True, forward_delay=4, dhcp4=True, dhcp6=True, accept_ra=False,
-                              addr_gen_mode="stable-privacy", port_disable_ipv6=False, mac="none"), LINKS)
+                               addr_gen_mode="stable-privacy", port_disable_ipv6=False, mac="none"), LINKS)
     assert spec == BridgeSpec(name="br0", ports=("eth0",), mac=None, stp=True, forward_delay=4, dhcp4=True,
                               accept_ra=False, dhcp6=True, addr_gen_mode="stable-privacy", port_disable_ipv6=False)
 

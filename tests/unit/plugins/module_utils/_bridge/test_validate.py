@@ -216,7 +216,6 @@ def test_netplan_udev_reload_complaint_is_no_warning(tmp_path: Path, stderr: str
     assert validate("netplan", [], str(tmp_path), run=run, which=lambda name: "/usr/sbin/netplan") == warnings
 
 
-
 def rendering(netdev: str, network: str):
     """A `netplan generate` stand-in that renders br0 for systemd-networkd as given (netdev, network)."""
     def run(argv, **kwargs):
