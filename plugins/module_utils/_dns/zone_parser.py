@@ -83,8 +83,12 @@ def _entries(text: str) -> Iterable[list[Token]]:  # noqa: C901
             start = i
             if c == '"':
                 i += 1
-                while i < n and text[i] != '"':
+                while i < n and text[i] not in '"\n':
                     i += 2 if text[i] == "\\" else 1
+                if i >= n or text[i] != '"':
+                    line = text[:start].count("\n") + 1
+                    raise ZoneError(f"line {line} of the zone file has unbalanced quotes: a quoted string ends on the "
+                                    "line it starts on (BIND and Knot refuse the file); close it there")
                 i += 1
             while i < n and text[i] not in " \t\r\n;()\"":
                 i += 2 if text[i] == "\\" else 1

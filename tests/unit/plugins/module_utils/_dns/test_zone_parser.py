@@ -23,6 +23,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_parser imp
     ensure_include,
     find_include,
     find_serial,
+    include_tokens,
     next_serial,
     owner_name,
     parse_include,
@@ -34,6 +35,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_parser imp
     reverse_zone_name,
     serial_gt,
     zone_name,
+    zone_owners,
 )
 from ansible_collections.palmfarm.ipv6.tests.unit.plugins.run_command import run_command
 
@@ -402,3 +404,19 @@ def test_concurrent_runs_lose_nothing(tmp_path: Path) -> None:
                                         run_command=run_command), names))
     assert sorted(parse_include((tmp_path / "lab.inc").read_text())[0]) == sorted(names)
     assert find_serial((tmp_path / "lab.zone").read_text()).text == str(2024010501 + len(names))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Zone text as BIND, Knot and people write it
+# ---------------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("tail", ['note IN TXT "5 inch\nlast IN AAAA 2001:db8:ebbd:2080::1\n', 'note IN TXT "5 inch'])
+def test_a_quoted_string_left_open_is_refused_with_its_line(tail: str) -> None:
+    """A quoted string ends on its line (BIND: unbalanced quotes); one left open used to run on into the lines
+    after it, hiding their records and $INCLUDE lines."""
+    line = ZONE_TEXT.count("\n") + 1
+    for read in (include_tokens, lambda text: zone_owners(text, ZONE)):
+        with pytest.raises(ZoneError) as caught:
+            read(ZONE_TEXT + tail)
+        assert str(caught.value) == (f"line {line} of the zone file has unbalanced quotes: a quoted string ends on "
+                                     "the line it starts on (BIND and Knot refuse the file); close it there")
