@@ -65,6 +65,10 @@ _FAST_LINE = ("if 0x20 <= first <= 0x3F or first in (0xFC, 0xFD):  # 2000::/3 an
 _FIRST_BYTE_FAST_PATH = ("a fast path: every test after it needs a first byte of 0xff, 0xfe, 0x00 or 0x01, so the "
                          "addresses it answers (and those near them) get None either way")
 
+# _sorted_owners' test for nibble owners (_dns/zone_parser), whose order a plain reversed-text sort gives.
+_NIBBLE_FAST_LINE = ('if names and "@" not in names and all(len(n) == len(names[0]) and n.count(".") * 2 + 1 == '
+                     "len(n) for n in names):")
+
 # Mutants that change nothing a caller can see, each with the reason, by core, the stripped source line and the
 # change. One still killed by the tests is counted as killed; one that survives counts apart and does not lower
 # the score. Keep the reason checkable from the code.
@@ -137,6 +141,25 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "the size of the cache of a name's canonical form, one entry more: the same answers",
         ("if deprecated and addresses:", "and -> or"):
             "a fast path: filtering by no deprecated address keeps every address, and filtering no address gives none",
+        ("return (0 if owner == \"@\" else 1, owner.split(\".\")[::-1])", "1 -> 2"):
+            "the apex's 0 sorts before the 1 of every other owner as before a 2 (the line's other 1, the step of "
+            "[::-1], made -2 is killed)",
+        (_NIBBLE_FAST_LINE, "Eq -> NotEq"):
+            "of the line's two, the one on the lengths: names[0] never differs in length from itself, so the fast "
+            "path is never taken, and the full sort gives nibble owners the same order (the one on the dots is "
+            "killed)",
+        (_NIBBLE_FAST_LINE, "Add -> Sub"):
+            "a name with c dots has at least 2c + 1 characters, never 2c - 1: the fast path is never taken, and "
+            "the full sort gives nibble owners the same order",
+        (_NIBBLE_FAST_LINE, "Mult -> FloorDiv"):
+            "c // 2 + 1 characters with c dots fits one-character names only (c = 0 and longer names have c + 1 "
+            "labels): those take the fast path, and a one-label name reads the same backwards, so the order is the "
+            "full sort's",
+        ("return sorted(names, key=lambda n: n[::-1])", "1 -> 2"):
+            "the nibble owners sorted here are of one length with a dot at every other character, so every second "
+            "character from the end is the nibbles in the same order: n[::-2] orders them as n[::-1]",
+        ("width = max((len(o) for o in owners), default=1)", "1 -> 2"):
+            "the default is the width only when there is no owner, and then no line is padded with it",
     },
     "_dns/records_input": {
         ("published = [ipaddress.IPv6Address(str(a).split(\"%\", maxsplit=1)[0]) for a in "

@@ -8,6 +8,7 @@ import datetime
 import ipaddress
 import os
 import shutil
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -33,7 +34,9 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_parser imp
     render_include,
     replace_serial,
     reverse_zone_name,
+    reverse_zone_prefix,
     serial_gt,
+    soa_owner,
     zone_name,
     zone_owners,
 )
@@ -410,6 +413,57 @@ def test_concurrent_runs_lose_nothing(tmp_path: Path) -> None:
 # Zone text as BIND, Knot and people write it
 # ---------------------------------------------------------------------------------------------------------------
 
+# A zone file without a final newline, in the shapes the servers read: directives with comments, an SOA record
+# without TTL or class whose '(' touches the serial and whose ')' ends the line, an owner-less line, quoted strings
+# that start and end with an escaped quote, an empty one, an escaped ';' at the end of a line, a \DDD owner.
+WRITTEN = ("$TTL 1h ; default\n"
+           "$ORIGIN lab.example.net. ; the zone\n"
+           "@ SOA ns1 hostmaster (2026120601 7200 3600 1209600 300)\n"
+           "  NS ns1\n"
+           "ns1 AAAA 2001:db8:ebbd:2080::53\n"
+           'quote TXT "\\"hi\\", she said \\"bye\\""\n'
+           'empty TXT ""\n'
+           "semi TXT v=1\\;\n"
+           "caf\\195\\169 AAAA 2001:db8:ebbd:2080::c\n"
+           "last AAAA 2001:db8:ebbd:2080::1 ; no newline after this comment")
+WRITTEN_OWNERS = {"@": {"SOA", "NS"}, "ns1": {"AAAA"}, "quote": {"TXT"}, "empty": {"TXT"}, "semi": {"TXT"},
+                  "caf\\195\\169": {"AAAA"}, "last": {"AAAA"}}
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_zone_text_as_the_servers_read_it(newline: str) -> None:
+    text = WRITTEN.replace("\n", newline)
+    assert find_serial(text).text == "2026120601"
+    assert soa_owner(text) == "lab.example.net."
+    assert zone_owners(text, ZONE) == WRITTEN_OWNERS
+
+
+@pytest.mark.skipif(not shutil.which("named-checkzone"), reason="needs named-checkzone (bind9-utils)")
+def test_the_zone_text_loads_in_bind(tmp_path: Path) -> None:
+    """WRITTEN is a zone BIND loads (it warns of the missing final newline): the shapes above are real."""
+    (tmp_path / "lab.zone").write_text(WRITTEN)
+    result = subprocess.run(["named-checkzone", ZONE, str(tmp_path / "lab.zone")], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_directive_left_without_its_value_is_skipped() -> None:
+    """A hand edit that leaves $TTL, $ORIGIN or $INCLUDE without its value (the value moved into a comment) is the
+    zone check's to report, with its line; reading the zone goes on as if the line were not there."""
+    text = "$TTL ; set on each record\n$ORIGIN\n$INCLUDE ; hosts.inc merged into this file\n" + ZONE_TEXT
+    assert find_serial(text).text == "2024010501"
+    assert soa_owner(text) == "lab.example.net."
+    assert include_tokens(text) == []
+    assert zone_owners(text, ZONE, {}.get) == zone_owners(ZONE_TEXT, ZONE)
+    assert ensure_include(text, "/etc/bind/lab.inc", ZONE) == text + '$INCLUDE "/etc/bind/lab.inc" lab.example.net.\n'
+
+
+def test_an_included_file_without_a_final_newline() -> None:
+    owners = zone_owners(ZONE_TEXT + '$INCLUDE "hosts.inc"\n', ZONE,
+                         {"hosts.inc": "till1 IN AAAA 2001:db8:ebbd:2080::101"}.get)
+    assert owners["till1"] == {"AAAA"}
+
+
 @pytest.mark.parametrize("tail", ['note IN TXT "5 inch\nlast IN AAAA 2001:db8:ebbd:2080::1\n', 'note IN TXT "5 inch'])
 def test_a_quoted_string_left_open_is_refused_with_its_line(tail: str) -> None:
     """A quoted string ends on its line (BIND: unbalanced quotes); one left open used to run on into the lines
@@ -420,3 +474,76 @@ def test_a_quoted_string_left_open_is_refused_with_its_line(tail: str) -> None:
             read(ZONE_TEXT + tail)
         assert str(caught.value) == (f"line {line} of the zone file has unbalanced quotes: a quoted string ends on "
                                      "the line it starts on (BIND and Knot refuse the file); close it there")
+
+
+def test_a_zone_from_windows_with_lines_added_on_linux_keeps_crlf() -> None:
+    """CRLF when at least half of the lines end so: the include line goes in as the file's own lines were."""
+    text = "$TTL 1h\r\n@ IN SOA ns1 hostmaster 1 2 3 4 5\r\n@ IN NS ns1\nns1 IN AAAA 2001:db8:ebbd:2080::53\n"
+    assert ensure_include(text, "/i", ZONE) == text + '$INCLUDE "/i" lab.example.net.\r\n'
+
+
+def test_an_soa_record_cut_short_before_its_serial() -> None:
+    with pytest.raises(ZoneError, match=r"^the SOA record has no serial \(it needs MNAME RNAME SERIAL"):
+        find_serial("$ORIGIN lab.example.net.\n@ IN SOA ns1 hostmaster\n")
+
+
+@pytest.mark.parametrize("origin, prefix", [
+    (REV64, "2001:db8:ebbd:2080::/64"),
+    ("2.ip6.arpa.", "2000::/4"),  # the shortest nibble zone
+    (".".join("1000000000000000000000008bd01002") + ".ip6.arpa.", "2001:db8::1/128"),  # one address
+    ("0." + ".".join("1000000000000000000000008bd01002") + ".ip6.arpa.", None),  # a nibble too many
+    ("ip6.arpa.", None),
+    ("home.ip6.arpa.", None),
+    ("8.b.d.0.1.0.0.2.ip6.int.", None),
+    ("lab.example.net.", None),
+])
+def test_reverse_zone_prefix(origin: str, prefix: str | None) -> None:
+    """The prefix a zone file's SOA owner covers when it is a nibble ip6.arpa zone (the hint of a zone file that
+    holds another reverse zone), None for any other name."""
+    assert reverse_zone_prefix(origin) == prefix
+
+
+@pytest.mark.parametrize("zone, expected", [
+    ("2001:db8:ebbd:2080:216:3eff:fe29:7f8/64", REV64),  # an address with its prefix length, as ip -6 addr shows it
+    ("2001:db8::1/128", ".".join("1000000000000000000000008bd01002") + ".ip6.arpa."),
+])
+def test_reverse_zone_of_an_address_with_its_prefix_length(zone: str, expected: str) -> None:
+    assert reverse_zone_name(zone) == expected
+
+
+@pytest.mark.parametrize("zone, message", [
+    ("::/0", r"^reverse_zone ::/0: prefix length /0 is not a multiple of 4"),
+    ("home.ip6.arpa", r"^reverse_zone 'home.ip6.arpa' is not a nibble ip6.arpa zone"),
+    ("8.x.ip6.arpa", r"^reverse_zone '8.x.ip6.arpa' is not a nibble ip6.arpa zone"),
+])
+def test_reverse_zones_that_are_not_nibble_zones(zone: str, message: str) -> None:
+    with pytest.raises(ZoneError, match=message):
+        reverse_zone_name(zone)
+
+
+def test_an_idn_label_is_converted_non_transitional() -> None:
+    """IDNA 2008 with the UTS #46 mapping, non-transitional, as registries convert: faß stays faß (xn--fa-hia), it
+    does not become fass as IDNA 2003 (transitional) made it."""
+    assert owner_name("faß", ZONE) == "xn--fa-hia"
+    assert owner_name("Straße.lab.example.net.", ZONE) == "xn--strae-oqa"
+
+
+def test_a_malformed_address_beside_deprecated_ones_is_named() -> None:
+    """The deprecated addresses of an instance filter the given ones; an address that is no address is not
+    filtered away but refused by name."""
+    item = {"name": "lxcw5", "addresses": ["2001:db8:ebbd:2080::5", "2001:db8:ebbd:2080::5g"],
+            "ipv6": {"deprecated": ["2001:db8:ebbd:2081::5"]}}
+    with pytest.raises(ZoneError, match=r"address '2001:db8:ebbd:2080::5g' is not an IPv6 address"):
+        record_set([item], ZONE)
+
+
+@pytest.mark.parametrize("names, order", [
+    ({"w.eu": ["2001:db8:ebbd:2080::e"], "a.us": ["2001:db8:ebbd:2080::a"]}, ["w.eu", "a.us"]),
+    ({"ns": ["2001:db8:ebbd:2080::53"], "gw": ["2001:db8:ebbd:2080::1"]}, ["gw", "ns"]),
+    ({"db2": ["2001:db8:ebbd:2080::2"], "ns1": ["2001:db8:ebbd:2080::53"]}, ["db2", "ns1"]),
+])
+def test_owners_of_one_length_sort_by_their_labels_from_the_right(names: dict, order: list) -> None:
+    """Names of the same length that are not nibble owners are sorted by their labels from the right (eu before
+    us), not by their text read backwards, as nibble PTR owners may be."""
+    lines = render_include(names, "AAAA", 300, ZONE).splitlines()[2:]
+    assert [line.split()[0] for line in lines] == order
