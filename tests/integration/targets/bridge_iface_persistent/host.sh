@@ -243,6 +243,11 @@ bridged() {  # bridged WHEN
     [[ -z "$(ip -o address show dev eth0)" ]] || fail "$1: eth0 kept addresses: $(ip -o address show dev eth0)"
 }
 no_br0() { ! ip link show br0 >/dev/null 2>&1; }
+configured_from() {  # configured_from FILE: networkd configured eth0 from FILE
+    local status
+    status="$(networkctl status eth0 2>/dev/null)" || return 1
+    [[ "$status" == *"Network File: $1"* && "$status" == *"State: routable (configured)"* ]]
+}
 unbridged() {  # unbridged WHEN
     waited 10 no_br0 || fail "$1: br0 is still there: $(ip -br link)"
     ! port_of_br0 || fail "$1: eth0 is still a port of br0"
@@ -268,6 +273,10 @@ if [[ "$backend" == networkd ]]; then
     user_file=/etc/systemd/network/80-wired.network
     keep_original
     networkctl reload
+    # networkd configures eth0 again from the moved file, dropping its leases and SLAAC address for a moment:
+    # the check-mode snapshot compares the running state, so the change starts once eth0 is whole again.
+    waited 20 configured_from "$user_file" || fail "networkd did not take $user_file: $(networkctl status eth0)"
+    addressed eth0 "after the user's file moved"
 fi
 playbook present.yml -e "user_file=$user_file"
 bridged "after the change"
