@@ -68,12 +68,11 @@ def _stamp_of(inputs: str, forward_body: str, reverse_text: str) -> str:
 
 def split(text: str) -> tuple[str | None, str]:
     """The stamp of a forward include text (None without one) and the text without its stamp line."""
-    head, rest = 0, text
-    for _ in range(2):  # the header's two lines come first
-        end = rest.find("\n", head)
-        if end < 0:
-            return None, text
-        head = end + 1
+    first = text.find("\n")  # the header's two lines come first
+    second = text.find("\n", first + 1) if first >= 0 else -1
+    if second < 0:
+        return None, text
+    head = second + 1
     if not text.startswith(PREFIX, head):
         return None, text
     end = text.find("\n", head)

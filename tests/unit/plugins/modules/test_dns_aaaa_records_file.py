@@ -122,7 +122,7 @@ def test_a_rerun_repeats_the_warnings_and_return_records_false_leaves_them_out(
     # An instance whose address is not the EUI-64 address of its MAC (RFC 7217): warned about on every run, the
     # re-runs too (a run that warns is never told by the include file's stamp).
     (tmp_path / "farm.json").write_text(json.dumps([{**FARM[0], "mac": "00:16:3e:00:00:01"}]))
-    runs = [run(zones, capsys, monkeypatch) for _ in range(2)]
+    runs = [run(zones, capsys, monkeypatch) for _round in range(2)]
     assert [r["changed"] for r in runs] == [True, False]
     assert [len(r.get("warnings", [])) for r in runs] == [1, 1]
     # Without warnings, the re-run is told by the stamp: the same result, the records left out on request.
