@@ -8,6 +8,7 @@ bench_docs --check catches a stale section."""
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,12 @@ bench_docs = load_script("bench_docs")  # also puts the scripts directory, where
 from bench_sections.cluster import render  # noqa: E402  # isort: skip
 
 # In the order of the run; chosen so that median, min and max all differ.
-SPREAD = [39.25, 32.5, 41.0]
-SINGLE = [34.0, 41.5, 63.0]
+SPREAD = (39.25, 32.5, 41.0)
+SINGLE = (34.0, 41.5, 63.0)
 SPLIT = {"bench-m1": 20, "bench-m2": 20}
 
 
-def cluster_json(spread: list[float] = SPREAD, single: list[float] = SINGLE) -> dict[str, Any]:
+def cluster_json(spread: Sequence[float] = SPREAD, single: Sequence[float] = SINGLE) -> dict[str, Any]:
     samples = []
     for rep in range(1, max(len(spread), len(single)) + 1):
         ways = [("spread", spread, SPLIT), ("single", single, {"bench-m1": 40})]
