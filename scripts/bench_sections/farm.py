@@ -11,7 +11,7 @@ import statistics
 from typing import Any
 
 from .common import load_during, paragraph, seconds
-from .farm_targets import evaluate
+from .farm_targets import NET_OF_POLL, evaluate
 from .svg_plot import Panel, Point, Series, chart
 
 BASELINE = ("lxc-parallel", "create")
@@ -149,6 +149,8 @@ def render(data: dict[str, Any]) -> list[str]:
     """The section's lines, between its markers."""
     lines = ["## `bench/farm`: a farm of hundreds, and how the cost grows", ""] + intro(data)
     lines += ["### The targets", ""] + targets_table(data) + [""]
+    if any(t.get("net_of_poll") for t in data.get("target_definitions") or []):
+        lines += paragraph(NET_OF_POLL) + [""]
     lines += paragraph(machine_line(data)) + [""]
     lines += paragraph(f"What the clock covers: {data['clock']}") + [""]
     if data.get("checks"):
