@@ -9,6 +9,7 @@ import ipaddress
 import os
 import shutil
 import subprocess
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -523,9 +524,12 @@ def test_reverse_zones_that_are_not_nibble_zones(zone: str, message: str) -> Non
 
 def test_an_idn_label_is_converted_non_transitional() -> None:
     """IDNA 2008 with the UTS #46 mapping, non-transitional, as registries convert: faß stays faß (xn--fa-hia), it
-    does not become fass as IDNA 2003 (transitional) made it."""
-    assert owner_name("faß", ZONE) == "xn--fa-hia"
-    assert owner_name("Straße.lab.example.net.", ZONE) == "xn--strae-oqa"
+    does not become fass as IDNA 2003 (transitional) made it. Newer idna releases ignore transitional=True with a
+    DeprecationWarning, older ones (Debian's python3-idna) convert faß to fass: neither happens."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert owner_name("faß", ZONE) == "xn--fa-hia"
+        assert owner_name("Straße.lab.example.net.", ZONE) == "xn--strae-oqa"
 
 
 def test_a_malformed_address_beside_deprecated_ones_is_named() -> None:
