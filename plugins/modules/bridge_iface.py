@@ -340,6 +340,11 @@ rollback:
       description: When the pending revert fires (UTC, ISO 8601).
       type: str
       sample: "2026-11-28T05:30:00+00:00"
+    state_dir:
+      description: Where the armed revert keeps the running state and the files it restores.
+      type: str
+      returned: when this task armed a revert
+      sample: /run/palmfarm/bridge-br0
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -15,6 +15,40 @@ from .spec import PERSISTENT_BACKENDS, BridgeError, BridgeRequest, BridgeSpec, F
 CHECK_WINDOW = 10.0  # seconds the connectivity_check addresses get to answer after the change
 
 
+@dataclass
+class Rollback:
+    """The revert of a change: armed (it will run at deadline unless confirmed), confirmed, and where an armed
+    revert keeps what it restores (state_dir)."""
+
+    armed: bool = False
+    confirmed: bool = False
+    deadline: str | None = None
+    state_dir: str | None = None
+
+
+@dataclass
+class BridgeOutcome:
+    """What a task did (or, in check mode, would do): the bridge, its ports and MAC, the backend, the files
+    written and the commands run, the bridge's addresses after, the revert, the addressing the bridge took over
+    (spec, with the files it came from; None when nothing was inherited), the diff of the files, the running
+    state and the commands, and the backups made. A task with state confirmed only confirms (confirm_only)."""
+
+    changed: bool
+    bridge: str
+    rollback: Rollback
+    confirm_only: bool = False
+    ports: list[str] = field(default_factory=list)
+    mac: str | None = None
+    backend: str = "kernel"
+    files: list[str] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)
+    spec: BridgeSpec | None = None
+    inherited_from: list[str] | None = None
+    diff: list[dict[str, str]] = field(default_factory=list)
+    backup_files: list[str] | None = None
+
+
 def _persist() -> Any:
     """The persistent backends (netplan, networkd, ifupdown, NetworkManager)."""
     try:
@@ -48,7 +82,7 @@ def _addresses(state: dict[str, kernel.LinkState], name: str) -> list[str]:
     return [f"{a.address}/{a.prefixlen}" for a in sorted(link.addresses, key=lambda a: (a.family, a.address))]
 
 
-def run_confirm(name: str, check_mode: bool) -> dict[str, Any]:
+def run_confirm(name: str, check_mode: bool) -> BridgeOutcome:
     directory = rollback.state_dir(name)
     found = rollback.status(directory)
     if found["reverted_at"]:
@@ -57,11 +91,7 @@ def run_confirm(name: str, check_mode: bool) -> dict[str, Any]:
         changed = found["armed"]
     else:
         changed = rollback.confirm(directory, name)
-    return {
-        "changed": changed,
-        "bridge": name,
-        "rollback": {"armed": False, "confirmed": changed, "deadline": found["deadline"]},
-    }
+    return BridgeOutcome(changed, name, Rollback(False, changed, found["deadline"]), confirm_only=True)
 
 
 @dataclass
@@ -132,34 +162,28 @@ def _plan_runtime(plan: _Plan, request: BridgeRequest) -> None:
             plan.commands = []
 
 
-def _result(plan: _Plan, request: BridgeRequest, want_diff: bool) -> dict[str, Any]:
+def _outcome(plan: _Plan, request: BridgeRequest) -> BridgeOutcome:
+    """What the plan does, before anything is done."""
     name = plan.name
-    result: dict[str, Any] = {
-        "changed": bool(plan.commands or plan.changes),
-        "bridge": name,
-        "ports": list(plan.spec.ports),
-        "mac": plan.spec.mac if plan.state == "present" else None,
-        "backend": plan.backend,
-        "files": [c.path for c in plan.changes],
-        "commands": plan.commands,
-        "addresses": _addresses(plan.desired, name),
-        "rollback": {"armed": False, "confirmed": False, "deadline": None},
-    }
+    diff = _file_diffs(plan.changes) + [{
+        "before_header": f"{name} (running state)",
+        "after_header": f"{name} (running state)",
+        "before": kernel.describe(plan.current),
+        "after": kernel.describe(plan.desired),
+    }, {
+        "before_header": "commands",
+        "after_header": "commands",
+        "before": "",
+        "after": "".join(f"{c}\n" for c in plan.commands),
+    }]
+    inherited = None
     if plan.inherited is not None:
-        result["addressing"] = _addressing_result(plan.spec, plan.inherited, request)
-    if want_diff:
-        result["diff"] = _file_diffs(plan.changes) + [{
-            "before_header": f"{name} (running state)",
-            "after_header": f"{name} (running state)",
-            "before": kernel.describe(plan.current),
-            "after": kernel.describe(plan.desired),
-        }, {
-            "before_header": "commands",
-            "after_header": "commands",
-            "before": "",
-            "after": "".join(f"{c}\n" for c in plan.commands),
-        }]
-    return result
+        inherited = list(plan.inherited.sources) if request.inherit_addressing else []
+    return BridgeOutcome(
+        changed=bool(plan.commands or plan.changes), bridge=name, rollback=Rollback(), ports=list(plan.spec.ports),
+        mac=plan.spec.mac if plan.state == "present" else None, backend=plan.backend,
+        files=[c.path for c in plan.changes], commands=plan.commands, addresses=_addresses(plan.desired, name),
+        spec=plan.spec if plan.inherited is not None else None, inherited_from=inherited, diff=diff)
 
 
 def _carry_out(plan: _Plan, request: BridgeRequest, warn: Callable[[str], None],
@@ -197,23 +221,23 @@ def _reverted(exc: Exception, plan: _Plan, directory: str) -> BridgeError:
     return BridgeError(f"{exc}; the previous state was restored at {done['at'] if done else 'once'}")
 
 
-def _check_connectivity(plan: _Plan, targets: list[str], result: dict[str, Any], directory: str) -> None:
+def _check_connectivity(plan: _Plan, targets: list[str], outcome: BridgeOutcome, directory: str) -> None:
     """connectivity_check after the change: confirm the revert when every target answers, else fail."""
     timeout = plan.timeout
     silent = probe.silent_targets(targets, within=CHECK_WINDOW if timeout == 0 else min(CHECK_WINDOW, timeout / 2))
     if silent:
-        later = (f"the change reverts at {result['rollback']['deadline']} unless a task with state: confirmed "
+        later = (f"the change reverts at {outcome.rollback.deadline} unless a task with state: confirmed "
                  "runs first" if timeout > 0 else "rollback_timeout is 0, so nothing reverts it")
         raise BridgeError(f"connectivity_check: {', '.join(silent)} did not answer after the change to "
                           f"{plan.name}; {later}")
     if timeout > 0:
         rollback.confirm(directory, plan.name)
-        result["rollback"]["confirmed"] = True
-        result["rollback"]["armed"] = False
+        outcome.rollback.confirmed = True
+        outcome.rollback.armed = False
 
 
-def run(request: BridgeRequest, check_mode: bool, want_diff: bool, warn: Callable[[str], None],
-        run_command: Callable[..., Any]) -> dict[str, Any]:
+def run(request: BridgeRequest, check_mode: bool, warn: Callable[[str], None],
+        run_command: Callable[..., Any]) -> BridgeOutcome:
     """The whole task; `run_command` (the module's) runs the persistent backend's apply commands."""
     name, state = request.name, request.state
     problem = options.ifname_problem(name)
@@ -232,32 +256,23 @@ def run(request: BridgeRequest, check_mode: bool, want_diff: bool, warn: Callabl
                           "rollback")
     _plan_files(plan, request, warn)
     _plan_runtime(plan, request)
-    result = _result(plan, request, want_diff)
-    if check_mode or not result["changed"]:
-        return result
+    outcome = _outcome(plan, request)
+    if check_mode or not outcome.changed:
+        return outcome
     directory = rollback.state_dir(name)
     if plan.timeout > 0:
-        result["rollback"] = rollback.arm(directory, name, plan.timeout, plan.current,
-                                          [(c.path, c.before) for c in plan.changes])
+        outcome.rollback = Rollback(**rollback.arm(directory, name, plan.timeout, plan.current,
+                                                   [(c.path, c.before) for c in plan.changes]))
     try:
         backups = _carry_out(plan, request, warn, run_command)
     except (BridgeError, FilesError, OSError) as exc:
         raise _reverted(exc, plan, directory) from exc
     if plan.changes:
-        result["backup_files"] = backups
-    result["addresses"] = _addresses(netlink.read_state([name]), name)
+        outcome.backup_files = backups
+    outcome.addresses = _addresses(netlink.read_state([name]), name)
     if targets:
-        _check_connectivity(plan, targets, result, directory)
-    return result
-
-
-def _addressing_result(spec: BridgeSpec, inherited: Any, request: BridgeRequest) -> dict[str, Any]:
-    return {
-        "dhcp4": spec.dhcp4, "dhcp6": spec.dhcp6, "accept_ra": spec.accept_ra,
-        "addresses": list(spec.addresses), "routes": [{"to": d, "via": g} for d, g in spec.routes],
-        "nameservers": list(spec.nameservers), "search": list(spec.search),
-        "inherited_from": list(inherited.sources) if request.inherit_addressing else [],
-    }
+        _check_connectivity(plan, targets, outcome, directory)
+    return outcome
 
 
 def _runtime_differs(spec: BridgeSpec, current: dict[str, kernel.LinkState], state: str) -> bool:

@@ -1,17 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) palmfarm.ipv6 contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The bridge_iface module's adapter: its options made a typed request, and the one flow (_bridge/flow.py) run
-with it and the module's warnings and commands."""
+"""The bridge_iface module's adapter: its options made a typed request, the one flow (_bridge/flow.py) run with it
+and the module's warnings and commands, and its outcome made the module's result."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Mapping
 
 from ansible.module_utils.basic import AnsibleModule
 
-from .._bridge.flow import run
-from .._bridge.spec import BACKENDS, BridgeError, BridgeRequest
+from .._bridge.flow import BridgeOutcome, run
+from .._bridge.spec import BACKENDS, BridgeError, BridgeRequest, BridgeSpec
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "name": {"type": "str", "default": "br0"},
@@ -61,10 +62,39 @@ def bridge_request(params: Mapping[str, Any]) -> BridgeRequest:
     )
 
 
+def addressing_result(spec: BridgeSpec, inherited_from: list[str]) -> dict[str, Any]:
+    """The addressing the bridge got (inherited from the files named, or as the task gave it)."""
+    return {
+        "dhcp4": spec.dhcp4, "dhcp6": spec.dhcp6, "accept_ra": spec.accept_ra,
+        "addresses": list(spec.addresses), "routes": [{"to": d, "via": g} for d, g in spec.routes],
+        "nameservers": list(spec.nameservers), "search": list(spec.search), "inherited_from": inherited_from,
+    }
+
+
+def outcome_result(outcome: BridgeOutcome, want_diff: bool) -> dict[str, Any]:
+    """The module's result: what changed, the bridge and its ports, MAC, backend, files, commands, addresses and
+    revert; the addressing it took over, the backups and (in diff mode) the diff when there are any."""
+    rollback = {k: v for k, v in dataclasses.asdict(outcome.rollback).items() if k != "state_dir" or v is not None}
+    if outcome.confirm_only:
+        return {"changed": outcome.changed, "bridge": outcome.bridge, "rollback": rollback}
+    result: dict[str, Any] = {
+        "changed": outcome.changed, "bridge": outcome.bridge, "ports": outcome.ports, "mac": outcome.mac,
+        "backend": outcome.backend, "files": outcome.files, "commands": outcome.commands,
+        "addresses": outcome.addresses, "rollback": rollback,
+    }
+    if outcome.spec is not None and outcome.inherited_from is not None:
+        result["addressing"] = addressing_result(outcome.spec, outcome.inherited_from)
+    if want_diff:
+        result["diff"] = outcome.diff
+    if outcome.backup_files is not None:
+        result["backup_files"] = outcome.backup_files
+    return result
+
+
 def run_module(module: AnsibleModule) -> None:
     """Run bridge_iface on this host and exit with its result."""
     try:
-        module.exit_json(**run(bridge_request(module.params), module.check_mode, module._diff, module.warn,
-                               module.run_command))
+        outcome = run(bridge_request(module.params), module.check_mode, module.warn, module.run_command)
     except BridgeError as exc:
         module.fail_json(msg=str(exc), bridge=module.params["name"])
+    module.exit_json(**outcome_result(outcome, module._diff))

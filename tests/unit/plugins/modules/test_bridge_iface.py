@@ -114,8 +114,8 @@ def test_a_file_that_cannot_be_written_changes_none_and_the_message_tells_the_re
         FileChange(str(first), "user's\n", "edited\n"), FileChange(str(blocked / "br0.yaml"), None, "ours\n")])
     monkeypatch.setattr(flow, "_validate", lambda backend, changes: [])
     monkeypatch.setattr(flow.rollback, "state_dir", lambda name: str(tmp_path / "state"))
-    monkeypatch.setattr(flow.rollback, "arm", lambda *args: {"armed": True, "confirmed": False,
-                                                             "deadline": "T"})
+    monkeypatch.setattr(flow.rollback, "arm", lambda *args: {"armed": True, "confirmed": False,  # arm's shape
+                                                             "deadline": "T", "state_dir": str(tmp_path / "state")})
     monkeypatch.setattr(flow.rollback, "fire", lambda directory: {"at": "T", "errors": errors})
     with patch_module_args({"ports": ["eth0"], "backend": "netplan"}), pytest.raises(SystemExit):
         bridge_iface.main()
