@@ -20,7 +20,7 @@ from typing import Callable, Iterator, TypeVar
 
 from .._files import FilesError, Write, replace_all
 from . import input_stamp
-from .planner import DnsPlan, Outcome, Records, Request
+from .planner import DnsPlan, Outcome, Records, Request, check_collisions
 from .planner import publish as plan_and_apply
 from .zone_parser import (
     ZoneError,
@@ -462,7 +462,11 @@ class ZoneFiles:
         if not input_stamp.holds(forward, req.inputs, reverse):
             return None
         changes = [f.change(f.include_text, req.serial_format) for f in self.files]
-        if any(c.changed for c in changes) or _beside_hand_written(_owners_of(forward), self.foreign()):
+        if any(c.changed for c in changes):
+            return None
+        try:  # the planner's own rules for the names written by hand beside the module's
+            check_collisions(_owners_of(forward), self.foreign(), self.where)
+        except ZoneError:
             return None
         records = parse_include(forward)[0] if with_records else {}
         return Outcome(changed=False, changes=list(changes), added=[], removed=[], updated=[], records=records)
@@ -472,14 +476,6 @@ def _owners_of(include_text: str) -> set[str]:
     """The owners of an include file's records (the first word of each line that is not a comment)."""
     return {line.split(None, 1)[0].lower() for line in include_text.split("\n")
             if line.strip() and not line.startswith(";")}
-
-
-def _beside_hand_written(owners: set[str], foreign: dict[str, set[str]]) -> bool:
-    """Whether a name written by hand is one of ``owners`` or a delegation at or above one."""
-    if any(name in owners for name in foreign):
-        return True
-    cuts = [f".{name}" for name, types in foreign.items() if "NS" in types and name != "@"]
-    return bool(cuts) and any(owner.endswith(cut) for owner in owners for cut in cuts)
 
 
 def unchanged(req: Request, run_command: RunCommand, with_records: bool = True) -> Outcome | None:
