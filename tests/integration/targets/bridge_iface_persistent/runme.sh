@@ -89,11 +89,13 @@ opt lease 600
 CONF
 touch "$work/udhcpd.leases"
 up busybox udhcpd -f "$work/udhcpd.conf" >"$work/udhcpd.log" 2>&1 &
+# Unsolicited advertisements at most 4 s apart (radvd's shortest): a host whose router solicitation went out
+# before its link could carry it still learns the prefix well within connectivity_check's 10 s.
 cat >"$work/radvd.conf" <<CONF
 interface pfbplan {
     AdvSendAdvert on;
     MinRtrAdvInterval 3;
-    MaxRtrAdvInterval 10;
+    MaxRtrAdvInterval 4;
     prefix $PFBP_PREFIX::/64 { AdvOnLink on; AdvAutonomous on; };
 };
 CONF
