@@ -101,14 +101,18 @@ options:
         C(# moved to BRIDGE by palmfarm.ipv6 bridge_iface:) (the files merge, so the port would otherwise keep
         them); O(state=absent) uncomments them, giving the port its configuration back.
       - In netplan, the bridge names a port by the id of the port's own definition, which may differ from its
-        kernel name (C(set-name)), and turns the port's addressing off under that id, so C(match)/C(set-name)
-        stay where they are. A definition that other interfaces share through a C(match) C(name) glob (such as
+        kernel name (C(set-name), or a C(match) C(macaddress) without C(set-name) under an id such as C(lan)),
+        and turns the port's addressing off under that id, so C(match)/C(set-name) stay where they are. A definition that other interfaces share through a C(match) C(name) glob (such as
         C(zz-all-eth) in Ubuntu's images) is left as it is, and the port gets one of its own, which must sort
         before it. Two definitions of one port, and a flow-style definition (its settings in braces) whose
         addressing would have to move, are refused, naming the file and what to change.
       - V(false) inherits nothing (the ports still lose their addressing).
       - A C(.network) file that matches a port and sorts before the module's (systemd-networkd uses only the
         first) is refused, naming the file, before anything is changed.
+      - A port is matched by its name and by its MAC, as the tools match it; C(match) C(macaddress) in netplan,
+        C(MACAddress=) and C(PermanentMACAddress=) in a C(.network) file's C([Match]), and a NetworkManager
+        profile's C(mac-address) (profiles NetworkManager writes itself name no interface). The MAC is the one
+        the kernel shows for the port (C(/sys/class/net/PORT/address)), the NIC's own unless changed by hand.
     type: bool
     default: true
   dhcp4:

@@ -21,7 +21,7 @@ import fnmatch
 import ipaddress
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from .spec import BridgeError
 
@@ -115,32 +115,52 @@ def _with_prefix(address: str, netmask: str | None, v6: bool) -> str:
 NETPLAN_KEYS = ("dhcp4", "dhcp6", "accept-ra", "addresses", "gateway4", "gateway6", "routes", "nameservers")
 
 
-def netplan_named(ident: str, settings: dict[str, Any], ports: Iterable[str]) -> str | None:
+def _mac(value: Any) -> str:
+    """A MAC as written in a configuration (any case, `-` or `:`), as sysfs shows it: lower case with `:`."""
+    return str(value).strip().lower().replace("-", ":")
+
+
+def netplan_named(ident: str, settings: dict[str, Any], ports: Iterable[str],
+                  macs: Mapping[str, str] | None = None) -> str | None:
     """The port a netplan `ethernets` definition is the definition of: the one its `set-name` gives (as
-    cloud-init writes on a Pi: `match: macaddress:` and `set-name: eth0`), else the one its id names. The id
-    and the kernel name may differ (`eth0` with `set-name: lan0`)."""
+    cloud-init writes on a Pi: `match: macaddress:` and `set-name: eth0`), else the one its id names, else the
+    one whose MAC (`macs`: port -> MAC) its `match: macaddress:` gives, keeping the kernel's name (an id such
+    as `lan` that is no interface's name). The id and the kernel name may differ (`eth0` with `set-name: lan0`)."""
+    ports = list(ports)
     name = settings.get("set-name")
     if name:
         return str(name) if str(name) in ports else None
-    return ident if ident in ports else None
+    if ident in ports:
+        return ident
+    match = settings.get("match")
+    if not isinstance(match, dict) or not match.get("macaddress") or not macs:
+        return None
+    pattern = match.get("name")
+    for port in ports:
+        if macs.get(port) == _mac(match["macaddress"]) and \
+                (not isinstance(pattern, str) or fnmatch.fnmatchcase(port, pattern)):
+            return port
+    return None
 
 
-def netplan_ports(ident: str, settings: dict[str, Any], ports: Iterable[str]) -> list[str]:
+def netplan_ports(ident: str, settings: dict[str, Any], ports: Iterable[str],
+                  macs: Mapping[str, str] | None = None) -> list[str]:
     """The ports (kernel names) a netplan `ethernets` definition configures: the one it is the definition of
     (netplan_named), else those its `match: name:` glob matches (Ubuntu's images: `zz-all-eth`
     with `name: eth*`, a definition shared by every interface it matches)."""
     ports = list(ports)
-    named = netplan_named(ident, settings, ports)
-    if named or settings.get("set-name"):
-        return [named] if named else []
+    named = netplan_named(ident, settings, ports, macs)
     match = settings.get("match")
+    if named or settings.get("set-name") or (isinstance(match, dict) and match.get("macaddress")):
+        return [named] if named else []
     pattern = match.get("name") if isinstance(match, dict) else None
     return [port for port in ports if fnmatch.fnmatchcase(port, pattern)] if isinstance(pattern, str) else []
 
 
-def netplan_stanzas(data: Any, ports: Iterable[str], bridge: str) -> list[tuple[str, str, dict[str, Any]]]:
-    """(section, id, settings) of every netplan definition of a port (ethernets, see netplan_ports) or of the
-    bridge (bridges), in the order the document has them."""
+def netplan_stanzas(data: Any, ports: Iterable[str], bridge: str,
+                    macs: Mapping[str, str] | None = None) -> list[tuple[str, str, dict[str, Any]]]:
+    """(section, id, settings) of every netplan definition of a port (ethernets, see netplan_ports; `macs`:
+    port -> MAC) or of the bridge (bridges), in the order the document has them."""
     ports = list(ports)
     network = data.get("network") if isinstance(data, dict) else None
     found: list[tuple[str, str, dict[str, Any]]] = []
@@ -150,7 +170,7 @@ def netplan_stanzas(data: Any, ports: Iterable[str], bridge: str) -> list[tuple[
         for ident, settings in (network.get(section) or {}).items():
             if not isinstance(settings, dict):
                 settings = {}
-            if (section == "ethernets" and netplan_ports(str(ident), settings, ports)) or \
+            if (section == "ethernets" and netplan_ports(str(ident), settings, ports, macs)) or \
                     (section == "bridges" and ident == bridge):
                 found.append((section, str(ident), settings))
     return found
@@ -276,11 +296,17 @@ def ini_entries(text: str, strict: bool = False) -> list[tuple[str, str, str]]:
     return entries
 
 
-def networkd_matches(text: str, name: str) -> bool:
-    """Whether a .network file's [Match] Name= (globs, space separated) matches interface `name`."""
-    patterns = [value for section, key, value in ini_entries(text) if section == "Match" and key == "Name"]
-    words = " ".join(patterns).split()
-    if not words:
+def networkd_matches(text: str, name: str, mac: str | None = None) -> bool:
+    """Whether a .network file's [Match] matches interface `name` (whose MAC is `mac`): Name= (globs, space
+    separated, `!` negates) and MACAddress=/PermanentMACAddress= (space separated), every key given having to
+    match. A file with neither key is taken to match nothing."""
+    entries = [(key, value) for section, key, value in ini_entries(text) if section == "Match"]
+    words = " ".join(value for key, value in entries if key == "Name").split()
+    mac_words = [_mac(w) for key, value in entries if key in ("MACAddress", "PermanentMACAddress")
+                 for w in value.split()]
+    if not words and not mac_words:
+        return False
+    if mac_words and (mac is None or _mac(mac) not in mac_words):
         return False
     negated = [w[1:] for w in words if w.startswith("!")]
     positive = [w for w in words if not w.startswith("!")]
@@ -332,12 +358,23 @@ def from_networkd(text: str) -> Addressing:  # noqa: C901
 # ---------------------------------------------------------------------------------------------- NetworkManager
 
 
-def nm_binding(text: str) -> tuple[str | None, str | None, int]:
-    """(type, interface-name, autoconnect-priority) of a keyfile."""
+def nm_binding(text: str) -> tuple[str | None, str | None, int, str | None]:
+    """(type, interface-name, autoconnect-priority, MAC it is bound to: [ethernet] mac-address) of a keyfile."""
     values = {(s, k): v for s, k, v in ini_entries(text)}
     priority = values.get(("connection", "autoconnect-priority"), "0")
+    mac = values.get(("ethernet", "mac-address")) or values.get(("802-3-ethernet", "mac-address"))
     return (values.get(("connection", "type")), values.get(("connection", "interface-name")),
-            int(priority) if re.fullmatch(r"-?\d+", priority) else 0)
+            int(priority) if re.fullmatch(r"-?\d+", priority) else 0, _mac(mac) if mac else None)
+
+
+def nm_bound_to(text: str, name: str, mac: str | None, types: Iterable[str] | None = None) -> bool:
+    """Whether a keyfile (of one of `types`; None: of any) can activate on interface `name` (MAC `mac`): it names it
+    (interface-name), or names none and is bound to its MAC (mac-address); both given, both must agree (an
+    unknown MAC, None, agrees with any)."""
+    kind, interface, dummy, bound_mac = nm_binding(text)
+    if (types is not None and kind not in tuple(types)) or (interface is None and (bound_mac is None or mac is None)):
+        return False
+    return (interface is None or interface == name) and (bound_mac is None or mac is None or bound_mac == _mac(mac))
 
 
 def _nm_list(value: str) -> list[str]:

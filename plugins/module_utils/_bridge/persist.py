@@ -31,7 +31,7 @@ import shutil
 import uuid
 from typing import Callable
 
-from . import userfiles
+from . import addressing, userfiles
 from .addressing import DEFAULT, Addressing, is_v6
 from .options import with_addressing
 from .spec import PERSISTENT_BACKENDS, BridgeError, BridgeRequest, BridgeSpec, FileChange
@@ -579,15 +579,17 @@ def _ifupdown_warnings(spec: BridgeSpec, root: str, config_file: str | None) -> 
 
 
 def _nm_warnings(spec: BridgeSpec, root: str, ours: set[str]) -> list[str]:
-    """Another NetworkManager profile bound to a port or to the bridge's name."""
-    names = (spec.name,) + tuple(spec.ports)
+    """Another NetworkManager profile bound to a port (by name, or by the port's MAC) or to the bridge's name."""
+    macs = userfiles.port_macs(root, spec.ports)
     warnings = []
     for other in sorted(glob.glob(_under(root, NM_DIR + "/*"))):
         if other in ours or _is_ours(other, spec.name):
             continue
-        match = re.search(r"^\s*interface-name\s*=\s*(\S+)\s*$", _read(other) or "", re.MULTILINE)
-        if match and match.group(1) in names:
-            warnings.append(f"NetworkManager profile {other} is also bound to {match.group(1)} and may "
+        text = _read(other) or ""
+        bound = [name for name in (spec.name,) + tuple(spec.ports)
+                 if addressing.nm_bound_to(text, name, macs.get(name))]
+        if bound:
+            warnings.append(f"NetworkManager profile {other} is also bound to {bound[0]} and may "
                             f"activate instead of {nm_connection_id(spec)}; delete it or set autoconnect=false "
                             "in it")
     return warnings

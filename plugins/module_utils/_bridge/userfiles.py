@@ -119,6 +119,19 @@ def _under(root: str, rel: str) -> str:
     return os.path.join(root, rel.lstrip("/"))
 
 
+def port_macs(root: str, ports: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """Port -> its MAC as the kernel shows it (sys/class/net/PORT/address under `root`), for the users'
+    definitions that match a NIC by MAC rather than by name (netplan `match: macaddress:` without `set-name`,
+    networkd `[Match] MACAddress=`, a NetworkManager profile's `mac-address=`). The tools match the NIC's own
+    (permanent) MAC; the current one is the same unless it was changed by hand. A port not there is left out."""
+    macs = {}
+    for port in ports:
+        text = _read(_under(root, f"sys/class/net/{port}/address"))
+        if text and text.strip():
+            macs[port] = text.strip().lower()
+    return macs
+
+
 def _read(path: str) -> str | None:
     try:
         with open(path, encoding="utf-8") as handle:
@@ -223,6 +236,7 @@ def netplan(root: str, ports: tuple[str, ...], bridge: str, ours: set[str]) -> F
     parts = []
     ids: dict[str, tuple[str, str]] = {}  # port -> (netplan id, file) of its own definition
     shared: list[tuple[str, str, Addressing, list[str]]] = []  # (id, file, addressing, ports) of match: name: ones
+    macs = port_macs(root, ports)
     for path in sorted(glob.glob(_under(root, NETPLAN_DIR + "/*.yaml")), key=os.path.basename):
         text = _read(path)
         if path in ours or text is None or text.startswith(OURS):
@@ -235,11 +249,11 @@ def netplan(root: str, ports: tuple[str, ...], bridge: str, ours: set[str]) -> F
             raise BridgeError(f"{path} is not valid YAML ({exc}); fix it before changing the bridge") from exc
         numbers: set[int] = set()
         added: dict[int, list[str]] = {}
-        for section, ident, settings in addressing.netplan_stanzas(data, ports, bridge):
+        for section, ident, settings in addressing.netplan_stanzas(data, ports, bridge, macs):
             reading = addressing.from_netplan(settings).from_file(path)
-            named = addressing.netplan_named(ident, settings, ports)
+            named = addressing.netplan_named(ident, settings, ports, macs)
             if section == "ethernets" and not named:
-                shared.append((ident, path, reading, addressing.netplan_ports(ident, settings, ports)))
+                shared.append((ident, path, reading, addressing.netplan_ports(ident, settings, ports, macs)))
                 continue
             parts.append(reading)
             node = _mapping(_mapping(_mapping(tree, "network"), section), ident)
@@ -363,17 +377,19 @@ def networkd(root: str, interfaces: dict[str, str], bridge: str, ours: set[str])
     """The addressing of the first users' .network file matching each interface (interface -> our file for
     it). A users' file that sorts before ours and matches is refused: networkd would use it instead."""
     parts = []
+    # The ports' MACs only: the bridge takes a port's MAC, but a file matching that MAC is the port's.
+    macs = port_macs(root, [name for name in interfaces if name != bridge])
     for name, our_path in interfaces.items():
         for path in networkd_files(root):
             text = _read(path) or ""
-            if path in ours or not addressing.networkd_matches(text, name):
+            if path in ours or not addressing.networkd_matches(text, name, macs.get(name)):
                 continue
             if os.path.basename(path) < os.path.basename(our_path):
                 raise BridgeError(
                     f"{path} matches {name} and sorts before {our_path}; systemd-networkd uses only the first "
                     f"matching .network file, so {name} would never join {bridge}. Rename it to sort after "
                     f"{os.path.basename(our_path)} (e.g. 80-{os.path.basename(path).split('-', 1)[-1]}), or narrow "
-                    f"its [Match] Name= so it does not match {name}")
+                    f"its [Match] (Name=, MACAddress=) so it does not match {name}")
             if name != bridge:
                 parts.append(addressing.from_networkd(text).from_file(path))
             break
@@ -387,6 +403,7 @@ def nm(root: str, ports: tuple[str, ...], bridge: str, ours: set[str]) -> Found:
     """The addressing of the users' NetworkManager profile of each port (the one NetworkManager prefers:
     highest autoconnect-priority, then name) and of a bridge profile for the bridge."""
     parts = []
+    macs = port_macs(root, ports)
     wanted = [(port, ("ethernet", "802-3-ethernet")) for port in ports] + [(bridge, ("bridge",))]
     for name, types in wanted:
         profiles = []
@@ -395,9 +412,8 @@ def nm(root: str, ports: tuple[str, ...], bridge: str, ours: set[str]) -> Found:
                 text = _read(path)
                 if path in ours or text is None or text.startswith(OURS):
                     continue
-                kind, interface, priority = addressing.nm_binding(text)
-                if interface == name and kind in types:
-                    profiles.append((-priority, path, text))
+                if addressing.nm_bound_to(text, name, macs.get(name), types):
+                    profiles.append((-addressing.nm_binding(text)[2], path, text))
         if profiles:
             dummy, path, text = min(profiles)
             parts.append(addressing.from_nm(text).from_file(path))

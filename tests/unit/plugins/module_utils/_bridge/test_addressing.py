@@ -234,9 +234,47 @@ def test_networkd_address_section_only_its_address_key() -> None:
 
 def test_nm_binding_priority() -> None:
     text = "[connection]\ntype=ethernet\ninterface-name=eth0\nautoconnect-priority=-5\n"
-    assert addressing.nm_binding(text) == ("ethernet", "eth0", -5)
-    assert addressing.nm_binding("[connection]\ntype=ethernet\n") == ("ethernet", None, 0)
-    assert addressing.nm_binding("[connection]\nautoconnect-priority=high\n") == (None, None, 0)
+    assert addressing.nm_binding(text) == ("ethernet", "eth0", -5, None)
+    assert addressing.nm_binding("[connection]\ntype=ethernet\n") == ("ethernet", None, 0, None)
+    assert addressing.nm_binding("[connection]\nautoconnect-priority=high\n") == (None, None, 0, None)
+    assert addressing.nm_binding("[connection]\ntype=ethernet\n[ethernet]\nmac-address=DC:A6:32:01:02:03\n") == (
+        "ethernet", None, 0, "dc:a6:32:01:02:03")
+
+
+ETHERNET = ("ethernet", "802-3-ethernet")
+
+
+@pytest.mark.parametrize("keyfile, mac, expected", [
+    # NetworkManager's own profiles on a desktop install: bound by MAC only, no interface-name.
+    ("[connection]\ntype=ethernet\n[ethernet]\nmac-address=DC:A6:32:01:02:03\n", "dc:a6:32:01:02:03", True),
+    ("[connection]\ntype=802-3-ethernet\n[802-3-ethernet]\nmac-address=dc-a6-32-01-02-03\n", "dc:a6:32:01:02:03", True),
+    ("[connection]\ntype=ethernet\n[ethernet]\nmac-address=02:00:00:00:00:09\n", "dc:a6:32:01:02:03", False),
+    ("[connection]\ntype=ethernet\n[ethernet]\nmac-address=DC:A6:32:01:02:03\n", None, False),  # MAC unknown
+    ("[connection]\ntype=ethernet\ninterface-name=eth0\n", "dc:a6:32:01:02:03", True),
+    ("[connection]\ntype=ethernet\ninterface-name=eth1\n", "dc:a6:32:01:02:03", False),
+    # Both given: both must agree; a MAC not known agrees.
+    ("[connection]\ntype=ethernet\ninterface-name=eth0\n[ethernet]\nmac-address=02:00:00:00:00:09\n",
+     "dc:a6:32:01:02:03", False),
+    ("[connection]\ntype=ethernet\ninterface-name=eth0\n[ethernet]\nmac-address=02:00:00:00:00:09\n", None, True),
+    ("[connection]\ntype=ethernet\n", "dc:a6:32:01:02:03", False),  # bound to nothing: not this port's
+    ("[connection]\ntype=wifi\n[ethernet]\nmac-address=DC:A6:32:01:02:03\n", "dc:a6:32:01:02:03", False),
+])
+def test_nm_bound_to(keyfile: str, mac: str | None, expected: bool) -> None:
+    assert addressing.nm_bound_to(keyfile, "eth0", mac, ETHERNET) is expected
+
+
+@pytest.mark.parametrize("match, mac, expected", [
+    ("MACAddress=DC:A6:32:01:02:03", "dc:a6:32:01:02:03", True),
+    ("PermanentMACAddress=dc:a6:32:01:02:03", "dc:a6:32:01:02:03", True),  # what netplan renders for match
+    ("MACAddress=02:00:00:00:00:01 dc:a6:32:01:02:03", "dc:a6:32:01:02:03", True),
+    ("MACAddress=02:00:00:00:00:01", "dc:a6:32:01:02:03", False),
+    ("MACAddress=dc:a6:32:01:02:03", None, False),
+    ("MACAddress=dc:a6:32:01:02:03\nName=eth0", "dc:a6:32:01:02:03", True),
+    ("MACAddress=dc:a6:32:01:02:03\nName=wlan*", "dc:a6:32:01:02:03", False),  # every key must match
+    ("Name=eth0\nMACAddress=02:00:00:00:00:01", "dc:a6:32:01:02:03", False),
+])
+def test_networkd_matches_by_mac(match: str, mac: str | None, expected: bool) -> None:
+    assert networkd_matches(f"[Match]\n{match}\n", "eth0", mac) is expected
 
 
 def test_nm_addresses_and_routes_with_and_without_gateways() -> None:
@@ -282,6 +320,76 @@ def test_netplan_ports(ident: str, settings: dict, named: str | None, expected: 
     ports = ["lan0", "enp1s0", "enp2s0", "eth0"]
     assert addressing.netplan_named(ident, settings, ports) == named
     assert addressing.netplan_ports(ident, settings, ports) == expected
+
+
+MACS = {"eth0": "e4:5f:01:aa:bb:cc", "enp1s0": "00:e0:4c:68:00:01"}
+
+
+@pytest.mark.parametrize("ident, settings, named", [
+    # An id that is no interface's name, matching the NIC by MAC and keeping the kernel's name.
+    ("lan", {"match": {"macaddress": "E4:5F:01:AA:BB:CC"}, "dhcp4": True}, "eth0"),
+    ("usb", {"match": {"macaddress": "00:e0:4c:68:00:01"}}, "enp1s0"),
+    ("lan", {"match": {"macaddress": "e4:5f:01:aa:bb:cc", "name": "eth*"}}, "eth0"),
+    ("lan", {"match": {"macaddress": "e4:5f:01:aa:bb:cc", "name": "en*"}}, None),  # every key must match
+    ("lan", {"match": {"macaddress": "02:00:00:00:00:09"}}, None),
+    # set-name decides whatever the MAC says.
+    ("lan", {"match": {"macaddress": "e4:5f:01:aa:bb:cc"}, "set-name": "wan0"}, None),
+])
+def test_netplan_ports_matched_by_mac(ident: str, settings: dict, named: str | None) -> None:
+    ports = ["lan0", "enp1s0", "enp2s0", "eth0"]
+    assert addressing.netplan_named(ident, settings, ports, MACS) == named
+    # A MAC match configures that NIC only, never every interface its name glob matches.
+    assert addressing.netplan_ports(ident, settings, ports, MACS) == ([named] if named else [])
+    # Without the ports' MACs nothing is matched by MAC.
+    assert addressing.netplan_named(ident, settings, ports) is None
+
+
+def with_macs(root: Path, macs: dict[str, str]) -> Path:
+    for port, mac in macs.items():
+        (root / "sys/class/net" / port).mkdir(parents=True)
+        (root / "sys/class/net" / port / "address").write_text(mac + "\n")
+    return root
+
+
+def test_netplan_definition_matching_the_port_by_mac(tmp_path: Path) -> None:
+    """`match: macaddress:` without set-name (an id such as `lan`): the port's definition is that id, its
+    addressing is the bridge's, and the bridge's file names it under that id (netplan merges one id's files)."""
+    text = ("network:\n  version: 2\n  ethernets:\n    lan:\n      match:\n        macaddress: \"E4:5F:01:AA:BB:CC\"\n"
+            "      dhcp4: true\n      addresses: [2001:db8::10/64]\n")
+    root = with_macs(netplan_root(tmp_path, text), {"eth0": "e4:5f:01:aa:bb:cc"})
+    found = userfiles.netplan(str(root), ("eth0",), "br0", set())
+    assert found.netplan_ids == {"eth0": "lan"}
+    assert found.addressing == Addressing(dhcp4=True, addresses=("2001:db8::10/64",))
+    ((dummy, after_text),) = list(found.edits.values())
+    assert after_text.count("# moved to br0") == 2 and "        macaddress:" in after_text
+    # Another NIC's MAC: the definition is not the port's, and nothing is moved.
+    other = with_macs(netplan_root(tmp_path / "other", text), {"eth0": "02:00:00:00:00:09"})
+    found = userfiles.netplan(str(other), ("eth0",), "br0", set())
+    assert found.netplan_ids == {} and found.addressing == Addressing() and not found.edits
+
+
+def test_networkd_file_matching_the_port_by_mac(tmp_path: Path) -> None:
+    root = with_macs(tmp_path, {"eth0": "dc:a6:32:01:02:03"})
+    (root / "etc/systemd/network").mkdir(parents=True)
+    (root / "etc/systemd/network/90-lan.network").write_text(
+        "[Match]\nMACAddress=DC:A6:32:01:02:03\n\n[Network]\nDHCP=ipv4\n")
+    ours = {"br0": str(root / "etc/systemd/network/10-br0.network"),
+            "eth0": str(root / "etc/systemd/network/10-br0-eth0.network")}
+    assert userfiles.networkd(str(root), ours, "br0", set()).addressing == Addressing(dhcp4=True, dhcp6=False)
+    (root / "etc/systemd/network/05-lan.network").write_text("[Match]\nPermanentMACAddress=dc:a6:32:01:02:03\n")
+    with pytest.raises(BridgeError, match=r"05-lan.network matches eth0 and sorts before .*10-br0-eth0.network"):
+        userfiles.networkd(str(root), ours, "br0", set())
+
+
+def test_nm_profile_bound_to_the_port_by_mac(tmp_path: Path) -> None:
+    root = with_macs(tmp_path, {"eth0": "dc:a6:32:01:02:03"})
+    directory = root / "etc/NetworkManager/system-connections"
+    directory.mkdir(parents=True)
+    (directory / "Wired connection 1.nmconnection").write_text(
+        "[connection]\nid=Wired connection 1\ntype=ethernet\n\n[ethernet]\nmac-address=DC:A6:32:01:02:03\n\n"
+        "[ipv4]\nmethod=manual\naddress1=192.0.2.10/24,192.0.2.1\n\n[ipv6]\nmethod=auto\n")
+    found = userfiles.nm(str(root), ("eth0",), "br0", set())
+    assert found.addressing.addresses == ("192.0.2.10/24",) and found.addressing.accept_ra is True
 
 
 def test_netplan_ids_of_ports_named_otherwise(tmp_path: Path) -> None:

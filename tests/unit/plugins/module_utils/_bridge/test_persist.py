@@ -226,6 +226,15 @@ def test_detect_backend_names_what_it_looked_at(tmp_path: Path) -> None:
     ("networkd", {"etc/NetworkManager/system-connections/Wired.nmconnection": "[connection]\ninterface-name=eth0\n"},
      None, ["NetworkManager profile {root}/etc/NetworkManager/system-connections/Wired.nmconnection is also bound "
             "to eth0"]),
+    # Bound by the port's MAC only, as NetworkManager writes its own profiles: named too; another NIC's: not.
+    ("nm", {"sys/class/net/eth0/address": "dc:a6:32:01:02:03\n",
+            "etc/NetworkManager/system-connections/Wired connection 1.nmconnection":
+            "[connection]\ntype=ethernet\n[ethernet]\nmac-address=DC:A6:32:01:02:03\n"},
+     None, ["NetworkManager profile {root}/etc/NetworkManager/system-connections/Wired connection 1.nmconnection is "
+            "also bound to eth0"]),
+    ("nm", {"sys/class/net/eth0/address": "dc:a6:32:01:02:03\n",
+            "etc/NetworkManager/system-connections/Wired connection 2.nmconnection":
+            "[connection]\ntype=ethernet\n[ethernet]\nmac-address=02:00:00:00:00:09\n"}, None, []),
 ])
 def test_plan_warnings(tmp_path: Path, backend: str, files: dict[str, str], config_file: str | None,
                        expected: list[str]) -> None:
@@ -237,9 +246,11 @@ def test_plan_warnings(tmp_path: Path, backend: str, files: dict[str, str], conf
 
 
 @pytest.mark.parametrize("name,match", [("10-eth0.network", "Name=eth0"), ("05-all.network", "Name=e* !lo"),
-                                        ("10-br.network", "Name=br0")])
+                                        ("10-br.network", "Name=br0"),
+                                        ("10-lan.network", "MACAddress=DC:A6:32:01:02:03")])
 def test_networkd_file_that_would_win_is_refused(tmp_path: Path, name: str, match: str) -> None:
-    layout(tmp_path, {f"etc/systemd/network/{name}": f"[Match]\n{match}\n\n[Network]\nDHCP=yes\n"})
+    layout(tmp_path, {f"etc/systemd/network/{name}": f"[Match]\n{match}\n\n[Network]\nDHCP=yes\n",
+                      "sys/class/net/eth0/address": "dc:a6:32:01:02:03\n"})
     spec = BridgeSpec("br0", ("eth0",))
     with pytest.raises(BridgeError) as info:
         plan_files(spec, "networkd", str(tmp_path))

@@ -105,7 +105,8 @@ SPEC = BridgeSpec("br0", ("eth0",), mac=MAC, dhcp4=True)
 
 @needs_netplan
 @pytest.mark.parametrize("case", ["netplan_cloudinit", "netplan_empty", "netplan_pi", "netplan_static_bridge",
-                                  "netplan_pi_lan0", "netplan_ubuntu_pi", "netplan_flow_values"])
+                                  "netplan_pi_lan0", "netplan_ubuntu_pi", "netplan_flow_values",
+                                  "netplan_match_mac"])
 def test_netplan_accepts_golden(tmp_path: Path, case: str) -> None:
     root = root_from(tmp_path, case)
     backend, spec = golden_case(case, root)
@@ -120,16 +121,18 @@ def test_netplan_accepts_golden(tmp_path: Path, case: str) -> None:
 
 
 @needs_netplan
-@pytest.mark.parametrize("case, port, renamed", [
-    ("netplan_pi", "eth0", {"MACAddress": "e4:5f:01:aa:bb:cc", "Name": "eth0"}),
-    ("netplan_pi_lan0", "lan0", {"MACAddress": "e4:5f:01:aa:bb:cc", "Name": "lan0"}),
-    ("netplan_ubuntu_pi", "eth0", None),
+@pytest.mark.parametrize("case, port, mac, renamed", [
+    ("netplan_pi", "eth0", "e4:5f:01:aa:bb:cc", {"MACAddress": "e4:5f:01:aa:bb:cc", "Name": "eth0"}),
+    ("netplan_pi_lan0", "lan0", "e4:5f:01:aa:bb:cc", {"MACAddress": "e4:5f:01:aa:bb:cc", "Name": "lan0"}),
+    ("netplan_ubuntu_pi", "eth0", None, None),
+    # match: macaddress: without set-name, under an id (lan) that is no interface's name.
+    ("netplan_match_mac", "eth0", "dc:a6:32:5e:01:02", None),
 ])
-def test_netplan_renders_the_port_into_the_bridge(tmp_path: Path, case: str, port: str,
+def test_netplan_renders_the_port_into_the_bridge(tmp_path: Path, case: str, port: str, mac: str | None,
                                                   renamed: dict[str, str] | None) -> None:
     """What systemd-networkd gets from `netplan generate` on the written files: the first .network file that
-    matches the port's kernel name (the only one networkd uses) puts it in the bridge and gives it no address of
-    its own, and the users' match/set-name still names the port."""
+    matches the port (its kernel name and MAC; the only one networkd uses) puts it in the bridge and gives it no
+    address of its own, and the users' match/set-name still names the port."""
     root = root_from(tmp_path, case)
     backend, spec = golden_case(case, root)
     for change in plan_files(spec, backend, str(root)):
@@ -137,7 +140,7 @@ def test_netplan_renders_the_port_into_the_bridge(tmp_path: Path, case: str, por
         Path(change.path).chmod(0o600)
     subprocess.run([NETPLAN, "generate", "--root-dir", str(root)], check=True, capture_output=True)
     rendered = root / "run/systemd/network"
-    first = next(p for p in sorted(rendered.glob("*.network")) if networkd_matches(p.read_text(), port))
+    first = next(p for p in sorted(rendered.glob("*.network")) if networkd_matches(p.read_text(), port, mac))
     network = parse_ini(first.read_text())
     assert network["Network"].get("Bridge") == "br0", first.read_text()
     assert "DHCP" not in network["Network"] and "Address" not in network["Network"]
