@@ -102,9 +102,10 @@ options:
         them); O(state=absent) uncomments them, giving the port its configuration back.
       - In netplan, the bridge names a port by the id of the port's own definition, which may differ from its
         kernel name (C(set-name), or a C(match) C(macaddress) without C(set-name) under an id such as C(lan)),
-        and turns the port's addressing off under that id, so C(match)/C(set-name) stay where they are. A definition that other interfaces share through a C(match) C(name) glob (such as
-        C(zz-all-eth) in Ubuntu's images) is left as it is, and the port gets one of its own, which must sort
-        before it. Two definitions of one port, and a flow-style definition (its settings in braces) whose
+        and turns the port's addressing off under that id, so C(match)/C(set-name) stay where they are. A
+        definition that other interfaces share through a C(match) C(name) glob (such as C(zz-all-eth) in
+        Ubuntu's images) is left as it is, and the port gets one of its own, which must sort before it. Two
+        definitions of one port, and a flow-style definition (its settings in braces) whose
         addressing would have to move, are refused, naming the file and what to change.
       - V(false) inherits nothing (the ports still lose their addressing).
       - A C(.network) file that matches a port and sorts before the module's (systemd-networkd uses only the
@@ -153,6 +154,10 @@ options:
       - An address is pinged (ICMP echo); V([2001:db8::1]:22) or V(host:22) is a TCP connect.
       - When one does not answer within 10 seconds (or half of O(rollback_timeout)), the task fails and the
         change reverts at its deadline.
+      - While one that is not an IPv4 address is silent, the module sends a router solicitation every 3 seconds
+        on the links that carry the host's addressing now (the bridge, or with O(state=absent) its ports), so
+        their IPv6 prefix and default route come back at once rather than at the router's next advertisement
+        (up to 10 minutes apart with a router's defaults).
     type: list
     elements: str
     default: []

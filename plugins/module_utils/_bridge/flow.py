@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from .._files import FilesError, Write, backup_copy, replace_all
-from . import kernel, netlink, options, probe, rollback
+from . import kernel, netlink, options, probe, rollback, solicit
 from .spec import PERSISTENT_BACKENDS, BridgeError, BridgeRequest, BridgeSpec, FileChange
 
 CHECK_WINDOW = 10.0  # seconds the connectivity_check addresses get to answer after the change
@@ -224,7 +224,11 @@ def _reverted(exc: Exception, plan: _Plan, directory: str) -> BridgeError:
 def _check_connectivity(plan: _Plan, targets: list[str], outcome: BridgeOutcome, directory: str) -> None:
     """connectivity_check after the change: confirm the revert when every target answers, else fail."""
     timeout = plan.timeout
-    silent = probe.silent_targets(targets, within=CHECK_WINDOW if timeout == 0 else min(CHECK_WINDOW, timeout / 2))
+    # The links that carry the host's addressing now; a router solicitation there brings the IPv6 prefix and
+    # default route back at once, rather than at the router's next advertisement.
+    carriers = [plan.name] if plan.state == "present" else list(plan.spec.ports)
+    silent = probe.silent_targets(targets, within=CHECK_WINDOW if timeout == 0 else min(CHECK_WINDOW, timeout / 2),
+                                  nudge=lambda: solicit.solicit_all(carriers))
     if silent:
         later = (f"the change reverts at {outcome.rollback.deadline} unless a task with state: confirmed "
                  "runs first" if timeout > 0 else "rollback_timeout is 0, so nothing reverts it")

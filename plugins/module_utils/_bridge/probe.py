@@ -18,7 +18,7 @@ import socket
 import struct
 import sys
 import time
-from typing import Any
+from typing import Any, Callable
 
 from .spec import BridgeError
 
@@ -144,14 +144,29 @@ def answers(target: str, timeout: float = 1.0) -> bool:
     return ping(host, timeout) if port is None else tcp_connect(host, port, timeout)
 
 
-def silent_targets(targets: list[str], within: float, timeout: float = 1.0) -> list[str]:
-    """The targets that did not answer once within `within` seconds (each is retried until then)."""
+def is_ipv4(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).version == 4
+    except ValueError:
+        return False
+
+
+def silent_targets(targets: list[str], within: float, timeout: float = 1.0,
+                   nudge: Callable[[], Any] | None = None, nudge_every: float = 3.0) -> list[str]:
+    """The targets that did not answer once within `within` seconds (each is retried until then). While one
+    that is not an IPv4 address is silent, `nudge` is called at once and then every `nudge_every` s (bridge_iface:
+    a router solicitation on the links that now carry the host's addressing)."""
     pending = list(targets)
     deadline = time.monotonic() + within
+    nudged_at: float | None = None
     while pending:
         pending = [t for t in pending if not answers(t, timeout)]
         if not pending or time.monotonic() >= deadline:
             break
+        if nudge is not None and any(not is_ipv4(parse_target(t)[0]) for t in pending) and \
+                (nudged_at is None or time.monotonic() - nudged_at >= nudge_every):
+            nudge()
+            nudged_at = time.monotonic()
         time.sleep(0.2)
     return pending
 

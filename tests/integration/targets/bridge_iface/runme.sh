@@ -14,6 +14,8 @@
 # with its source address) and a remote IPv6 host (through the router advertisement's default route), pinged from
 # inside pfbr-pi every 20 ms during the conversion (each outage within MAX_OUTAGE s), after the revert and after
 # the removal of the bridge.
+#   pfbr-rs   a host whose kernel never solicits, behind a router that advertises only when asked: the router
+#             solicitation connectivity_check sends brings its prefix and default route.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -21,6 +23,7 @@ python="${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}"
 prefix=2001:db8:ebbd:9000
 upstream="$prefix::1"
 silent="$prefix::dead"
+rs_prefix=2001:db8:ebbd:9001  # the router solicitation check's
 remote6=2001:db8:ffff::1
 remote4=198.51.100.1
 pi4=192.0.2.10
@@ -42,7 +45,8 @@ remove_test_objects() {
         kill "$(cat "$statedir/bridge-br0/pid")" || true
     fi
     rm -rf "$statedir"
-    for ns in pfbr-c1 pfbr-pi pfbr-up; do ip netns del "$ns" 2>/dev/null || true; done
+    if [[ -s "$work/radvd-rs.pid" ]]; then kill "$(cat "$work/radvd-rs.pid")" 2>/dev/null || true; fi
+    for ns in pfbr-c1 pfbr-pi pfbr-up pfbr-rs; do ip netns del "$ns" 2>/dev/null || true; done
 }
 finish() {
     remove_test_objects
@@ -196,5 +200,41 @@ ip -n pfbr-pi link show br0 >/dev/null 2>&1 && fail "br0 came back after a confi
 answers "$pi_address" || fail "$pi_address does not answer after the confirmed removal"
 reaches_out eth0 "after the removal of br0"
 [[ -e "$statedir/bridge-br0/reverted.json" ]] && fail "a revert fired after the confirm"
+
+# --- the router solicitation of connectivity_check (_bridge/solicit.py), on its own: a router that advertises
+# only when asked (radvd UnicastOnly) and a host link whose kernel never asks (router_solicitations 0) have no
+# prefix between them until the solicitation goes out, then the address and the default route within 3 s.
+ip netns add pfbr-rs
+ip -n pfbr-up link add pfbrrs0 type veth peer name eth0 netns pfbr-rs
+ip netns exec pfbr-rs sysctl -qw net.ipv6.conf.eth0.router_solicitations=0
+ip -n pfbr-up address add "$rs_prefix::1/64" dev pfbrrs0
+ip -n pfbr-up link set pfbrrs0 up
+cat > "$work/radvd-rs.conf" <<CONF
+interface pfbrrs0 {
+    AdvSendAdvert on;
+    UnicastOnly on;
+    prefix $rs_prefix::/64 { AdvOnLink on; AdvAutonomous on; };
+};
+CONF
+chmod 644 "$work/radvd-rs.conf"
+up radvd -C "$work/radvd-rs.conf" -p "$work/radvd-rs.pid" -m logfile -l "$work/radvd-rs.log"
+ip -n pfbr-rs link set eth0 up
+sleep 3  # the link-local address (DAD), and time for an advertisement that should not come
+[[ -z "$(ip -n pfbr-rs -6 -o address show dev eth0 scope global)" ]] \
+    || fail "pfbr-rs got a prefix without soliciting: the router of this check must advertise only when asked"
+ip netns exec pfbr-rs "$python" -c 'import sys
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge import solicit
+sys.exit(0 if solicit.solicit_all(["eth0"]) == ["eth0"] else 1)' || fail "no router solicitation sent on pfbr-rs eth0"
+solicited=""
+for _ in $(seq 30); do
+    if ip -n pfbr-rs -6 -o address show dev eth0 scope global | grep -q "$rs_prefix:" \
+        && ip -n pfbr-rs -6 route show default | grep -q "dev eth0"; then
+        solicited=yes
+        break
+    fi
+    sleep 0.1
+done
+[[ -n "$solicited" ]] || fail "the router solicitation brought no advertisement within 3 s: $(cat "$work/radvd-rs.log")"
+echo "bridge_iface: a router solicitation brought pfbr-rs its prefix and default route"
 
 echo "bridge_iface: all checks passed"

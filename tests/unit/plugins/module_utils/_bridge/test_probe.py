@@ -8,6 +8,7 @@ import socket
 
 import pytest
 
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge import probe, solicit
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.probe import (
     answers,
     parse_target,
@@ -50,3 +51,27 @@ def test_tcp_connect_to_a_listener_and_to_nothing():
         assert answers(f"[::1]:{port}", timeout=1)
     assert not answers(f"[::1]:{port}", timeout=1)
     assert silent_targets([f"[::1]:{port}"], within=0.1, timeout=0.2) == [f"[::1]:{port}"]
+
+
+def test_silent_ipv6_targets_nudge_the_routers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While an IPv6 target is silent the nudge (a router solicitation) goes out at once and then every
+    nudge_every s; the target answers once nudged. IPv4 targets alone never nudge."""
+    nudges: list[float] = []
+    monkeypatch.setattr(probe, "answers", lambda target, timeout: bool(nudges) and ":" in target)
+    assert silent_targets(["2001:db8:ffff::1"], within=5, nudge=lambda: nudges.append(1)) == []
+    assert nudges == [1]
+    nudges.clear()
+    assert silent_targets(["198.51.100.1"], within=0.5, nudge=lambda: nudges.append(1)) == ["198.51.100.1"]
+    assert nudges == []
+    # Still silent after the nudge: nudged again every nudge_every s, until the window closes.
+    monkeypatch.setattr(probe, "answers", lambda target, timeout: False)
+    assert silent_targets(["[2001:db8::1]:22", "198.51.100.1"], within=1.1, nudge=lambda: nudges.append(1),
+                          nudge_every=0.5) == ["[2001:db8::1]:22", "198.51.100.1"]
+    assert 2 <= len(nudges) <= 3
+
+
+def test_router_solicitation_message() -> None:
+    # RFC 4861 4.1: type 133, code 0, checksum (the kernel's), 4 reserved bytes, no option.
+    assert solicit.message() == bytes([133, 0, 0, 0, 0, 0, 0, 0])
+    assert solicit.solicit("pf-no-such0") is False
+    assert solicit.solicit_all(["pf-no-such0", "pf-no-such1"]) == []
