@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 from .._files import FilesError, Write, replace_all
 from . import input_stamp
@@ -490,6 +490,24 @@ def publish(req: Request, check_mode: bool, run_command: RunCommand,
     """Plan, check, and (unless ``check_mode``) write the AAAA (and PTR) records of ``req`` into its zone
     files. The zone checker runs through ``run_command`` (the module's ``run_command``)."""
     return plan_and_apply(req, ZoneFiles(req, run_command, backup), check_mode)
+
+
+def publish_given(req: Request, source: bytes, records: Callable[[], tuple[list[Any], list[str]]],
+                  run_command: RunCommand, check_mode: bool, backup: Callable[[str], str] | None = None,
+                  with_records: bool = True) -> tuple[Outcome, list[str]]:
+    """The whole run of a request on zone files, as dns_aaaa makes it: the digest of its inputs (``source``,
+    the records as given: input_stamp.records_source, or the records file's bytes), the re-run its include
+    file's stamp tells (unchanged), else the records made from what was given (``records()``: the records and
+    the warnings about them; a run with warnings is not stamped, so they come again) published. Returns the
+    outcome and those warnings."""
+    req.inputs = input_stamp.inputs_digest(req, source)
+    outcome = unchanged(req, run_command, with_records)
+    if outcome is not None:
+        return outcome, []
+    req.records, warnings = records()
+    if warnings:
+        req.inputs = None
+    return publish(req, check_mode, run_command, backup), warnings
 
 
 def _hand_written(files: _Files) -> Callable[[str], str | None]:

@@ -11,10 +11,10 @@ from typing import Any, Mapping
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from .._dns.input_stamp import inputs_digest, records_source
+from .._dns.input_stamp import records_source
 from .._dns.planner import Outcome, Request, Server
 from .._dns.records_input import farm_records, parse_records_file, read_records_file
-from .._dns.zone_file import publish, unchanged
+from .._dns.zone_file import publish_given
 from .._dns.zone_parser import MissingIdna, ZoneError
 from .._optional import import_idna
 
@@ -58,11 +58,6 @@ def outcome_result(module: AnsibleModule, outcome: Outcome) -> dict[str, Any]:
     if module._diff:
         result["diff"] = [d for c in outcome.changes if c.changed for d in c.diffs()]
     return result
-
-
-def run_file(module: AnsibleModule, request: Request) -> Outcome:
-    return publish(request, module.check_mode, module.run_command,
-                   module.backup_local if module.params["backup"] else None)
 
 
 def run_nsupdate(module: AnsibleModule, request: Request) -> Outcome:
@@ -124,20 +119,21 @@ def run_module(module: AnsibleModule) -> None:
     p = module.params
     try:
         source = read_records_file(p["records_file"]) if p["records_file"] else None
-        request = build_request(p, [])
-        outcome = None
-        if p["method"] == "file":
-            request.inputs = inputs_digest(request, records_source(p["records"]) if source is None else source)
-            outcome = unchanged(request, module.run_command, p["return_records"])
-        if outcome is None:
+
+        def records() -> tuple[list[Any], list[str]]:
             given = p["records"] if source is None else parse_records_file(p["records_file"], source)
-            request.records, warnings = farm_records(given, p["state"], p["scopes"])
-            for warning in warnings:
-                module.warn(warning)
-            if warnings:
-                request.inputs = None  # a run that warns is not stamped: its warnings come again
-            run = run_nsupdate if p["method"] == "nsupdate" else run_file
-            outcome = run(module, request)
+            return farm_records(given, p["state"], p["scopes"])
+
+        request = build_request(p, [])
+        if p["method"] == "file":
+            outcome, warnings = publish_given(
+                request, records_source(p["records"]) if source is None else source, records, module.run_command,
+                module.check_mode, module.backup_local if p["backup"] else None, p["return_records"])
+        else:
+            request.records, warnings = records()
+            outcome = run_nsupdate(module, request)
+        for warning in warnings:
+            module.warn(warning)
         result = outcome_result(module, outcome)
     except MissingIdna as exc:
         module.fail_json(msg=missing_required_lib("idna", reason=f"to convert the name {exc.name!r} (IDNA 2008)"),
