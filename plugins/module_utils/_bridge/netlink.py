@@ -1,29 +1,35 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) palmfarm.ipv6 contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The kernel, through pyroute2 (netlink) and /proc/sys: read the running state of interfaces as kernel.py models
-it, carry out the steps of a plan, and restore a snapshot. Tested against the real kernel, in network
+"""The kernel, for bridge_iface: read the running state of interfaces as kernel.py models it (over netlink, with
+_net/netlink.py, the collection's one netlink reader, and from /proc/sys), carry out the steps of a plan (through
+pyroute2, which only the changes need), and restore a snapshot. Tested against the real kernel, in network
 namespaces (tests/integration/targets/bridge_iface, bench/bridge)."""
 
 from __future__ import annotations
 
 import os
+import socket
 import struct
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
+from .._net import netlink as rtnl
 from .._optional import import_pyroute2
 from .kernel import SYSCTLS, Address, LinkState, Route, Step, plan
 from .spec import BridgeError, LinkInfo
 
 SYSCTL_DIR = "/proc/sys/net/ipv6/conf"
-FOREVER = 0xFFFFFFFF
+FOREVER = rtnl.FOREVER
 IFA_F_NODAD = 0x02
 IFA_F_TEMPORARY = 0x01
 IFA_F_PERMANENT = 0x80
-IFF_UP = 0x1
 RTN_UNICAST = 1
 RTPROT_KERNEL = 2
 MAIN_TABLE = 254
+NO_MAC = "00:00:00:00:00:00"
+FAMILIES = ((socket.AF_INET, 4), (socket.AF_INET6, 6))
+
+T = TypeVar("T")
 
 
 def _iproute() -> Any:
@@ -31,6 +37,15 @@ def _iproute() -> Any:
     if iproute is None:
         raise BridgeError(f"the kernel backend needs the Python library pyroute2 (pip install pyroute2): {error}")
     return iproute()
+
+
+def _read(what: str, reader: Callable[[rtnl.RouteSocket], T]) -> T:
+    """What ``reader`` reads over a netlink socket of this network namespace; BridgeError when it cannot."""
+    try:
+        with rtnl.open_route_socket() as sock:
+            return reader(sock)
+    except OSError as exc:
+        raise BridgeError(f"cannot read the {what} from the kernel over netlink: {exc}") from exc
 
 
 def read_sysctl(dev: str, key: str, base: str = SYSCTL_DIR) -> int | None:
@@ -50,137 +65,137 @@ def forwarding() -> bool:
     return bool(read_sysctl("all", "forwarding"))
 
 
-def _kind(msg: Any) -> str | None:
-    kind: str | None = msg.get_nested("IFLA_LINKINFO", "IFLA_INFO_KIND")
-    return kind
-
-
-def read_links(ipr: Any = None) -> dict[str, Any]:
-    """Every interface as a LinkInfo (name, kind, master, MACs), for the option checks."""
-
-    own = ipr is None
-    ipr = ipr or _iproute()
-    try:
-        msgs = list(ipr.get_links())
-    finally:
-        if own:
-            ipr.close()
-    names = {m["index"]: m.get("IFLA_IFNAME") for m in msgs}
-    kinds = {m["index"]: _kind(m) for m in msgs}
-    links = {}
-    for m in msgs:
-        master = m.get("IFLA_MASTER")
-        perm = m.get("IFLA_PERM_ADDRESS")
-        links[m.get("IFLA_IFNAME")] = LinkInfo(
-            name=m.get("IFLA_IFNAME"),
-            kind=kinds[m["index"]],
-            master=names.get(master) if master else None,
-            master_kind=kinds.get(master) if master else None,
-            address=m.get("IFLA_ADDRESS"),
-            perm_address=perm if perm and perm != "00:00:00:00:00:00" else None,
-            loopback=m.get("IFLA_ADDRESS") == "00:00:00:00:00:00" and m.get("IFLA_IFNAME") == "lo",
+def link_infos(links: list[rtnl.Link]) -> dict[str, LinkInfo]:
+    """Every interface as a LinkInfo (name, kind, master, MACs), by name."""
+    by_index = {link.index: link for link in links}
+    found = {}
+    for link in links:
+        master = by_index.get(link.master) if link.master else None
+        found[link.name] = LinkInfo(
+            name=link.name,
+            kind=link.kind,
+            master=master.name if master else None,
+            master_kind=master.kind if master else None,
+            address=link.address,
+            perm_address=link.perm_address if link.perm_address and link.perm_address != NO_MAC else None,
+            loopback=link.address == NO_MAC and link.name == "lo",
         )
-    return links
+    return found
 
 
-def _addresses(ipr: Any, index: int) -> tuple[Address, ...]:
+def read_links() -> dict[str, LinkInfo]:
+    """Every interface as a LinkInfo (name, kind, master, MACs), for the option checks."""
+    return link_infos(_read("interfaces", rtnl.RouteSocket.links))
+
+
+def _addresses(addresses: list[rtnl.Address], index: int) -> tuple[Address, ...]:
+    """The addresses of interface ``index`` that a change carries over, with their remaining lifetimes."""
     found = []
-    for msg in ipr.get_addr(index=index):
-        flags = msg.get("IFA_FLAGS") or msg["flags"]
-        if flags & IFA_F_TEMPORARY:
+    for entry in addresses:
+        if entry.index != index or entry.own is None or entry.flags & IFA_F_TEMPORARY:
             continue  # privacy addresses are regenerated, never copied
-        info = msg.get("IFA_CACHEINFO") or {}
-        valid = info.get("ifa_valid", FOREVER)
-        preferred = info.get("ifa_preferred", FOREVER)
-        finite = not flags & IFA_F_PERMANENT and valid != FOREVER
+        valid = FOREVER if entry.valid is None else entry.valid
+        preferred = FOREVER if entry.preferred is None else entry.preferred
+        finite = not entry.flags & IFA_F_PERMANENT and valid != FOREVER
         found.append(Address(
-            address=msg.get("IFA_ADDRESS") if msg["family"] == 10 else (msg.get("IFA_LOCAL") or msg.get("IFA_ADDRESS")),
-            prefixlen=msg["prefixlen"],
+            address=entry.own,
+            prefixlen=entry.prefixlen,
             valid=valid if finite else None,
             preferred=min(preferred, valid) if finite else None,
         ))
     return tuple(found)
 
 
-def _routes(ipr: Any, index: int) -> tuple[Route, ...]:
+def _carried(route: rtnl.Route, index: int) -> bool:
+    """Whether a route moves with the addresses of interface ``index``: one of its main table, unicast, out of
+    that interface alone, and not the kernel's own."""
+    return (route.oif == index and route.type == RTN_UNICAST and route.protocol != RTPROT_KERNEL
+            and not route.multipath and route.table == MAIN_TABLE)
+
+
+def _routes(routes: dict[int, list[rtnl.Route]], index: int) -> tuple[Route, ...]:
+    """The routes of interface ``index`` that a change carries over, IPv4 then IPv6."""
     found = []
-    for family, width in ((2, 4), (10, 6)):
-        for msg in ipr.get_routes(family=family, table=MAIN_TABLE):
-            if (msg.get("RTA_OIF") != index or msg["type"] != RTN_UNICAST or msg["proto"] == RTPROT_KERNEL
-                    or msg.get("RTA_MULTIPATH") or msg.get("RTA_TABLE", MAIN_TABLE) != MAIN_TABLE):
+    for family, width in FAMILIES:
+        for route in routes.get(family, []):
+            if not _carried(route, index):
                 continue
-            dst = f"{msg.get('RTA_DST')}/{msg['dst_len']}" if msg["dst_len"] else "default"
-            expires = (msg.get("RTA_CACHEINFO") or {}).get("rta_expires") or 0
-            found.append(Route(family=width, dst=dst, gateway=msg.get("RTA_GATEWAY"), metric=msg.get("RTA_PRIORITY"),
-                               proto=msg["proto"], expires=max(1, expires // 100) if expires else None,
-                               src=msg.get("RTA_PREFSRC")))
+            dst = f"{route.dst}/{route.dst_len}" if route.dst_len else "default"
+            expires = route.expires or 0
+            found.append(Route(family=width, dst=dst, gateway=route.gateway, metric=route.priority,
+                               proto=route.protocol, expires=max(1, expires // 100) if expires else None,
+                               src=route.prefsrc))
     return tuple(found)
 
 
-def read_state(names: Iterable[str], ipr: Any = None) -> dict[str, LinkState]:
+def link_state(link: rtnl.Link, names: dict[int, str], addresses: list[rtnl.Address],
+               routes: dict[int, list[rtnl.Route]], sysctl: dict[str, int]) -> LinkState:
+    """The managed view of one interface: ``names`` are every interface's by index, ``addresses`` and ``routes``
+    (by family) those of every interface."""
+    bridge = link.kind == "bridge"
+    return LinkState(
+        name=link.name,
+        kind=link.kind,
+        mac=link.address,
+        perm_mac=link.perm_address,
+        up=link.up,
+        master=names.get(link.master) if link.master else None,
+        stp=bool(link.stp_state) if bridge else None,
+        forward_delay=(link.forward_delay or 0) // 100 if bridge else None,
+        sysctl=sysctl,
+        addresses=_addresses(addresses, link.index),
+        routes=_routes(routes, link.index),
+    )
+
+
+def _sysctls(name: str) -> dict[str, int]:
+    values = {k: read_sysctl(name, k) for k in SYSCTLS}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def read_state(names: Iterable[str]) -> dict[str, LinkState]:
     """The managed view of these interfaces (absent ones with exists=False), in the order given."""
-    own = ipr is None
-    ipr = ipr or _iproute()
-    try:
-        msgs = list(ipr.get_links())
-        by_name = {m.get("IFLA_IFNAME"): m for m in msgs}
-        by_index = {m["index"]: m.get("IFLA_IFNAME") for m in msgs}
-        state: dict[str, LinkState] = {}
-        for name in names:
-            msg = by_name.get(name)
-            if msg is None:
-                state[name] = LinkState(name, exists=False)
-                continue
-            kind = _kind(msg)
-            stp = delay = None
-            if kind == "bridge":
-                stp = bool(msg.get_nested("IFLA_LINKINFO", "IFLA_INFO_DATA", "IFLA_BR_STP_STATE"))
-                delay = int(msg.get_nested("IFLA_LINKINFO", "IFLA_INFO_DATA", "IFLA_BR_FORWARD_DELAY") or 0) // 100
-            master = msg.get("IFLA_MASTER")
-            values = {k: read_sysctl(name, k) for k in SYSCTLS}
-            sysctl = {k: v for k, v in values.items() if v is not None}
-            state[name] = LinkState(
-                name=name,
-                kind=kind,
-                mac=msg.get("IFLA_ADDRESS"),
-                perm_mac=msg.get("IFLA_PERM_ADDRESS"),
-                up=bool(msg["flags"] & IFF_UP),
-                master=by_index.get(master) if master else None,
-                stp=stp,
-                forward_delay=delay,
-                sysctl=sysctl,
-                addresses=_addresses(ipr, msg["index"]),
-                routes=_routes(ipr, msg["index"]),
-            )
-        return state
-    finally:
-        if own:
-            ipr.close()
+
+    def dumps(sock: rtnl.RouteSocket) -> tuple[list[rtnl.Link], list[rtnl.Address], dict[int, list[rtnl.Route]]]:
+        return sock.links(), sock.addresses(), {family: sock.routes(family) for family, _width in FAMILIES}
+
+    links, addresses, routes = _read("interfaces, addresses and routes", dumps)
+    by_name = {link.name: link for link in links}
+    by_index = {link.index: link.name for link in links}
+    state: dict[str, LinkState] = {}
+    for name in names:
+        link = by_name.get(name)
+        if link is None:
+            state[name] = LinkState(name, exists=False)
+        else:
+            state[name] = link_state(link, by_index, addresses, routes, _sysctls(name))
+    return state
 
 
-def bridge_ports(name: str, ipr: Any = None) -> list[str]:
+def bridge_ports(name: str) -> list[str]:
     """The names of the current ports of bridge `name`."""
-    return [link.name for link in read_links(ipr).values() if link.master == name]
+    return [link.name for link in read_links().values() if link.master == name]
 
 
-def default_route_links(ipr: Any = None) -> list[str]:
+def default_routes(links: list[rtnl.Link], routes: list[rtnl.Route]) -> list[str]:
+    """The interfaces among ``links`` that carry one of these default routes (of the main table), sorted."""
+    names = {link.index: link.name for link in links}
+    found: set[str] = set()
+    for route in routes:
+        if route.dst_len != 0 or route.table != MAIN_TABLE:
+            continue
+        hops = [hop.ifindex for hop in route.multipath]
+        found.update(names[oif] for oif in ([route.oif] if route.oif is not None else []) + hops if oif in names)
+    return sorted(found)
+
+
+def default_route_links() -> list[str]:
     """Interfaces that carry an IPv4 or IPv6 default route."""
-    own = ipr is None
-    ipr = ipr or _iproute()
-    try:
-        names = {m["index"]: m.get("IFLA_IFNAME") for m in ipr.get_links()}
-        found = []
-        for family in (2, 10):
-            for route in ipr.get_routes(family=family, table=254):
-                if route["dst_len"] == 0 and route.get("RTA_OIF") in names:
-                    found.append(names[route.get("RTA_OIF")])
-                for hop in route.get("RTA_MULTIPATH") or []:
-                    if route["dst_len"] == 0 and hop["oif"] in names:
-                        found.append(names[hop["oif"]])
-        return sorted(set(found))
-    finally:
-        if own:
-            ipr.close()
+
+    def dumps(sock: rtnl.RouteSocket) -> tuple[list[rtnl.Link], list[rtnl.Route]]:
+        return sock.links(), [route for family, _width in FAMILIES for route in sock.routes(family)]
+
+    return default_routes(*_read("interfaces and routes", dumps))
 
 
 def apply(steps: list[Step], ipr: Any = None) -> None:
@@ -295,13 +310,7 @@ def _apply_route(ipr: Any, step: Step) -> None:
 
 def restore(snapshot: dict[str, LinkState], ipr: Any = None) -> list[Step]:
     """Bring the running state back to `snapshot`; the steps taken."""
-    own = ipr is None
-    ipr = ipr or _iproute()
-    try:
-        current = read_state(list(snapshot), ipr)
-        steps = plan(current, snapshot)
-        apply(steps, ipr)
-        return steps
-    finally:
-        if own:
-            ipr.close()
+    current = read_state(list(snapshot))
+    steps = plan(current, snapshot)
+    apply(steps, ipr)
+    return steps

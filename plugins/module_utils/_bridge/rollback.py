@@ -44,8 +44,8 @@ BASE_DIR = "/run/palmfarm"
 NETNS_DIR = "/run/netns"
 LIB_PACKAGE = "palmfarm_bridge"
 # The files of the revert process, relative to module_utils: this module and everything it imports.
-LIB_FILES = ("_files.py", "_optional.py", "_bridge/spec.py", "_bridge/kernel.py", "_bridge/netlink.py",
-             "_bridge/rollback.py")
+LIB_FILES = ("_files.py", "_optional.py", "_net/netlink.py", "_bridge/spec.py", "_bridge/kernel.py",
+             "_bridge/netlink.py", "_bridge/rollback.py")
 REVERT_MODULE = f"{LIB_PACKAGE}._bridge.rollback"
 POLL = 0.1
 

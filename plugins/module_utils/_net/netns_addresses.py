@@ -6,8 +6,9 @@
 LXD reads a container's addresses by forking ``lxd forknet`` into it when the kernel lacks
 netnsid_getifaddrs, about 20 ms per container. On the LXD host, as root, the same facts come cheaper:
 find the container's init process by its cgroup (``lxc.payload.<name>``, or ``lxc.payload.<project>_<name>``
-outside the default project), open a NETLINK_ROUTE socket inside its network namespace (``setns`` in a
-worker thread, which then switches back), and dump its links and addresses over that socket.
+outside the default project), and read the links and addresses of its network namespace (/proc/PID/ns/net) with
+_net/netlink.py, the collection's netlink reader, from a worker thread. What is left here is finding the
+namespaces and putting what the kernel tells into LXD's shape.
 
 `read_networks` returns, per instance, the same map as the ``network`` of LXD's instance state (interface
 name -> hwaddr, type, state, mtu, addresses with family, address, netmask and scope), or None for an
@@ -21,32 +22,17 @@ exactly LXD's.
 
 from __future__ import annotations
 
-import ctypes
 import ipaddress
 import os
 import socket
 import struct
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterator
+from typing import Any
 
-CLONE_NEWNET = 0x40000000
-NETLINK_ROUTE = 0
-NLM_F_REQUEST = 0x1
-NLM_F_DUMP = 0x300
-NLMSG_ERROR = 2
-NLMSG_DONE = 3
-RTM_NEWLINK = 16
-RTM_GETLINK = 18
-RTM_NEWADDR = 20
-RTM_GETADDR = 22
-IFLA_ADDRESS = 1
-IFLA_IFNAME = 3
-IFLA_MTU = 4
-IFA_ADDRESS = 1
-IFA_LOCAL = 2
-IFA_CACHEINFO = 6
-IFA_FLAGS = 8
+from . import netlink
+from .netlink import Address, Link
+
 IFA_F_DEPRECATED = 0x20
 IFF_UP = 0x1
 IFF_BROADCAST = 0x2
@@ -55,57 +41,12 @@ IFF_POINTOPOINT = 0x10
 
 PAYLOAD_PREFIX = "lxc.payload."
 MAX_WORKERS = 8
-RECV_SIZE = 65536
-SOCKET_TIMEOUT = 2.0
-
-_NLMSGHDR = struct.Struct("=IHHII")  # length, type, flags, sequence, port id
-_IFINFOMSG = struct.Struct("=BxHiII")  # family, (pad), type, index, flags, change
-_IFADDRMSG = struct.Struct("=BBBBI")  # family, prefix length, flags, scope, index
-_RTATTR = struct.Struct("=HH")  # length, type
-_IFA_CACHEINFO = struct.Struct("=IIII")  # preferred lifetime, valid lifetime, created, updated
 
 Network = dict[str, dict[str, Any]]
 
 
-class NetnsError(OSError):
-    """A namespace or netlink socket that could not be used."""
-
-
 # --------------------------------------------------------------------------------------------------
-# Netlink messages
-
-
-def _align(length: int) -> int:
-    return (length + 3) & ~3
-
-
-def messages(data: bytes) -> Iterator[tuple[int, bytes]]:
-    """(type, payload) of each netlink message in ``data``; NetnsError for an error message or a torn one."""
-    offset = 0
-    while offset + _NLMSGHDR.size <= len(data):
-        length, kind, _flags, _seq, _port = _NLMSGHDR.unpack_from(data, offset)
-        if length < _NLMSGHDR.size or offset + length > len(data):
-            raise NetnsError(f"netlink message of length {length} at offset {offset} does not fit the dump")
-        payload = data[offset + _NLMSGHDR.size:offset + length]
-        if kind == NLMSG_ERROR:
-            code = struct.unpack_from("=i", payload)[0] if len(payload) >= 4 else 0
-            if code:
-                raise NetnsError(-code, f"netlink error: {os.strerror(-code)}")
-        yield kind, payload
-        offset += _align(length)
-
-
-def attributes(data: bytes) -> dict[int, bytes]:
-    """The route attributes in ``data`` (the first of each type)."""
-    result: dict[int, bytes] = {}
-    offset = 0
-    while offset + _RTATTR.size <= len(data):
-        length, kind = _RTATTR.unpack_from(data, offset)
-        if length < _RTATTR.size or offset + length > len(data):
-            break
-        result.setdefault(kind & 0x3FFF, data[offset + _RTATTR.size:offset + length])
-        offset += _align(length)
-    return result
+# LXD's state shape
 
 
 def link_type(flags: int) -> str:
@@ -129,99 +70,43 @@ def address_scope(address: str) -> str:
     return "global"
 
 
-def parse_links(dump: bytes) -> dict[int, dict[str, Any]]:
-    """{ifindex: {name, hwaddr, type, state, mtu}} from an RTM_GETLINK dump."""
-    links: dict[int, dict[str, Any]] = {}
-    for kind, payload in messages(dump):
-        if kind != RTM_NEWLINK or len(payload) < _IFINFOMSG.size:
-            continue
-        _family, _type, index, flags, _change = _IFINFOMSG.unpack_from(payload)
-        attrs = attributes(payload[_IFINFOMSG.size:])
-        name = attrs.get(IFLA_IFNAME, b"").split(b"\0", 1)[0].decode("utf-8", "replace")
-        mac = attrs.get(IFLA_ADDRESS, b"")
-        kind_name = link_type(flags)
-        links[index] = {
-            "name": name,
-            "hwaddr": ":".join(f"{b:02x}" for b in mac) if len(mac) == 6 and kind_name != "loopback" else "",
-            "type": kind_name,
-            "state": "up" if flags & IFF_UP else "down",
-            "mtu": struct.unpack("=I", attrs[IFLA_MTU][:4])[0] if len(attrs.get(IFLA_MTU, b"")) >= 4 else 0,
-        }
-    return links
+def interface_entry(link: Link) -> dict[str, Any]:
+    """LXD's entry of one interface, without its addresses: hwaddr (a MAC-48, else empty), mtu, state and type."""
+    kind = link_type(link.flags)
+    mac = link.address or ""
+    return {"addresses": [], "hwaddr": mac if len(mac) == 17 and kind != "loopback" else "", "mtu": link.mtu or 0,
+            "state": "up" if link.flags & IFF_UP else "down", "type": kind}
 
 
-def is_deprecated(header_flags: int, attrs: dict[int, bytes]) -> bool:
-    """Whether an address's preferred lifetime is over: IFA_F_DEPRECATED in its flags (the 32-bit IFA_FLAGS
-    attribute when present, else the header's 8 bits), or a preferred lifetime of 0 in IFA_CACHEINFO."""
-    flags = header_flags
-    raw_flags = attrs.get(IFA_FLAGS, b"")
-    if len(raw_flags) >= 4:
-        flags = struct.unpack("=I", raw_flags[:4])[0]
-    if flags & IFA_F_DEPRECATED:
-        return True
-    cacheinfo = attrs.get(IFA_CACHEINFO, b"")
-    return len(cacheinfo) >= _IFA_CACHEINFO.size and _IFA_CACHEINFO.unpack_from(cacheinfo)[0] == 0
+def is_deprecated(address: Address) -> bool:
+    """Whether an address's preferred lifetime is over: IFA_F_DEPRECATED in its flags, or a preferred lifetime
+    of 0."""
+    return bool(address.flags & IFA_F_DEPRECATED) or address.preferred == 0
 
 
-def parse_addresses(dump: bytes) -> list[tuple[int, dict[str, Any]]]:
-    """[(ifindex, {family, address, netmask, scope[, deprecated]})] from an RTM_GETADDR dump, in the kernel's
-    order; ``deprecated: true`` only on the IPv6 addresses whose preferred lifetime is over."""
-    result = []
-    for kind, payload in messages(dump):
-        if kind != RTM_NEWADDR or len(payload) < _IFADDRMSG.size:
-            continue
-        family, prefixlen, header_flags, _scope, index = _IFADDRMSG.unpack_from(payload)
-        attrs = attributes(payload[_IFADDRMSG.size:])
-        if family == socket.AF_INET:
-            raw = attrs.get(IFA_LOCAL) or attrs.get(IFA_ADDRESS)
-            if raw is None or len(raw) != 4:
-                continue
-            address, name = socket.inet_ntop(socket.AF_INET, raw), "inet"
-        elif family == socket.AF_INET6:
-            raw = attrs.get(IFA_ADDRESS) or attrs.get(IFA_LOCAL)
-            if raw is None or len(raw) != 16:
-                continue
-            address, name = socket.inet_ntop(socket.AF_INET6, raw), "inet6"
-        else:
-            continue
-        entry: dict[str, Any] = {"family": name, "address": address, "netmask": str(prefixlen),
-                                 "scope": address_scope(address)}
-        if name == "inet6" and is_deprecated(header_flags, attrs):
-            entry["deprecated"] = True
-        result.append((index, entry))
-    return result
+def address_entry(address: Address) -> dict[str, Any] | None:
+    """LXD's entry of one address (family, address, netmask, scope), with ``deprecated: true`` on an IPv6
+    address whose preferred lifetime is over; None for an address of another family."""
+    own = address.own
+    if own is None or address.family not in (socket.AF_INET, socket.AF_INET6):
+        return None
+    inet6 = address.family == socket.AF_INET6
+    entry: dict[str, Any] = {"family": "inet6" if inet6 else "inet", "address": own,
+                             "netmask": str(address.prefixlen), "scope": address_scope(own)}
+    if inet6 and is_deprecated(address):
+        entry["deprecated"] = True
+    return entry
 
 
-def network_map(link_dump: bytes, address_dump: bytes) -> Network:
-    """The ``network`` map of LXD's instance state, from an RTM_GETLINK and an RTM_GETADDR dump."""
-    links = parse_links(link_dump)
-    network: Network = {}
-    for link in links.values():
-        network[link["name"]] = {"addresses": [], "hwaddr": link["hwaddr"], "mtu": link["mtu"],
-                                 "state": link["state"], "type": link["type"]}
-    for index, entry in parse_addresses(address_dump):
-        owner = links.get(index)
-        if owner is not None:
-            network[owner["name"]]["addresses"].append(entry)
+def network_map(links: list[Link], addresses: list[Address]) -> Network:
+    """The ``network`` map of LXD's instance state, from the links and addresses of a namespace."""
+    names = {link.index: link.name for link in links}
+    network: Network = {link.name: interface_entry(link) for link in links}
+    for address in addresses:
+        entry = address_entry(address)
+        if entry is not None and address.index in names:
+            network[names[address.index]]["addresses"].append(entry)
     return network
-
-
-def request(kind: int, sequence: int, body: bytes) -> bytes:
-    return _NLMSGHDR.pack(_NLMSGHDR.size + len(body), kind, NLM_F_REQUEST | NLM_F_DUMP, sequence, 0) + body
-
-
-def dump(sock: socket.socket, kind: int, sequence: int) -> bytes:
-    """Send a dump request (RTM_GETLINK or RTM_GETADDR, every family) and return the answer up to NLMSG_DONE."""
-    body = _IFINFOMSG.pack(0, 0, 0, 0, 0) if kind == RTM_GETLINK else _IFADDRMSG.pack(0, 0, 0, 0, 0)
-    sock.send(request(kind, sequence, body))
-    chunks = []
-    while True:
-        data = sock.recv(RECV_SIZE)
-        if not data:
-            raise NetnsError("netlink socket closed during a dump")
-        chunks.append(data)
-        if any(item[0] == NLMSG_DONE for item in messages(data)):
-            return b"".join(chunks)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -292,63 +177,10 @@ def init_pids(names: list[str], project: str | None = None, proc: str = "/proc")
 # Reading a namespace
 
 
-class _Setns:
-    """libc's setns, loaded once."""
-
-    _func: Any = None
-    _lock = threading.Lock()
-
-    @classmethod
-    def call(cls, fd: int, nstype: int) -> None:
-        with cls._lock:
-            if cls._func is None:
-                libc = ctypes.CDLL(None, use_errno=True)
-                func = libc.setns
-                func.argtypes = [ctypes.c_int, ctypes.c_int]
-                func.restype = ctypes.c_int
-                cls._func = func
-        if cls._func(fd, nstype) != 0:
-            err = ctypes.get_errno()
-            raise NetnsError(err, f"setns: {os.strerror(err)}")
-
-
-class _Stuck(Exception):
-    """The thread could not return to its own network namespace."""
-
-
-def netns_socket(pid: int, proc: str = "/proc") -> socket.socket:
-    """A NETLINK_ROUTE socket inside pid's network namespace, made by the calling thread, which stays in (or
-    returns to) its own namespace; _Stuck if it could not return (the thread must then not be used again)."""
-    own = os.open(os.path.join(proc, "thread-self", "ns", "net"), os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        target = os.open(os.path.join(proc, str(pid), "ns", "net"), os.O_RDONLY | os.O_CLOEXEC)
-        try:
-            _Setns.call(target, CLONE_NEWNET)
-        finally:
-            os.close(target)
-        try:
-            sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, NETLINK_ROUTE)
-        finally:
-            try:
-                _Setns.call(own, CLONE_NEWNET)
-            except OSError as exc:
-                raise _Stuck(str(exc)) from exc
-    finally:
-        os.close(own)
-    return sock
-
-
-def read_dumps(pid: int, proc: str = "/proc") -> tuple[bytes, bytes]:
-    """The raw RTM_GETLINK and RTM_GETADDR dumps of pid's network namespace."""
-    sock = netns_socket(pid, proc)
-    with sock:
-        sock.settimeout(SOCKET_TIMEOUT)
-        sock.bind((0, 0))
-        return dump(sock, RTM_GETLINK, 1), dump(sock, RTM_GETADDR, 2)
-
-
 def read_network(pid: int, proc: str = "/proc") -> Network:
-    return network_map(*read_dumps(pid, proc))
+    """The network map of pid's network namespace, read over a netlink socket opened inside it."""
+    with netlink.open_route_socket(os.path.join(proc, str(pid), "ns", "net"), proc) as sock:
+        return network_map(sock.links(), sock.addresses())
 
 
 def usable(proc: str = "/proc") -> bool:
@@ -383,7 +215,7 @@ def read_networks(names: list[str], project: str | None = None, proc: str = "/pr
             if not _same_payload(pid, name, project, proc):
                 return name, None
             return name, network
-        except _Stuck:
+        except netlink.NetnsStuck:
             stuck.set()
             return name, None
         except (OSError, ValueError, struct.error):

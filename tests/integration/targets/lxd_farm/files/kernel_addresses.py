@@ -11,7 +11,7 @@ does, or if the kernel could not be read for an instance.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import os
 import subprocess
@@ -20,12 +20,10 @@ import sys
 
 def main() -> int:
     paths, names = sys.argv[1], sys.argv[2:]
-    files = [os.path.join(p, "ansible_collections/palmfarm/ipv6/plugins/module_utils/_net/netns_addresses.py")
-             for p in paths.split(":")]
-    spec = importlib.util.spec_from_file_location("netns", next(f for f in files if os.path.exists(f)))
-    assert spec is not None and spec.loader is not None
-    netns = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(netns)
+    # The collection's module_utils import each other relatively: load them as the collection's package.
+    root = next(p for p in paths.split(":") if os.path.exists(os.path.join(p, "ansible_collections/palmfarm/ipv6")))
+    sys.path.insert(0, root)
+    netns = importlib.import_module("ansible_collections.palmfarm.ipv6.plugins.module_utils._net.netns_addresses")
     networks = netns.read_networks(names)
     problems = []
     for name in names:

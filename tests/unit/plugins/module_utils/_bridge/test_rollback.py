@@ -132,9 +132,12 @@ def _relative_imports(path):
             for _level in range(node.level - 1):
                 base = base.parent
             if node.module:
-                found.add(str(base.joinpath(*node.module.split("."))) + ".py")
-            else:
-                found.update(str(base / alias.name) + ".py" for alias in node.names)
+                base = base.joinpath(*node.module.split("."))
+                if not os.path.isdir(base):  # from .module import name
+                    found.add(str(base) + ".py")
+                    continue
+            # from . import module, from ..package import module
+            found.update(str(base / alias.name) + ".py" for alias in node.names)
     return found
 
 
