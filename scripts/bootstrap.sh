@@ -29,10 +29,11 @@ say() { printf 'bootstrap: %s\n' "$*"; }
 # systemd-networkd (in the systemd package on Debian 12 and 13, a package of its own after them; never started
 # on this host itself) with its own dbus-daemon (package dbus: the daemon and the system bus configuration),
 # busybox's udhcpd and udhcpc (busybox-static) and radvd; ifupdown, bridge-utils and udhcpc are unpacked by
-# fetch_net_tools.sh, not installed.
+# fetch_net_tools.sh, not installed, as is NetworkManager's daemon (with libndp0), whose other libraries are
+# libraries only and installed: libcurl3-gnutls and libpsl5 (besides those of libnm0).
 packages=(shellcheck debootstrap busybox-static radvd nftables iproute2 curl rsync git xz-utils ca-certificates procps
           bird2 bind9-utils knot knot-dnsutils bind9 bind9-dnsutils netplan.io libnm0 gir1.2-nm-1.0 python3-gi
-          nginx-light graphviz knot-dnssecutils dbus systemd)
+          nginx-light graphviz knot-dnssecutils dbus systemd libcurl3-gnutls libpsl5)
 # An LXD that is already there (the snap on Ubuntu, a hand-installed one) is used as it is: never install
 # a second one beside it.
 if [ -S /var/snap/lxd/common/lxd/unix.socket ]; then

@@ -12,21 +12,23 @@
 # fetched here. Beside them, for the bridge_iface_persistent target, which runs ifup/ifdown for real inside a
 # private mount and network namespace: bridge-utils (the ifupdown hooks under DEST/etc/network/if-*.d and
 # DEST/lib/bridge-utils that make a bridge from bridge_ports) and udhcpc (busybox's DHCP client, the one
-# ifupdown's `inet dhcp` runs when no dhclient is there, with its DEST/etc/udhcpc/default.script). DEST defaults to $PALMFARM_TEST_DIR/net-tools (/tmp/palmfarm-ipv6-test/net-tools); tests find
-# it there or at $PALMFARM_NET_TOOLS. Safe to run again: tools already in DEST are kept. Prints DEST.
+# ifupdown's `inet dhcp` runs when no dhclient is there, with its DEST/etc/udhcpc/default.script); and, for
+# its NetworkManager host, the daemon itself (DEST/usr/sbin/NetworkManager, from network-manager) with the one
+# library of its that libnm0 does not bring, libndp0. DEST defaults to $PALMFARM_TEST_DIR/net-tools
+# (/tmp/palmfarm-ipv6-test/net-tools); tests find it there or at $PALMFARM_NET_TOOLS. Safe to run again: tools already in DEST are kept. Prints DEST.
 set -euo pipefail
 
 dest="${1:-${PALMFARM_NET_TOOLS:-${PALMFARM_TEST_DIR:-${TMPDIR:-/tmp}/palmfarm-ipv6-test}/net-tools}}"
 
 if [[ -x "$dest/sbin/ifquery" && -x "$dest/usr/bin/nmcli" && -e "$dest/lib/bridge-utils/ifupdown.sh" \
-      && -e "$dest/etc/udhcpc/default.script" ]]; then
+      && -e "$dest/etc/udhcpc/default.script" && -n "$(compgen -G "$dest/usr/lib/*/libndp.so.0")" ]]; then
     echo "$dest"
     exit 0
 fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-bash "$(dirname "$0")/unpack_debs.sh" "$work/root" ifupdown network-manager bridge-utils udhcpc
+bash "$(dirname "$0")/unpack_debs.sh" "$work/root" ifupdown network-manager libndp0 bridge-utils udhcpc
 # Debian 13's packages hold their files under /usr only (merged /usr): give the unpacked root the same links
 # a merged system has, so the tools are at DEST/sbin/ifquery and DEST/usr/bin/nmcli on every release.
 if [[ ! -e "$work/root/sbin/ifquery" ]]; then
@@ -38,6 +40,11 @@ if [[ ! -e "$work/root/sbin/ifquery" ]]; then
 fi
 if ! "$work/root/sbin/ifquery" --version >/dev/null 2>&1; then
     echo "fetch_net_tools: the unpacked ifquery does not run" >&2
+    exit 1
+fi
+if ! LD_LIBRARY_PATH="$(dirname "$(compgen -G "$work/root/usr/lib/*/libndp.so.0")")" \
+        "$work/root/usr/sbin/NetworkManager" --version >/dev/null 2>&1; then
+    echo "fetch_net_tools: the unpacked NetworkManager does not run (ldd says what it lacks)" >&2
     exit 1
 fi
 if ! "$work/root/usr/bin/nmcli" --version >/dev/null 2>&1; then

@@ -5,13 +5,13 @@
 # Usage (from runme.sh): ip netns exec NETNS unshare --mount --propagation private bash host.sh BACKEND
 #
 # One "host" whose network is configured by its own files, converted with bridge_iface's persistent BACKEND
-# (networkd, netplan or ifupdown) and read back the way it boots. Runs in the network namespace runme.sh made
+# (networkd, netplan, ifupdown or nm) and read back the way it boots. Runs in the network namespace runme.sh made
 # (eth0: a veth to the upstream LAN with DHCPv4 and router advertisements) and in a private mount namespace:
-# a tmpfs on /run, an overlay on /etc whose writes land in that tmpfs (never in this machine's /etc), and a
-# read-only overlay on /usr adding ifupdown's tools and bridge-utils' hooks (unpacked by fetch_net_tools.sh)
-# and stand-ins for systemctl and udevadm (init/: no systemd is PID 1 here). The network tool runs for real:
-# systemd-networkd with its own dbus-daemon (netplan generates networkd's files into /run/systemd/network), or
-# ifup/ifdown with busybox's udhcpc. A "reboot" ends the tool, resets eth0 and deletes br0, empties its /run
+# a tmpfs on /run, overlays on /etc and /var/lib whose writes land in that tmpfs (never in this machine's /etc),
+# and a read-only overlay on /usr adding ifupdown's tools and bridge-utils' hooks, or NetworkManager (unpacked by
+# fetch_net_tools.sh), and stand-ins for systemctl and udevadm (init/: no systemd is PID 1 here). The network
+# tool runs for real: systemd-networkd with its own dbus-daemon (netplan generates networkd's files into
+# /run/systemd/network), ifup/ifdown with busybox's udhcpc, or NetworkManager with its own dbus-daemon. A "reboot" ends the tool, resets eth0 and deletes br0, empties its /run
 # state and starts it again from the files. Asserted on the kernel after boot, after the change, after the
 # reboot and after state absent (see bridged and unbridged); the playbooks assert check mode and idempotence.
 # Environment from runme.sh: PFBP_NET_TOOLS, PFBP_PREFIX, PFBP_UPSTREAM4, PFBP_UPSTREAM6, PFBP_POOL4,
@@ -32,7 +32,8 @@ fail() {
         ip address
         ip route
         ip -6 route
-        pgrep -a "udhcpc|networkd"
+        pgrep -a "udhcpc|networkd|NetworkManager"
+        nmcli device status 2>/dev/null
         tail -n +1 /run/network/ifstate* 2>/dev/null
     } >&2 || true
     exit 1
@@ -44,12 +45,19 @@ fail() {
 mount -t tmpfs -o mode=755 pfbp-run /run
 mkdir -p "$state" /run/.pfbp/etc-upper /run/.pfbp/etc-work /run/.pfbp/usr
 mount -t overlay pfbp-etc -o lowerdir=/etc,upperdir=/run/.pfbp/etc-upper,workdir=/run/.pfbp/etc-work /etc
+# NetworkManager keeps its state (leases, timestamps) under /var/lib/NetworkManager: in the tmpfs too.
+mkdir -p /run/.pfbp/var-upper /run/.pfbp/var-work
+mount -t overlay pfbp-var -o lowerdir=/var/lib,upperdir=/run/.pfbp/var-upper,workdir=/run/.pfbp/var-work /var/lib
 extra=/run/.pfbp/usr
 mkdir -p "$extra/bin" "$extra/sbin" "$extra/lib"
 cp "$here/init/systemctl" "$here/init/udevadm" "$extra/bin/"
 if [[ "$backend" == ifupdown ]]; then
     cp -a "$PFBP_NET_TOOLS/sbin/." "$extra/sbin/"
     cp -a "$PFBP_NET_TOOLS/lib/bridge-utils" "$PFBP_NET_TOOLS/lib/ifupdown" "$extra/lib/"
+fi
+if [[ "$backend" == nm ]]; then
+    # The daemon, nmcli, their libraries and plugins, and NetworkManager's D-Bus policy (read by dbus-daemon).
+    cp -a "$PFBP_NET_TOOLS/usr/." "$extra/"
 fi
 mount -t overlay pfbp-usr -o "lowerdir=$extra:/usr" /usr
 if [[ "$backend" != ifupdown ]]; then
@@ -68,18 +76,21 @@ finish() {
 trap finish EXIT
 
 # --- the host's own files, as a user has them ---------------------------------------------------------------
-rm -rf /etc/netplan /etc/systemd/network /etc/network /etc/resolv.conf
-mkdir -p /etc/netplan /etc/systemd/network /etc/network/interfaces.d
+rm -rf /etc/netplan /etc/systemd/network /etc/network /etc/resolv.conf /etc/NetworkManager /var/lib/NetworkManager
+mkdir -p /etc/netplan /etc/systemd/network /etc/network/interfaces.d /etc/NetworkManager/system-connections \
+    /var/lib/NetworkManager
 mac="$(cat /sys/class/net/eth0/address)"
 static4=""  # a static address beside DHCP in the host's file (and a route to PFBP_STATIC_NET), where it has one
 case "$backend" in
     networkd)
         # A file a user wrote by the book: it sorts before the module's 25-palmfarm-*, so it is refused first.
+        # It matches the NIC by its MAC, not its name (a name can change with a kernel or a new card), so it
+        # would match br0 too, which takes eth0's MAC: the module's file for br0 has to sort before it.
         user_file=/etc/systemd/network/20-wired.network
         # Besides DHCPv4 and router advertisements, a static address and a route of its own.
         static4=192.0.2.51/24
-        printf '[Match]\nName=eth0\n\n[Network]\nDHCP=ipv4\nIPv6AcceptRA=yes\nAddress=%s\n\n[Route]\n%s\n' \
-            "$static4" "Destination=$PFBP_STATIC_NET"$'\n'"Gateway=192.0.2.1" >"$user_file"
+        printf '[Match]\nMACAddress=%s\n\n[Network]\nDHCP=ipv4\nIPv6AcceptRA=yes\nAddress=%s\n\n[Route]\n%s\n' \
+            "$mac" "$static4" "Destination=$PFBP_STATIC_NET"$'\n'"Gateway=192.0.2.1" >"$user_file"
         ;;
     netplan)
         # cloud-init's, as Ubuntu's preinstalled server images for the Raspberry Pi and other boards have it: one
@@ -137,6 +148,46 @@ iface eth0 inet dhcp
 iface eth0 inet6 auto
 TEXT
         ;;
+    nm)
+        # The profile NetworkManager writes itself on a desktop install ("Wired connection 1"), bound to the NIC
+        # by its MAC and to no interface name, with a static address and a route a user added beside DHCP.
+        # NetworkManager's own settings: keyfiles only (Debian's also loads ifupdown's), no profile made up for
+        # a NIC without one, no polkit (nmcli runs as root), no resolv.conf written.
+        user_file="/etc/NetworkManager/system-connections/Wired connection 1.nmconnection"
+        static4=192.0.2.54/24
+        cat >/etc/NetworkManager/NetworkManager.conf <<'CONF'
+[main]
+plugins=keyfile
+no-auto-default=*
+auth-polkit=false
+dhcp=internal
+dns=none
+rc-manager=unmanaged
+CONF
+        cat >"$user_file" <<CONF
+[connection]
+id=Wired connection 1
+uuid=5fb06bd0-0bb0-7ffb-45f1-d6edd65f3e03
+type=ethernet
+autoconnect-priority=-999
+timestamp=1764000000
+
+[ethernet]
+mac-address=${mac^^}
+
+[ipv4]
+address1=$static4
+method=auto
+route1=$PFBP_STATIC_NET,192.0.2.1
+
+[ipv6]
+addr-gen-mode=default
+method=auto
+
+[proxy]
+CONF
+        chmod 600 "$user_file"
+        ;;
 esac
 keep_original() {  # the users' files as they are before the change, to compare with after state absent
     rm -rf "$state/original"
@@ -144,6 +195,7 @@ keep_original() {  # the users' files as they are before the change, to compare 
     cp -a /etc/netplan "$state/original/netplan"
     cp -a /etc/systemd/network "$state/original/systemd-network"
     cp -a /etc/network "$state/original/network"
+    cp -a /etc/NetworkManager/system-connections "$state/original/NetworkManager-system-connections"
 }
 keep_original
 
@@ -166,11 +218,18 @@ boot() {
             ifup -a --read-environment
             ifup --allow=hotplug eth0
             ;;
+        nm)
+            NetworkManager --no-daemon >>"$state/NetworkManager.log" 2>&1 &
+            echo $! >"$state/NetworkManager.pid"
+            for _ in $(seq 50); do nmcli -t general status >/dev/null 2>&1 && return; sleep 0.1; done
+            fail "NetworkManager did not answer on the bus (see $PFBP_LOGS/NetworkManager.log)"
+            ;;
     esac
 }
 shut_down() {  # the tool ends, and the kernel forgets everything it was told
     local pidfile
-    for pidfile in "$state/networkd.pid" /run/udhcpc.*.pid; do
+    # NetworkManager leaves the links as they are when it ends; the rest of a "reboot" resets them.
+    for pidfile in "$state/networkd.pid" "$state/NetworkManager.pid" /run/udhcpc.*.pid; do
         if [[ -s "$pidfile" ]]; then
             kill "$(cat "$pidfile")" 2>/dev/null || true
             for _ in $(seq 50); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.1; done
@@ -184,7 +243,7 @@ shut_down() {  # the tool ends, and the kernel forgets everything it was told
     for key in disable_ipv6 accept_ra autoconf; do
         sysctl -qw "net.ipv6.conf.eth0.$key=$(cat "/proc/sys/net/ipv6/conf/default/$key")"
     done
-    rm -rf /run/systemd/netif /run/systemd/network /run/network
+    rm -rf /run/systemd/netif /run/systemd/network /run/network /run/NetworkManager
 }
 
 if [[ "$backend" != ifupdown ]]; then
@@ -267,7 +326,7 @@ playbook() {  # playbook FILE [ansible-playbook arguments...]
 # --- the test -----------------------------------------------------------------------------------------------
 unbridged "at boot, before the change"
 if [[ "$backend" == networkd ]]; then
-    playbook refused.yml -e "user_file=$user_file"
+    playbook refused.yml -e "{\"user_file\": \"$user_file\"}"
     # What the refusal says to do: the user's file sorts after the module's, and networkd reads it again.
     mv "$user_file" /etc/systemd/network/80-wired.network
     user_file=/etc/systemd/network/80-wired.network
@@ -278,14 +337,14 @@ if [[ "$backend" == networkd ]]; then
     waited 20 configured_from "$user_file" || fail "networkd did not take $user_file: $(networkctl status eth0)"
     addressed eth0 "after the user's file moved"
 fi
-playbook present.yml -e "user_file=$user_file"
+playbook present.yml -e "{\"user_file\": \"$user_file\"}"  # JSON: the file name may have spaces
 bridged "after the change"
 shut_down
 boot
 bridged "after a reboot"
 playbook absent.yml
 unbridged "after state absent"
-for dir in netplan systemd/network network; do
+for dir in netplan systemd/network network NetworkManager/system-connections; do
     diff -r "$state/original/${dir/\//-}" "/etc/$dir" \
         || fail "after state absent, /etc/$dir is not as it was before the change"
 done

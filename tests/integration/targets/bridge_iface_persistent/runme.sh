@@ -10,7 +10,8 @@
 #   pfbp-np   a host configured by cloud-init's netplan file as Ubuntu's images have it, a definition for
 #             every eth* NIC (`zz-all-eth`, `match: name: eth*`, `dhcp4: true`) (backend netplan)
 #   pfbp-if   a host configured by Debian's /etc/network/interfaces (backend ifupdown)
-# Each host's eth0 is a veth into pfbplan. host.sh runs inside each host, all three at the same time, each in a
+#   pfbp-nm   a host configured by NetworkManager's own profile, bound to the NIC by its MAC (backend nm)
+# Each host's eth0 is a veth into pfbplan. host.sh runs inside each host, all four at the same time, each in a
 # private mount namespace too (see there): the host boots from its own files, bridge_iface moves eth0's
 # addressing to br0 (check mode first, then apply, then again with no change), and the kernel shows br0 with
 # eth0's DHCPv4 and SLAAC addresses and both default routes, eth0 with no address, after the change and after a
@@ -20,7 +21,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 work="$(mktemp -d /tmp/pfbp-t.XXXXXX)"
-hosts=(pfbp-nd:networkd pfbp-np:netplan pfbp-if:ifupdown)
+hosts=(pfbp-nd:networkd pfbp-np:netplan pfbp-if:ifupdown pfbp-nm:nm)
 if [[ -n "${PFBP_BACKENDS:-}" ]]; then  # by hand, some of them only: PFBP_BACKENDS="netplan ifupdown"
     mapfile -t hosts < <(printf '%s\n' "${hosts[@]}" | grep -E ":(${PFBP_BACKENDS// /|})$")
 fi

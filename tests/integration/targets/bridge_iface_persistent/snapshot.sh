@@ -4,7 +4,7 @@
 #
 # What check mode must leave alone: the network tools' files (with their contents' checksums) and the links with
 # their masters and addresses.
-for dir in /etc/netplan /etc/systemd/network /etc/network /run/systemd/network; do
+for dir in /etc/netplan /etc/systemd/network /etc/network /run/systemd/network /etc/NetworkManager/system-connections; do
     if [[ -d "$dir" ]]; then
         find "$dir" -type f -print0 | sort -z | xargs -0 -r sha256sum
     fi
