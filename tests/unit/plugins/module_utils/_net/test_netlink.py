@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import socket
 from pathlib import Path
 
@@ -25,6 +27,18 @@ def sample(name: str) -> bytes:
 LINK_DUMP = sample("lxd-container.link.hex")
 ADDR_DUMP = sample("lxd-container.addr.hex")
 MAC = "00:16:3e:62:ac:0b"
+
+# The numbers of the kernel's headers (linux/netlink.h, rtnetlink.h, if_link.h, if_addr.h), written here again so
+# that the tests check the module's own.
+NLM_F_DUMP_INTR = 0x10
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+RTM_NEWLINK, RTM_GETLINK, RTM_NEWADDR, RTM_GETADDR, RTM_NEWROUTE, RTM_GETROUTE = 16, 18, 20, 22, 24, 26
+IFLA_ADDRESS, IFLA_IFNAME, IFLA_MASTER, IFLA_LINKINFO, IFLA_PERM_ADDRESS = 1, 3, 10, 18, 54
+IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
+IFLA_BR_FORWARD_DELAY, IFLA_BR_STP_STATE = 1, 5
+IFA_ADDRESS, IFA_LOCAL, IFA_CACHEINFO, IFA_FLAGS = 1, 2, 6, 8
+RTA_DST, RTA_SRC, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_MULTIPATH, RTA_CACHEINFO, RTA_TABLE = (
+    1, 2, 4, 5, 6, 7, 9, 12, 15)
 
 
 def rtattr(kind: int, value: bytes) -> bytes:
@@ -60,7 +74,7 @@ def test_addresses_of_a_captured_dump() -> None:
     lo4, lo6, ula, gua, link_local = addresses
     assert lo4.family == socket.AF_INET and lo6.family == socket.AF_INET6
     assert lo4.local == lo4.address == "127.0.0.1"
-    assert lo4.preferred == lo4.valid == netlink.FOREVER and lo4.flags == 0x80  # permanent
+    assert lo4.preferred == lo4.valid == 0xFFFFFFFF and lo4.flags == 0x80  # permanent
     assert (gua.preferred, gua.valid) == (14392, 86392) and gua.flags == 0x100  # IFA_F_MANAGETEMPADDR
     assert link_local.scope == 253 and gua.scope == 0 and lo6.scope == 254
 
@@ -71,20 +85,28 @@ def test_a_torn_dump_is_an_error() -> None:
 
 
 def test_a_netlink_error_message_is_an_error() -> None:
-    error = netlink._NLMSGHDR.pack(36, netlink.NLMSG_ERROR, 0, 1, 0) + u32(-1 & 0xFFFFFFFF) + bytes(16)
+    error = netlink._NLMSGHDR.pack(36, NLMSG_ERROR, 0, 1, 0) + u32(-1 & 0xFFFFFFFF) + bytes(16)
     with pytest.raises(netlink.NetlinkError, match="netlink error") as caught:
         list(netlink.messages(error))
     assert caught.value.errno == 1
 
 
 def test_an_acknowledgement_is_no_error() -> None:
-    ack = netlink._NLMSGHDR.pack(36, netlink.NLMSG_ERROR, 0, 1, 0) + bytes(20)
-    assert [m.kind for m in netlink.messages(ack)] == [netlink.NLMSG_ERROR]
+    ack = netlink._NLMSGHDR.pack(36, NLMSG_ERROR, 0, 1, 0) + bytes(20)
+    assert [m.kind for m in netlink.messages(ack)] == [NLMSG_ERROR]
 
 
 def test_messages_are_aligned_and_carry_their_flags() -> None:
-    data = message(99, b"abc", flags=0x12) + message(netlink.NLMSG_DONE, u32(0))
-    assert list(netlink.messages(data)) == [(99, 0x12, b"abc"), (netlink.NLMSG_DONE, 2, u32(0))]
+    data = message(99, b"abc", flags=0x12) + message(NLMSG_DONE, u32(0))
+    assert list(netlink.messages(data)) == [(99, 0x12, b"abc"), (NLMSG_DONE, 2, u32(0))]
+
+
+def test_a_message_or_attribute_of_its_header_alone() -> None:
+    assert list(netlink.messages(message(99, b""))) == [(99, 2, b"")]
+    assert netlink.attributes(rtattr(7, b"") + rtattr(8, b"x")) == {7: b"", 8: b"x"}
+    assert netlink.attributes(rtattr(8, b"x") + rtattr(7, b"")) == {7: b"", 8: b"x"}
+    [link] = netlink.parse_links(message(RTM_NEWLINK, netlink._IFINFOMSG.pack(0, 1, 9, 0x1, 0)))
+    assert link == Link(9, "", 0x1)
 
 
 def test_attributes_keep_the_first_of_a_type_and_drop_the_nested_flag() -> None:
@@ -122,26 +144,26 @@ def test_hw_text(raw: bytes | None, expected: str | None) -> None:
 
 
 def link_message(index: int, name: str, flags: int, *attrs: bytes) -> bytes:
-    payload = netlink._IFINFOMSG.pack(0, 1, index, flags, 0) + rtattr(netlink.IFLA_IFNAME, name.encode() + b"\0")
-    return message(netlink.RTM_NEWLINK, payload + b"".join(attrs))
+    payload = netlink._IFINFOMSG.pack(0, 1, index, flags, 0) + rtattr(IFLA_IFNAME, name.encode() + b"\0")
+    return message(RTM_NEWLINK, payload + b"".join(attrs))
 
 
 def link_info(kind: str, *data: bytes) -> bytes:
-    inner = rtattr(netlink.IFLA_INFO_KIND, kind.encode() + b"\0")
+    inner = rtattr(IFLA_INFO_KIND, kind.encode() + b"\0")
     if data:
-        inner += rtattr(0x8000 | netlink.IFLA_INFO_DATA, b"".join(data))
-    return rtattr(0x8000 | netlink.IFLA_LINKINFO, inner)
+        inner += rtattr(0x8000 | IFLA_INFO_DATA, b"".join(data))
+    return rtattr(0x8000 | IFLA_LINKINFO, inner)
 
 
 def test_a_bridge_and_its_port() -> None:
-    dump = (link_message(4, "br0", 0x1003, rtattr(netlink.IFLA_ADDRESS, bytes.fromhex("00163e000001")),
-                         link_info("bridge", rtattr(netlink.IFLA_BR_FORWARD_DELAY, u32(1500)),
-                                   rtattr(netlink.IFLA_BR_STP_STATE, u32(1))))
-            + link_message(5, "eth0", 0x1002, rtattr(netlink.IFLA_MASTER, u32(4)),
-                           rtattr(netlink.IFLA_PERM_ADDRESS, bytes.fromhex("00163e000002")))
-            + link_message(6, "bond0", 0x1002, link_info("bond", rtattr(netlink.IFLA_BR_STP_STATE, u32(1))),
-                           rtattr(netlink.IFLA_MASTER, u32(0)))
-            + message(netlink.NLMSG_DONE, u32(0)))
+    dump = (link_message(4, "br0", 0x1003, rtattr(IFLA_ADDRESS, bytes.fromhex("00163e000001")),
+                         link_info("bridge", rtattr(IFLA_BR_FORWARD_DELAY, u32(1500)),
+                                   rtattr(IFLA_BR_STP_STATE, u32(1))))
+            + link_message(5, "eth0", 0x1002, rtattr(IFLA_MASTER, u32(4)),
+                           rtattr(IFLA_PERM_ADDRESS, bytes.fromhex("00163e000002")))
+            + link_message(6, "bond0", 0x1002, link_info("bond", rtattr(IFLA_BR_STP_STATE, u32(1))),
+                           rtattr(IFLA_MASTER, u32(0)))
+            + message(NLMSG_DONE, u32(0)))
     bridge, port, bond = netlink.parse_links(dump)
     assert bridge == Link(4, "br0", 0x1003, address="00:16:3e:00:00:01", kind="bridge", stp_state=1,
                           forward_delay=1500)
@@ -157,8 +179,8 @@ def test_a_bridge_without_info_data() -> None:
 
 
 def test_a_message_too_short_for_its_header_is_skipped() -> None:
-    short = message(netlink.RTM_NEWLINK, bytes(8)) + message(netlink.RTM_NEWADDR, bytes(4))
-    short += message(netlink.RTM_NEWROUTE, bytes(8))
+    short = message(RTM_NEWLINK, bytes(8)) + message(RTM_NEWADDR, bytes(4))
+    short += message(RTM_NEWROUTE, bytes(8))
     assert netlink.parse_links(short) == [] and netlink.parse_addresses(short) == []
     assert netlink.parse_routes(short) == []
 
@@ -170,13 +192,13 @@ def test_each_parser_reads_its_own_messages_only() -> None:
 
 
 def addr_message(family: int, header_flags: int, *attrs: bytes, index: int = 2) -> bytes:
-    return message(netlink.RTM_NEWADDR, netlink._IFADDRMSG.pack(family, 64, header_flags, 0, index) + b"".join(attrs))
+    return message(RTM_NEWADDR, netlink._IFADDRMSG.pack(family, 64, header_flags, 0, index) + b"".join(attrs))
 
 
 def test_ipv4_owns_its_local_address_not_the_peer() -> None:
     [addr] = netlink.parse_addresses(addr_message(
-        socket.AF_INET, 0, rtattr(netlink.IFA_ADDRESS, socket.inet_aton("10.0.0.2")),
-        rtattr(netlink.IFA_LOCAL, socket.inet_aton("10.0.0.1"))))
+        socket.AF_INET, 0, rtattr(IFA_ADDRESS, socket.inet_aton("10.0.0.2")),
+        rtattr(IFA_LOCAL, socket.inet_aton("10.0.0.1"))))
     assert (addr.own, addr.address, addr.local) == ("10.0.0.1", "10.0.0.2", "10.0.0.1")
 
 
@@ -184,20 +206,20 @@ def test_ipv6_owns_ifa_address_and_falls_back_on_ifa_local() -> None:
     raw = socket.inet_pton(socket.AF_INET6, "2001:db8::5")
     peer = socket.inet_pton(socket.AF_INET6, "2001:db8::6")
     [plain, local_only, both] = netlink.parse_addresses(
-        addr_message(socket.AF_INET6, 0, rtattr(netlink.IFA_ADDRESS, raw))
-        + addr_message(socket.AF_INET6, 0, rtattr(netlink.IFA_LOCAL, raw))
-        + addr_message(socket.AF_INET6, 0, rtattr(netlink.IFA_ADDRESS, peer), rtattr(netlink.IFA_LOCAL, raw)))
+        addr_message(socket.AF_INET6, 0, rtattr(IFA_ADDRESS, raw))
+        + addr_message(socket.AF_INET6, 0, rtattr(IFA_LOCAL, raw))
+        + addr_message(socket.AF_INET6, 0, rtattr(IFA_ADDRESS, peer), rtattr(IFA_LOCAL, raw)))
     assert plain.own == local_only.own == "2001:db8::5" and both.own == "2001:db8::6"
-    [v4] = netlink.parse_addresses(addr_message(socket.AF_INET, 0, rtattr(netlink.IFA_ADDRESS,
+    [v4] = netlink.parse_addresses(addr_message(socket.AF_INET, 0, rtattr(IFA_ADDRESS,
                                                                           socket.inet_aton("10.0.0.2"))))
     assert v4.own == "10.0.0.2"
 
 
 @pytest.mark.parametrize("header_flags, attrs, flags", [
     (0x20, [], 0x20),  # the header's 8 bits when there is no IFA_FLAGS
-    (0x20, [rtattr(netlink.IFA_FLAGS, u32(0x120))], 0x120),
-    (0x00, [rtattr(netlink.IFA_FLAGS, u32(0x100))], 0x100),  # IFA_FLAGS, when present, is the whole truth
-    (0x80, [rtattr(netlink.IFA_FLAGS, u32(0))], 0),
+    (0x20, [rtattr(IFA_FLAGS, u32(0x120))], 0x120),
+    (0x00, [rtattr(IFA_FLAGS, u32(0x100))], 0x100),  # IFA_FLAGS, when present, is the whole truth
+    (0x80, [rtattr(IFA_FLAGS, u32(0))], 0),
 ])
 def test_address_flags(header_flags: int, attrs: list[bytes], flags: int) -> None:
     [addr] = netlink.parse_addresses(addr_message(socket.AF_INET6, header_flags, *attrs))
@@ -205,7 +227,7 @@ def test_address_flags(header_flags: int, attrs: list[bytes], flags: int) -> Non
 
 
 def test_address_lifetimes_come_from_ifa_cacheinfo() -> None:
-    info = rtattr(netlink.IFA_CACHEINFO, netlink._IFA_CACHEINFO.pack(0, 7200, 5, 6))
+    info = rtattr(IFA_CACHEINFO, netlink._IFA_CACHEINFO.pack(0, 7200, 5, 6))
     [with_info, without] = netlink.parse_addresses(addr_message(socket.AF_INET6, 0, info)
                                                    + addr_message(socket.AF_INET6, 0))
     assert (with_info.preferred, with_info.valid) == (0, 7200)
@@ -216,7 +238,7 @@ def test_address_lifetimes_come_from_ifa_cacheinfo() -> None:
 def route_message(family: int, dst_len: int, *attrs: bytes, table: int = 254, protocol: int = 4, scope: int = 0,
                   kind: int = 1, flags: int = 0) -> bytes:
     header = netlink._RTMSG.pack(family, dst_len, 0, 0, table, protocol, scope, kind, flags)
-    return message(netlink.RTM_NEWROUTE, header + b"".join(attrs))
+    return message(RTM_NEWROUTE, header + b"".join(attrs))
 
 
 def v6(text: str) -> bytes:
@@ -226,10 +248,10 @@ def v6(text: str) -> bytes:
 def test_a_route_with_every_attribute() -> None:
     cache = netlink._RTA_CACHEINFO.pack(0, 0, 179800, 0, 0, 0, 0, 0)
     [route] = netlink.parse_routes(route_message(
-        socket.AF_INET6, 64, rtattr(netlink.RTA_TABLE, u32(254)), rtattr(netlink.RTA_DST, v6("2001:db8:1::")),
-        rtattr(netlink.RTA_SRC, v6("2001:db8:2::")), rtattr(netlink.RTA_PRIORITY, u32(1024)),
-        rtattr(netlink.RTA_OIF, u32(3)), rtattr(netlink.RTA_GATEWAY, v6("fe80::1")),
-        rtattr(netlink.RTA_PREFSRC, v6("2001:db8::9")), rtattr(netlink.RTA_CACHEINFO, cache), protocol=9))
+        socket.AF_INET6, 64, rtattr(RTA_TABLE, u32(254)), rtattr(RTA_DST, v6("2001:db8:1::")),
+        rtattr(RTA_SRC, v6("2001:db8:2::")), rtattr(RTA_PRIORITY, u32(1024)),
+        rtattr(RTA_OIF, u32(3)), rtattr(RTA_GATEWAY, v6("fe80::1")),
+        rtattr(RTA_PREFSRC, v6("2001:db8::9")), rtattr(RTA_CACHEINFO, cache), protocol=9))
     assert route == Route(family=socket.AF_INET6, dst_len=64, table=254, protocol=9, scope=0, type=1,
                           dst="2001:db8:1::", src="2001:db8:2::", gateway="fe80::1", oif=3, priority=1024,
                           prefsrc="2001:db8::9", expires=179800)
@@ -238,7 +260,7 @@ def test_a_route_with_every_attribute() -> None:
 def test_a_default_route_of_a_table_over_255() -> None:
     # The header's table is 8 bits (RT_TABLE_COMPAT, 252, for the larger ones): RTA_TABLE tells the table.
     [route, bare] = netlink.parse_routes(
-        route_message(socket.AF_INET, 0, rtattr(netlink.RTA_TABLE, u32(1000)), rtattr(netlink.RTA_OIF, u32(2)),
+        route_message(socket.AF_INET, 0, rtattr(RTA_TABLE, u32(1000)), rtattr(RTA_OIF, u32(2)),
                       table=252)
         + route_message(socket.AF_INET, 0, table=255, kind=2, scope=254, protocol=2))
     assert (route.table, route.dst, route.dst_len, route.oif, route.priority, route.expires) == (1000, None, 0, 2,
@@ -248,7 +270,7 @@ def test_a_default_route_of_a_table_over_255() -> None:
 
 def test_a_negative_expiry_stays_negative() -> None:
     cache = netlink._RTA_CACHEINFO.pack(0, 0, -300, 0, 0, 0, 0, 0)
-    [route] = netlink.parse_routes(route_message(socket.AF_INET6, 0, rtattr(netlink.RTA_CACHEINFO, cache)))
+    [route] = netlink.parse_routes(route_message(socket.AF_INET6, 0, rtattr(RTA_CACHEINFO, cache)))
     assert route.expires == -300
 
 
@@ -258,10 +280,10 @@ def nexthop(ifindex: int, *attrs: bytes, flags: int = 0, hops: int = 0) -> bytes
 
 
 def test_a_multipath_route() -> None:
-    hops = (nexthop(3, rtattr(netlink.RTA_GATEWAY, socket.inet_aton("192.0.2.1")), hops=1)
-            + nexthop(4, rtattr(netlink.RTA_GATEWAY, socket.inet_aton("198.51.100.1")), flags=1)
+    hops = (nexthop(3, rtattr(RTA_GATEWAY, socket.inet_aton("192.0.2.1")), hops=1)
+            + nexthop(4, rtattr(RTA_GATEWAY, socket.inet_aton("198.51.100.1")), flags=1)
             + nexthop(5))
-    [route] = netlink.parse_routes(route_message(socket.AF_INET, 0, rtattr(netlink.RTA_MULTIPATH, hops)))
+    [route] = netlink.parse_routes(route_message(socket.AF_INET, 0, rtattr(RTA_MULTIPATH, hops)))
     assert route.oif is None
     assert route.multipath == (NextHop(3, "192.0.2.1", 0, 1), NextHop(4, "198.51.100.1", 1, 0), NextHop(5))
 
@@ -273,24 +295,24 @@ def test_nexthops_stop_at_a_torn_one() -> None:
 
 
 @pytest.mark.parametrize("kind, family, body", [
-    (netlink.RTM_GETLINK, socket.AF_UNSPEC, bytes(16)),
-    (netlink.RTM_GETADDR, socket.AF_INET6, bytes([10]) + bytes(7)),
-    (netlink.RTM_GETROUTE, socket.AF_INET, bytes([2]) + bytes(11)),
+    (RTM_GETLINK, socket.AF_UNSPEC, bytes(16)),
+    (RTM_GETADDR, socket.AF_INET6, bytes([10]) + bytes(7)),
+    (RTM_GETROUTE, socket.AF_INET, bytes([2]) + bytes(11)),
 ])
 def test_request(kind: int, family: int, body: bytes) -> None:
     data = netlink.request(kind, 7, netlink.request_body(kind, family))
     assert data == netlink._NLMSGHDR.pack(16 + len(body), kind, 0x301, 7, 0) + body
 
 
-DONE = message(netlink.NLMSG_DONE, u32(0))
+DONE = message(NLMSG_DONE, u32(0))
 
 
 @pytest.mark.parametrize("data, ends", [
     (LINK_DUMP, (True, False)),
     (LINK_DUMP[:-20], (False, False)),
-    (message(netlink.RTM_NEWLINK, bytes(16), flags=2 | netlink.NLM_F_DUMP_INTR) + DONE, (True, True)),
-    (message(netlink.NLMSG_DONE, u32(0), flags=2 | netlink.NLM_F_DUMP_INTR), (True, True)),
-    (message(netlink.RTM_NEWLINK, bytes(16), flags=2 | netlink.NLM_F_DUMP_INTR), (False, True)),
+    (message(RTM_NEWLINK, bytes(16), flags=2 | NLM_F_DUMP_INTR) + DONE, (True, True)),
+    (message(NLMSG_DONE, u32(0), flags=2 | NLM_F_DUMP_INTR), (True, True)),
+    (message(RTM_NEWLINK, bytes(16), flags=2 | NLM_F_DUMP_INTR), (False, True)),
 ])
 def test_answer_ends(data: bytes, ends: tuple[bool, bool]) -> None:
     assert netlink.answer_ends(data) == ends
@@ -324,12 +346,12 @@ def test_a_dump_reads_every_datagram_up_to_done() -> None:
         assert len(sock.addresses(socket.AF_INET6)) == 5  # the fake answers with every family's
     assert fake.closed
     assert [netlink._NLMSGHDR.unpack_from(sent)[1:4] for sent in fake.sent] == [
-        (netlink.RTM_GETLINK, 0x301, 1), (netlink.RTM_GETADDR, 0x301, 2)]
+        (RTM_GETLINK, 0x301, 1), (RTM_GETADDR, 0x301, 2)]
     assert fake.sent[1][16] == socket.AF_INET6
 
 
 def test_an_interrupted_dump_is_asked_again() -> None:
-    cut = message(netlink.RTM_NEWROUTE, bytes(12), flags=2 | netlink.NLM_F_DUMP_INTR)
+    cut = message(RTM_NEWROUTE, bytes(12), flags=2 | NLM_F_DUMP_INTR)
     fake = FakeSocket([cut, DONE], [route_message(socket.AF_INET, 0) + DONE])
     sock = netlink.RouteSocket(fake)  # type: ignore[arg-type]
     assert [route.table for route in sock.routes(socket.AF_INET)] == [254]
@@ -337,10 +359,10 @@ def test_an_interrupted_dump_is_asked_again() -> None:
 
 
 def test_a_dump_interrupted_every_time_is_an_error() -> None:
-    cut = message(netlink.NLMSG_DONE, u32(0), flags=2 | netlink.NLM_F_DUMP_INTR)
-    fake = FakeSocket(*[[cut] for _ in range(netlink.DUMP_ATTEMPTS)])
-    with pytest.raises(netlink.NetlinkError, match=f"interrupted by changes {netlink.DUMP_ATTEMPTS} times"):
-        netlink.RouteSocket(fake).dump(netlink.RTM_GETROUTE)  # type: ignore[arg-type]
+    cut = message(NLMSG_DONE, u32(0), flags=2 | NLM_F_DUMP_INTR)
+    fake = FakeSocket(*[[cut] for _ in range(5)])
+    with pytest.raises(netlink.NetlinkError, match="interrupted by changes 5 times"):
+        netlink.RouteSocket(fake).dump(RTM_GETROUTE)  # type: ignore[arg-type]
 
 
 def test_a_socket_closed_during_a_dump_is_an_error() -> None:
@@ -352,3 +374,34 @@ def test_a_socket_closed_during_a_dump_is_an_error() -> None:
 def test_a_namespace_that_cannot_be_opened_leaves_no_socket(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         netlink.open_route_socket(str(tmp_path / "no-such-namespace"))
+
+
+def test_the_values_are_frozen() -> None:
+    link, addr = netlink.parse_links(LINK_DUMP)[0], netlink.parse_addresses(ADDR_DUMP)[0]
+    route = Route(socket.AF_INET, 0, 254, 4, 0, 1)
+    for value in (link, addr, route):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            value.flags = 0  # type: ignore[misc]
+
+
+def test_the_kernel_of_this_namespace_is_read() -> None:
+    # Read only: this process's own links and routes, never changed here.
+    with netlink.open_route_socket() as sock:
+        links = sock.links()
+        routes = {family: sock.routes(family) for family in (socket.AF_INET, socket.AF_INET6)}
+        addresses = sock.addresses(socket.AF_INET)
+    # Other processes may add and remove interfaces meanwhile: only the loopback interface is sure to stay.
+    lo = next(link for link in links if link.name == "lo")
+    assert lo.index == socket.if_nametoindex("lo") and lo.flags & 0x8 and lo.kind is None
+    assert all(r.family == family for family, found in routes.items() for r in found)
+    assert {a.family for a in addresses} <= {socket.AF_INET}
+    if lo.up:
+        assert "127.0.0.1" in {a.own for a in addresses if a.index == lo.index}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="entering a network namespace needs root")
+def test_a_socket_in_a_namespace_given_by_its_file() -> None:
+    # This process's own namespace, entered by its file: the thread enters it and comes back.
+    with netlink.open_route_socket("/proc/self/ns/net") as sock:
+        links = sock.links()
+    assert ("lo", socket.if_nametoindex("lo")) in {(link.name, link.index) for link in links}
