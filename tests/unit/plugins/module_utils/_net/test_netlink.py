@@ -91,6 +91,17 @@ def test_a_netlink_error_message_is_an_error() -> None:
     assert caught.value.errno == 1
 
 
+def test_an_error_message_of_its_code_alone_is_an_error() -> None:
+    error = netlink._NLMSGHDR.pack(20, NLMSG_ERROR, 0, 1, 0) + u32(-13 & 0xFFFFFFFF)
+    with pytest.raises(netlink.NetlinkError, match="Permission denied"):
+        list(netlink.messages(error))
+
+
+def test_an_error_message_too_short_for_a_code_is_no_error() -> None:
+    error = netlink._NLMSGHDR.pack(16, NLMSG_ERROR, 0, 1, 0)
+    assert list(netlink.messages(error)) == [(NLMSG_ERROR, 0, b"")]
+
+
 def test_an_acknowledgement_is_no_error() -> None:
     ack = netlink._NLMSGHDR.pack(36, NLMSG_ERROR, 0, 1, 0) + bytes(20)
     assert [m.kind for m in netlink.messages(ack)] == [NLMSG_ERROR]
@@ -405,3 +416,11 @@ def test_a_socket_in_a_namespace_given_by_its_file() -> None:
     with netlink.open_route_socket("/proc/self/ns/net") as sock:
         links = sock.links()
     assert ("lo", socket.if_nametoindex("lo")) in {(link.name, link.index) for link in links}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="entering a network namespace needs root")
+def test_a_file_that_is_no_namespace_is_refused_with_the_kernels_reason(tmp_path: Path) -> None:
+    (tmp_path / "not-a-namespace").write_text("")
+    with pytest.raises(netlink.NetlinkError, match="setns: Invalid argument") as caught:
+        netlink.open_route_socket(str(tmp_path / "not-a-namespace"))
+    assert caught.value.errno == 22
