@@ -135,7 +135,10 @@ options:
   addr_gen_mode:
     description:
       - How the bridge forms its SLAAC interface identifiers. V(eui64) from the MAC, V(stable-privacy) from a
-        secret (RFC 7217). Unchanged when omitted.
+        secret (RFC 7217).
+      - When omitted, a persistent backend gives the bridge the port's, as its files say (see
+        O(inherit_addressing)), in NetworkManager's C(addr-gen-mode) (C(default) is NetworkManager's own default,
+        V(stable-privacy)) or netplan's C(ipv6-address-generation); else the tool's default is left alone.
     type: str
     choices: [eui64, stable-privacy]
   port_disable_ipv6:
@@ -329,6 +332,11 @@ addressing:
       description: DNS search domains.
       type: list
       elements: str
+    addr_gen_mode:
+      description: How the bridge forms its SLAAC addresses (V(eui64), V(stable-privacy)), null when the tool's
+        default is left alone.
+      type: str
+      sample: stable-privacy
     inherited_from:
       description: The host's files the addressing was read from.
       type: list

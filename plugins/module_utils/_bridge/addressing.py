@@ -39,15 +39,17 @@ class Addressing:
     routes: tuple[tuple[str, str], ...] = ()  # (destination or "default", gateway)
     nameservers: tuple[str, ...] = ()
     search: tuple[str, ...] = ()
+    addr_gen_mode: str | None = None  # how SLAAC addresses are formed: eui64 or stable-privacy
     sources: tuple[str, ...] = field(default=(), compare=False)  # the files it was read from
 
     def merged(self, later: Addressing) -> Addressing:
         """self, then `later` on top: a value `later` states wins, lists are joined (as netplan merges)."""
-        def pick(mine: bool | None, theirs: bool | None) -> bool | None:
+        def pick(mine: Any, theirs: Any) -> Any:
             return mine if theirs is None else theirs
         return Addressing(
             dhcp4=pick(self.dhcp4, later.dhcp4), dhcp6=pick(self.dhcp6, later.dhcp6),
             accept_ra=pick(self.accept_ra, later.accept_ra),
+            addr_gen_mode=pick(self.addr_gen_mode, later.addr_gen_mode),
             addresses=_joined(self.addresses, later.addresses), routes=_joined(self.routes, later.routes),
             nameservers=_joined(self.nameservers, later.nameservers), search=_joined(self.search, later.search),
             sources=_joined(self.sources, later.sources))
@@ -111,6 +113,13 @@ def _with_prefix(address: str, netmask: str | None, v6: bool) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- netplan
+
+# How the tools name the ways SLAAC addresses are formed, as the bridge's options do. NetworkManager's
+# `default` is its global default, stable-privacy unless NetworkManager.conf says otherwise, and
+# `default-or-eui64` the same with eui64; a keyfile without the key means eui64 (what the bridge's own
+# profile then gets too: the key is left out).
+ADDR_GEN_MODES = {"eui64": "eui64", "stable-privacy": "stable-privacy", "default": "stable-privacy",
+                  "default-or-eui64": "eui64"}
 
 NETPLAN_KEYS = ("dhcp4", "dhcp6", "accept-ra", "addresses", "gateway4", "gateway6", "routes", "nameservers")
 
@@ -191,7 +200,8 @@ def from_netplan(settings: dict[str, Any]) -> Addressing:
         accept_ra=_bool(settings.get("accept-ra")),
         addresses=tuple(str(a) for a in addresses), routes=tuple(routes),
         nameservers=tuple(str(a) for a in nameservers.get("addresses") or []),
-        search=tuple(str(a) for a in nameservers.get("search") or []))
+        search=tuple(str(a) for a in nameservers.get("search") or []),
+        addr_gen_mode=ADDR_GEN_MODES.get(str(settings.get("ipv6-address-generation", "")).strip().lower()))
 
 
 # ---------------------------------------------------------------------------------------------- ifupdown
@@ -392,7 +402,8 @@ def from_nm(text: str) -> Addressing:  # noqa: C901
         if family == "ipv4" and method == "auto":
             result = replace(result, dhcp4=True)
         if family == "ipv6":
-            result = replace(result, accept_ra=method == "auto", dhcp6=method == "dhcp")
+            result = replace(result, accept_ra=method == "auto", dhcp6=method == "dhcp",
+                             addr_gen_mode=ADDR_GEN_MODES.get(settings.get("addr-gen-mode", "").strip().lower()))
         addresses, routes = [], []
         for key in sorted(settings, key=lambda k: (len(k), k)):
             if re.fullmatch(r"address(es)?\d*", key):

@@ -143,7 +143,7 @@ def bridge_spec(request: BridgeRequest, links: Mapping[str, LinkInfo]) -> Bridge
 
 def with_addressing(spec: BridgeSpec, found: Addressing, request: BridgeRequest) -> BridgeSpec:
     """The bridge with the addressing it inherits: what the ports had (`found`), unless inherit_addressing is
-    false; dhcp4, dhcp6 and accept_ra given in the task win over what was found."""
+    false; dhcp4, dhcp6, accept_ra and addr_gen_mode given in the task win over what was found."""
     base = found if request.inherit_addressing else Addressing()
 
     def choose(given: bool | None, got: bool | None, default: bool) -> bool:
@@ -154,7 +154,8 @@ def with_addressing(spec: BridgeSpec, found: Addressing, request: BridgeRequest)
     return replace(spec, dhcp4=choose(request.dhcp4, base.dhcp4, False),
                    dhcp6=choose(request.dhcp6, base.dhcp6, False),
                    accept_ra=choose(request.accept_ra, base.accept_ra, True), addresses=base.addresses,
-                   routes=base.routes, nameservers=base.nameservers, search=base.search)
+                   routes=base.routes, nameservers=base.nameservers, search=base.search,
+                   addr_gen_mode=spec.addr_gen_mode or base.addr_gen_mode)
 
 
 def removal_problem(name: str, default_route_links: list[str], rollback_timeout: int, force: bool) -> str | None:

@@ -67,7 +67,8 @@ def addressing_result(spec: BridgeSpec, inherited_from: list[str]) -> dict[str, 
     return {
         "dhcp4": spec.dhcp4, "dhcp6": spec.dhcp6, "accept_ra": spec.accept_ra,
         "addresses": list(spec.addresses), "routes": [{"to": d, "via": g} for d, g in spec.routes],
-        "nameservers": list(spec.nameservers), "search": list(spec.search), "inherited_from": inherited_from,
+        "nameservers": list(spec.nameservers), "search": list(spec.search), "addr_gen_mode": spec.addr_gen_mode,
+        "inherited_from": inherited_from,
     }
 
 

@@ -295,10 +295,24 @@ addressed() {  # addressed DEV WHEN: DHCPv4 and SLAAC addresses and both default
     say "$2: $1 has $(v4_of "$1") and $(v6_of "$1"), both default routes"
 }
 port_of_br0() { [[ "$(ip -o link show eth0)" == *" master br0 "* ]]; }
+eui64_address() {  # the SLAAC address of eth0's MAC by EUI-64 in the test prefix
+    "$python" -c 'import ipaddress, sys
+mac = bytes.fromhex(sys.argv[2].replace(":", ""))
+iid = bytes([mac[0] ^ 2]) + mac[1:3] + bytes([0xff, 0xfe]) + mac[3:]
+print(ipaddress.IPv6Address(ipaddress.IPv6Address(sys.argv[1] + "::").packed[:8] + iid))' "$prefix" "$mac"
+}
 bridged() {  # bridged WHEN
     waited 10 port_of_br0 || fail "$1: eth0 is not a port of br0: $(ip -o link show eth0)"
     addressed br0 "$1"
     [[ "$(ip -br link show br0 | awk '{print $3}')" == "$mac" ]] || fail "$1: br0 does not have eth0's MAC $mac"
+    # The way eth0 formed its SLAAC address is the bridge's: EUI-64 of the same MAC (the same address) where
+    # eth0's files say nothing, stable-privacy where NetworkManager's profile says addr-gen-mode=default.
+    if [[ "$backend" == nm ]]; then
+        [[ "$(v6_of br0)" != "$(eui64_address)" ]] \
+            || fail "$1: br0 formed its SLAAC address by EUI-64; eth0's profile says stable-privacy"
+    else
+        [[ "$(v6_of br0)" == "$(eui64_address)" ]] || fail "$1: br0's SLAAC address is not $(eui64_address)"
+    fi
     [[ -z "$(ip -o address show dev eth0)" ]] || fail "$1: eth0 kept addresses: $(ip -o address show dev eth0)"
 }
 no_br0() { ! ip link show br0 >/dev/null 2>&1; }

@@ -88,9 +88,42 @@ def test_networkd_matches(match: str, name: str, expected: bool) -> None:
 
 def test_nm() -> None:
     text = (before("nm_static") / "etc/NetworkManager/system-connections/Wired connection 1.nmconnection").read_text()
+    # addr-gen-mode=default: NetworkManager's global default, stable-privacy.
     assert from_nm(text) == Addressing(dhcp6=False, accept_ra=True, addresses=STATIC.addresses, routes=STATIC.routes,
-                                       nameservers=STATIC.nameservers, search=STATIC.search)
+                                       nameservers=STATIC.nameservers, search=STATIC.search,
+                                       addr_gen_mode="stable-privacy")
     assert from_nm("[ipv4]\nmethod=auto\n[ipv6]\nmethod=dhcp\n") == Addressing(dhcp4=True, dhcp6=True, accept_ra=False)
+
+
+@pytest.mark.parametrize("line, mode", [
+    ("addr-gen-mode=eui64", "eui64"), ("addr-gen-mode=stable-privacy", "stable-privacy"),
+    ("addr-gen-mode=default", "stable-privacy"), ("addr-gen-mode=default-or-eui64", "eui64"),
+    ("", None),  # a keyfile without the key: eui64 to NetworkManager, and to the bridge's profile without it
+    ("addr-gen-mode=bogus", None),
+])
+def test_nm_addr_gen_mode(line: str, mode: str | None) -> None:
+    assert from_nm(f"[ipv6]\nmethod=auto\n{line}\n").addr_gen_mode == mode
+
+
+@pytest.mark.parametrize("value, mode", [("eui64", "eui64"), ("stable-privacy", "stable-privacy"), (None, None)])
+def test_netplan_addr_gen_mode(value: str | None, mode: str | None) -> None:
+    settings = {"dhcp4": True} if value is None else {"dhcp4": True, "ipv6-address-generation": value}
+    assert addressing.from_netplan(settings).addr_gen_mode == mode
+
+
+@pytest.mark.parametrize("given, found, expected", [
+    (None, "stable-privacy", "stable-privacy"),  # inherited
+    ("eui64", "stable-privacy", "eui64"),  # the task's wins
+    (None, None, None),
+])
+def test_the_bridge_inherits_the_address_generation(given: str | None, found: str | None,
+                                                    expected: str | None) -> None:
+    spec = BridgeSpec("br0", ("eth0",), addr_gen_mode=given)
+    got = with_addressing(spec, Addressing(accept_ra=True, addr_gen_mode=found), BridgeRequest(addr_gen_mode=given))
+    assert got.addr_gen_mode == expected
+    # inherit_addressing false: nothing is inherited.
+    request = BridgeRequest(addr_gen_mode=given, inherit_addressing=False)
+    assert with_addressing(spec, Addressing(addr_gen_mode=found), request).addr_gen_mode == given
 
 
 def test_nm_prefers_the_profile_nm_would_activate(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ tool is absent. Each tool is also shown an invalid file and must reject it with 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -417,6 +418,9 @@ def test_networkd_addressing_matches_what_netplan_renders(tmp_path: Path, case: 
     generate renders from our netplan file for the same inherited addressing."""
     root = root_from(tmp_path, case)
     dummy, spec = golden_case(case, root)
+    # The SLAAC address generation NetworkManager's profile has (nm_static) is not netplan's to render for
+    # networkd; only the addresses, routes and DNS are compared.
+    spec = dataclasses.replace(spec, addr_gen_mode=None)
     (ours,) = [c.after for c in plan_files(spec, "networkd", str(tmp_path / "n"))
                if c.path.endswith("25-palmfarm-br0.network")]
     scratch = tmp_path / "netplan"

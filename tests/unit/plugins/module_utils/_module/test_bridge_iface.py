@@ -6,6 +6,7 @@ the flow's outcome made the module's result."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import fields
 from typing import Any
 
@@ -80,7 +81,10 @@ def test_the_addressing_taken_over_and_where_from() -> None:
     assert result["addressing"] == {
         "dhcp4": True, "dhcp6": False, "accept_ra": True, "addresses": ["192.0.2.10/24"],
         "routes": [{"to": "203.0.113.0/24", "via": "192.0.2.1"}], "nameservers": ["192.0.2.53"],
-        "search": ["lab"], "inherited_from": ["/etc/netplan/50-cloud-init.yaml"]}
+        "search": ["lab"], "addr_gen_mode": None, "inherited_from": ["/etc/netplan/50-cloud-init.yaml"]}
+    stable = dataclasses.replace(SPEC, addr_gen_mode="stable-privacy")
+    assert outcome_result(outcome(spec=stable, inherited_from=[]), False)["addressing"]["addr_gen_mode"] == \
+        "stable-privacy"
     # inherit_addressing false: the task's own addressing, from no file; none planned (kernel): no key at all.
     assert outcome_result(outcome(spec=SPEC, inherited_from=[]), False)["addressing"]["inherited_from"] == []
     assert "addressing" not in outcome_result(outcome(), False)
