@@ -283,6 +283,11 @@ def render_ifupdown(spec: BridgeSpec, kept_marks: tuple[str, ...] = ()) -> str:
         # port's own `inet6 auto` stanza gets its SLAAC address back: ifupdown itself never sets disable_ipv6.
         lines += [f"    pre-up sysctl -q -w net.ipv6.conf.{port}.disable_ipv6=1" for port in spec.ports]
         lines += [f"    post-down sysctl -q -w net.ipv6.conf.{port}.disable_ipv6=0" for port in spec.ports]
+    # bridge-utils sets each port's addrgenmode to none as it joins the bridge and leaves it so: the port would
+    # form no link-local address again, so it could neither solicit a router nor take a SLAAC address. The
+    # kernel's default comes back when the bridge goes down.
+    lines += [f"    post-down sysctl -q -w net.ipv6.conf.{port}.addr_gen_mode="
+              f"$(cat /proc/sys/net/ipv6/conf/default/addr_gen_mode)" for port in spec.ports]
     lines += _ifupdown_family(spec, v6=False)
     lines.append("")
     v6_static = any(is_v6(a) for a in spec.addresses) and not spec.dhcp6 and not spec.accept_ra

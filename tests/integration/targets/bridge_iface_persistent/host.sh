@@ -32,6 +32,7 @@ fail() {
         ip address
         ip route
         ip -6 route
+        for key in disable_ipv6 accept_ra autoconf; do echo "eth0 $key=$(cat "/proc/sys/net/ipv6/conf/eth0/$key")"; done
         pgrep -a "udhcpc|networkd|NetworkManager"
         nmcli device status 2>/dev/null
         tail -n +1 /run/network/ifstate* 2>/dev/null

@@ -90,13 +90,12 @@ opt lease 600
 CONF
 touch "$work/udhcpd.leases"
 up busybox udhcpd -f "$work/udhcpd.conf" >"$work/udhcpd.log" 2>&1 &
-# Unsolicited advertisements at most 4 s apart (radvd's shortest): a host whose router solicitation went out
-# before its link could carry it still learns the prefix well within connectivity_check's 10 s.
+# radvd's defaults, as a home router has them: unsolicited advertisements 200 to 600 s apart. Every host learns
+# the prefix by soliciting it (the kernel, networkd and NetworkManager when a link comes up, bridge_iface's
+# connectivity_check after its change).
 cat >"$work/radvd.conf" <<CONF
 interface pfbplan {
     AdvSendAdvert on;
-    MinRtrAdvInterval 3;
-    MaxRtrAdvInterval 4;
     prefix $PFBP_PREFIX::/64 { AdvOnLink on; AdvAutonomous on; };
 };
 CONF
