@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import json
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +132,30 @@ def test_a_kernel_that_cannot_be_read_is_a_bridge_error(monkeypatch: pytest.Monk
     monkeypatch.setattr(rtnl, "open_route_socket", refused)
     with pytest.raises(BridgeError, match="cannot read the interfaces from the kernel over netlink: .*denied"):
         netlink.read_links()
+
+
+SAMPLES = Path(__file__).parents[1] / "_net" / "samples" / "netlink"
+
+
+def sample(name: str) -> bytes:
+    return bytes.fromhex("".join((SAMPLES / name).read_text().split()))
+
+
+def test_the_state_of_a_captured_namespace_is_what_pyroute2_read() -> None:
+    """The dumps of a namespace set up as the netlink_reader integration target does, and what the reader this
+    module had before, through pyroute2, returned for the same namespace at the same moment."""
+    links = rtnl.parse_links(sample("bridge-namespace.link.hex"))
+    addresses = rtnl.parse_addresses(sample("bridge-namespace.addr.hex"))
+    routes = {socket.AF_INET: rtnl.parse_routes(sample("bridge-namespace.route4.hex")),
+              socket.AF_INET6: rtnl.parse_routes(sample("bridge-namespace.route6.hex"))}
+    before = json.loads((SAMPLES / "bridge-namespace.pyroute2.json").read_text())
+    names = {link.index: link.name for link in links}
+    for link in links:
+        expected = before["state"][link.name]
+        state = netlink.link_state(link, names, addresses, routes, expected["sysctl"])
+        assert state.to_dict() == expected
+    infos = netlink.link_infos(links)
+    assert {name: vars(info) for name, info in infos.items()} == before["links"]
+    assert netlink.default_routes(links, routes[socket.AF_INET] + routes[socket.AF_INET6]) == before["default"]
+    assert before["state"]["pfnl-br0"]["stp"] and before["state"]["pfnl-br0"]["forward_delay"] == 4
+    assert [r["dst"] for r in before["state"]["pfnl-br0"]["routes"]] == ["10.20.0.0/16", "2001:db8:7::/48"]

@@ -424,3 +424,58 @@ def test_a_file_that_is_no_namespace_is_refused_with_the_kernels_reason(tmp_path
     with pytest.raises(netlink.NetlinkError, match="setns: Invalid argument") as caught:
         netlink.open_route_socket(str(tmp_path / "not-a-namespace"))
     assert caught.value.errno == 22
+
+
+# Captured from a namespace set up as tests/integration/targets/netlink_reader/runme.sh does (check_reader.py
+# dump): a bridge with STP and a forward delay of 4 s, its port pfnl-p0, the veth pfnl-v0 with a peer address,
+# addresses with finite lifetimes, static, expiring, multipath, unreachable and other-table routes.
+BRIDGE_LINKS = netlink.parse_links(sample("bridge-namespace.link.hex"))
+BRIDGE_ADDRESSES = netlink.parse_addresses(sample("bridge-namespace.addr.hex"))
+BRIDGE_ROUTES4 = netlink.parse_routes(sample("bridge-namespace.route4.hex"))
+BRIDGE_ROUTES6 = netlink.parse_routes(sample("bridge-namespace.route6.hex"))
+
+
+def test_links_of_a_captured_bridge_namespace() -> None:
+    assert [(link.index, link.name, link.kind) for link in BRIDGE_LINKS] == [
+        (1, "lo", None), (2, "pfnl-br0", "bridge"), (3, "pfnl-p1", "veth"), (4, "pfnl-p0", "veth"),
+        (5, "pfnl-v1", "veth"), (6, "pfnl-v0", "veth")]
+    bridge, port, veth = BRIDGE_LINKS[1], BRIDGE_LINKS[3], BRIDGE_LINKS[5]
+    assert bridge == Link(2, "pfnl-br0", 0x1003, mtu=1500, address="00:16:3e:0a:00:01", kind="bridge", stp_state=1,
+                          forward_delay=400)
+    assert port.master == 2 and port.up and port.stp_state is None and port.forward_delay is None
+    assert veth.address == "00:16:3e:0a:00:02" and veth.master is None and veth.perm_address is None
+    assert all(link.up and link.mtu == (65536 if link.name == "lo" else 1500) for link in BRIDGE_LINKS)
+
+
+def test_addresses_of_a_captured_bridge_namespace() -> None:
+    found = {(a.index, a.own): a for a in BRIDGE_ADDRESSES}
+    assert len(found) == len(BRIDGE_ADDRESSES) == 12
+    assert [a.family for a in BRIDGE_ADDRESSES] == [socket.AF_INET] * 4 + [socket.AF_INET6] * 8
+    peer = found[6, "10.9.9.1"]
+    assert (peer.local, peer.address, peer.prefixlen, peer.flags) == ("10.9.9.1", "10.9.9.2", 32, 0x80)
+    deprecated = found[2, "2001:db8:8::10"]
+    assert (deprecated.flags, deprecated.preferred, deprecated.valid) == (0x22, 0, 1200)  # nodad, deprecated
+    assert (found[2, "2001:db8:9::10"].preferred, found[2, "2001:db8:9::10"].valid) == (2000, 3000)
+    assert found[6, "fd00:9::10"].flags == 0x282  # nodad, permanent, noprefixroute
+    assert found[4, "fe80::2416:50ff:fec7:4225"].scope == 253 and found[1, "::1"].scope == 254
+
+
+def test_routes_of_a_captured_bridge_namespace() -> None:
+    assert len(BRIDGE_ROUTES4) == 14 and len(BRIDGE_ROUTES6) == 18
+    assert {r.family for r in BRIDGE_ROUTES4} == {socket.AF_INET} and {r.family for r in BRIDGE_ROUTES6} == {
+        socket.AF_INET6}
+    other_table, multipath, _peer, static = BRIDGE_ROUTES4[:4]
+    assert (other_table.table, other_table.dst, other_table.dst_len, other_table.gateway) == (100, "10.30.0.0", 16,
+                                                                                              "192.0.2.1")
+    assert (multipath.dst, multipath.dst_len, multipath.oif, multipath.table) == (None, 0, None, 254)
+    assert multipath.multipath == (NextHop(2, "192.0.2.1", 0x10, 0), NextHop(6, "198.51.100.1", 0, 0))
+    assert static == Route(socket.AF_INET, 16, 254, 4, 0, 1, flags=0x10, dst="10.20.0.0", gateway="192.0.2.1",
+                           oif=2, priority=5, prefsrc="192.0.2.10")
+    local = [r for r in BRIDGE_ROUTES4 if r.table == 255]
+    assert {(r.type, r.scope) for r in local} == {(2, 254), (3, 253)}  # local and broadcast
+    unreachable, expiring = BRIDGE_ROUTES6[:2]
+    assert (unreachable.type, unreachable.dst, unreachable.dst_len, unreachable.oif) == (7, "2001:db8:6::", 48, 1)
+    assert expiring == Route(socket.AF_INET6, 48, 254, 9, 0, 1, flags=0x10, dst="2001:db8:7::",
+                             gateway="2001:db8:9::1", oif=2, priority=1024, expires=59940)
+    default = next(r for r in BRIDGE_ROUTES6 if r.dst_len == 0)
+    assert (default.gateway, default.oif, default.priority, default.expires) == ("fe80::1", 6, 2048, 0)
