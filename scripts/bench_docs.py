@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_sections import bridge, convergence, dns, farm, renumbering  # noqa: E402  (the scripts directory, put on the path above)
+from bench_sections import bridge, cluster, convergence, dns, farm, renumbering  # noqa: E402  (the scripts directory, put on the path above)
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -35,6 +35,7 @@ SECTIONS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "convergence": convergence.render,
     "dns": dns.render,
     "renumbering": renumbering.render,
+    "cluster": cluster.render,
 }
 # The files a benchmark's module renders beside its JSON, by file name.
 FIGURES: dict[str, Callable[[dict[str, Any]], dict[str, str]]] = {
