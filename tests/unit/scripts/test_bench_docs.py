@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 
 from .script_loader import load_script
+from .test_bench_cluster_section import cluster_json
 from .test_bench_convergence_section import convergence_json
 from .test_bench_dns_section import dns_json
+from .test_bench_renumbering_section import renumbering_json
 
 bench_docs = load_script("bench_docs")
 
@@ -99,12 +101,16 @@ def test_check_fails_on_a_stale_document_and_passes_once_rendered(
     bridge.write_text(json.dumps(bridge_json()))
     (tmp_path / "dns.json").write_text(json.dumps(dns_json()))
     (tmp_path / "convergence.json").write_text(json.dumps(convergence_json()))
+    (tmp_path / "renumbering.json").write_text(json.dumps(renumbering_json()))
+    (tmp_path / "cluster.json").write_text(json.dumps(cluster_json()))
     doc = tmp_path / "benchmarks.md"
     before, after = "# Benchmarks\n\nkept above\n\n", "\n## other\n\nkept below\n"
     doc.write_text(f"{before}{bench_docs.begin('farm')}\nold figures\n{bench_docs.end('farm')}\n\nbetween\n\n"
                    f"{bench_docs.begin('bridge')}\nold bridge figures\n{bench_docs.end('bridge')}\n"
                    f"{bench_docs.begin('dns')}\nold dns figures\n{bench_docs.end('dns')}\n"
                    f"{bench_docs.begin('convergence')}\nold convergence figures\n{bench_docs.end('convergence')}\n"
+                   f"{bench_docs.begin('renumbering')}\nold renumbering figures\n{bench_docs.end('renumbering')}\n"
+                   f"{bench_docs.begin('cluster')}\nold cluster figures\n{bench_docs.end('cluster')}\n"
                    f"{after}")
     args = ["--bench-dir", str(tmp_path), "--doc", str(doc)]
 

@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 
 from .script_loader import load_script
+from .test_bench_cluster_section import cluster_json
 from .test_bench_convergence_section import convergence_json
 from .test_bench_dns_section import dns_json
 from .test_bench_docs import bridge_json
+from .test_bench_renumbering_section import renumbering_json
 
 bench_docs = load_script("bench_docs")  # puts the scripts directory, where bench_sections is, on the path
 from bench_sections import farm, farm_targets, svg_plot  # noqa: E402  # isort: skip
@@ -186,6 +188,8 @@ def test_check_fails_on_a_stale_or_missing_plot(tmp_path: Path, capsys: pytest.C
     (tmp_path / "bridge.json").write_text(json.dumps(bridge_json()))
     (tmp_path / "dns.json").write_text(json.dumps(dns_json()))
     (tmp_path / "convergence.json").write_text(json.dumps(convergence_json()))
+    (tmp_path / "renumbering.json").write_text(json.dumps(renumbering_json()))
+    (tmp_path / "cluster.json").write_text(json.dumps(cluster_json()))
     doc = tmp_path / "benchmarks.md"
     doc.write_text("".join(f"{bench_docs.begin(n)}\nold\n{bench_docs.end(n)}\n" for n in bench_docs.SECTIONS))
     args = ["--bench-dir", str(tmp_path), "--doc", str(doc)]
