@@ -12,8 +12,9 @@ from typing import Any
 from .common import load_during, paragraph, seconds
 
 DEPTHS = {
-    "core": "the module's own path called in-process (the inputs digest, the re-run told by the include file's "
-            "stamp, else `publish()` of `plugins/module_utils/_dns/zone_file.py`): the module's own work",
+    "core": "the module's own run of the zone files called in-process, `publish_given()` of "
+            "`plugins/module_utils/_dns/zone_file.py` (the inputs digest, the re-run told by the include file's "
+            "stamp, else the records made from what was given and published): the module's own work",
     "module": "the module process as Ansible runs it on the target (`python -m ...dns_aaaa ARGS.json`), the "
               "records in its arguments",
     "module-file": "the same process, the records read from a JSON file on the target (`records_file`)",
