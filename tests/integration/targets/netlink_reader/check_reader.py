@@ -56,8 +56,8 @@ class Check:
 
     def near(self, what: str, ours: int | None, theirs: int | None) -> None:
         self.compared += 1
-        if (ours is None) != (theirs is None) or (ours is not None and theirs is not None
-                                                   and abs(ours - theirs) > SLACK):
+        apart = ours is not None and theirs is not None and abs(ours - theirs) > SLACK
+        if (ours is None) != (theirs is None) or apart:
             self.problems.append(f"{what}: the reader has {ours!r}, ip {theirs!r} (more than {SLACK} s apart)")
 
     def done(self, name: str) -> int:

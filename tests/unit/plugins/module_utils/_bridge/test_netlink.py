@@ -119,8 +119,8 @@ def test_link_state_of_a_bridge_and_its_port() -> None:
 
 
 def test_default_routes() -> None:
-    routes = ROUTES[socket.AF_INET] + ROUTES[socket.AF_INET6] + [route(socket.AF_INET6, 0, 3, table=100),
-                                                                  route(socket.AF_INET6, 0, 42)]
+    others = [route(socket.AF_INET6, 0, 3, table=100), route(socket.AF_INET6, 0, 42)]
+    routes = ROUTES[socket.AF_INET] + ROUTES[socket.AF_INET6] + others
     assert netlink.default_routes(LINKS, routes) == ["br0", "eth0"]
     assert netlink.default_routes(LINKS, ROUTES[socket.AF_INET][1:6]) == []
 
