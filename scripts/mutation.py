@@ -41,6 +41,7 @@ UNIT = "tests/unit/plugins/module_utils"
 CORES = {
     "_files": ["test_files.py"],
     "_net/addresses": ["_net/test_addresses.py"],
+    "_net/netlink": ["_net/test_netlink.py", "_net/test_netns_addresses.py"],
     "_farm/placement": ["_farm/test_placement.py"],
     "_lxd/stored_values": ["_lxd/test_stored_values.py"],
     "_farm/table": ["_farm/test_table.py"],
@@ -104,6 +105,14 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("old = current.get(spec.name) or LinkState(spec.name, exists=False)", "False -> True"):
             "the stand-in is read only for its MAC, addresses, routes and sysctls, all empty in a LinkState made "
             "with the name alone, and those are what a bridge that does not exist gives too",
+    },
+    "_net/netlink": {
+        ("NLM_F_DUMP = 0x300", "768 -> 769"):
+            "NLM_F_DUMP is only ever or-ed with NLM_F_REQUEST (0x1): the request's flags are 0x301 either way",
+        ("RECV_SIZE = 65536", "65536 -> 65537"):
+            "a receive buffer one byte larger: the kernel sends a dump in datagrams of at most 32 KiB",
+        ('return None if raw is None else raw.split(b"\\0", 1)[0].decode("utf-8", "replace")', "1 -> 2"):
+            "the first part of a split is the text before the first NUL whatever maxsplit (one or more)",
     },
     "_dns/zone_file": {
         ("serial_before: int = 0", "0 -> 1"): "__post_init__ sets serial_before from the zone's SOA every time",
