@@ -255,8 +255,8 @@ def test_ini_entries_read_sections_comments_and_values_with_equals() -> None:
 
 
 def test_networkd_matches_only_match_name() -> None:
-    assert not networkd_matches("[Network]\nName=eth0\n", "eth0")
-    assert not networkd_matches("[Match]\nMACAddress=dc:a6:32:01:02:03\n", "eth0")
+    assert networkd_matches("[Network]\nName=eth0\n", "eth0") is False
+    assert networkd_matches("[Match]\nMACAddress=dc:a6:32:01:02:03\n", "eth0") is False
     assert networkd_matches("[Match]\nName=en* eth0\n", "eth0")
 
 
