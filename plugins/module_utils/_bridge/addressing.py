@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
+from .._net.addresses import ADDR_GEN_MODES, AddressError, normalize_mac
 from .spec import BridgeError
 
 DEFAULT = "default"  # the destination of a default route
@@ -114,19 +115,23 @@ def _with_prefix(address: str, netmask: str | None, v6: bool) -> str:
 
 # ---------------------------------------------------------------------------------------------- netplan
 
-# How the tools name the ways SLAAC addresses are formed, as the bridge's options do. NetworkManager's
-# `default` is its global default, stable-privacy unless NetworkManager.conf says otherwise, and
-# `default-or-eui64` the same with eui64; a keyfile without the key means eui64 (what the bridge's own
+# The words the tools' files use for the ways SLAAC addresses are formed, to the bridge's own (ADDR_GEN_MODES):
+# NetworkManager's `default` is its global default, stable-privacy unless NetworkManager.conf says otherwise,
+# and `default-or-eui64` the same with eui64; a keyfile without the key means eui64 (what the bridge's own
 # profile then gets too: the key is left out).
-ADDR_GEN_MODES = {"eui64": "eui64", "stable-privacy": "stable-privacy", "default": "stable-privacy",
-                  "default-or-eui64": "eui64"}
+ADDR_GEN_MODE_WORDS = {**{mode: mode for mode in ADDR_GEN_MODES}, "default": "stable-privacy",
+                       "default-or-eui64": "eui64"}
 
 NETPLAN_KEYS = ("dhcp4", "dhcp6", "accept-ra", "addresses", "gateway4", "gateway6", "routes", "nameservers")
 
 
 def _mac(value: Any) -> str:
-    """A MAC as written in a configuration (any case, `-` or `:`), as sysfs shows it: lower case with `:`."""
-    return str(value).strip().lower().replace("-", ":")
+    """A MAC as written in a configuration, as sysfs shows it (normalize_mac); a value that is no MAC is kept as
+    written, lower case, and matches no interface."""
+    try:
+        return normalize_mac(str(value))
+    except AddressError:
+        return str(value).strip().lower()
 
 
 def netplan_named(ident: str, settings: dict[str, Any], ports: Iterable[str],
@@ -201,7 +206,7 @@ def from_netplan(settings: dict[str, Any]) -> Addressing:
         addresses=tuple(str(a) for a in addresses), routes=tuple(routes),
         nameservers=tuple(str(a) for a in nameservers.get("addresses") or []),
         search=tuple(str(a) for a in nameservers.get("search") or []),
-        addr_gen_mode=ADDR_GEN_MODES.get(str(settings.get("ipv6-address-generation", "")).strip().lower()))
+        addr_gen_mode=ADDR_GEN_MODE_WORDS.get(str(settings.get("ipv6-address-generation", "")).strip().lower()))
 
 
 # ---------------------------------------------------------------------------------------------- ifupdown
@@ -403,7 +408,7 @@ def from_nm(text: str) -> Addressing:  # noqa: C901
             result = replace(result, dhcp4=True)
         if family == "ipv6":
             result = replace(result, accept_ra=method == "auto", dhcp6=method == "dhcp",
-                             addr_gen_mode=ADDR_GEN_MODES.get(settings.get("addr-gen-mode", "").strip().lower()))
+                             addr_gen_mode=ADDR_GEN_MODE_WORDS.get(settings.get("addr-gen-mode", "").strip().lower()))
         addresses, routes = [], []
         for key in sorted(settings, key=lambda k: (len(k), k)):
             if re.fullmatch(r"address(es)?\d*", key):
