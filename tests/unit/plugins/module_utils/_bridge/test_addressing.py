@@ -290,6 +290,9 @@ ETHERNET = ("ethernet", "802-3-ethernet")
      "dc:a6:32:01:02:03", False),
     ("[connection]\ntype=ethernet\ninterface-name=eth0\n[ethernet]\nmac-address=02:00:00:00:00:09\n", None, True),
     ("[connection]\ntype=ethernet\n", "dc:a6:32:01:02:03", False),  # bound to nothing: not this port's
+    # A mac-address that is no MAC binds the profile to no interface at all.
+    ("[connection]\ntype=ethernet\ninterface-name=eth0\n[ethernet]\nmac-address=not-a-mac\n",
+     "dc:a6:32:01:02:03", False),
     ("[connection]\ntype=wifi\n[ethernet]\nmac-address=DC:A6:32:01:02:03\n", "dc:a6:32:01:02:03", False),
 ])
 def test_nm_bound_to(keyfile: str, mac: str | None, expected: bool) -> None:
