@@ -22,12 +22,12 @@ attributes:
     INFO_MODULE = r"""
 options: {}
 attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details: This action does not modify state.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: N/A
     details: This action does not modify state.
+    support: N/A
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    details: This action does not modify state.
+    support: full
 """

@@ -29,8 +29,7 @@ description:
     never installed. The binary must be of the generation O(bird_version) names (a BIRD 2 does not validate a
     file for BIRD 3), and of a release that has every feature the file uses (C(type tunnel) needs 2.14, Babel
     authentication 2.0.9); otherwise the task fails saying which BIRD it found.
-author:
-  - palmfarm.ipv6 contributors (@palmfarm)
+author: palmfarm.ipv6 contributors (@palmfarm)
 extends_documentation_fragment:
   - palmfarm.ipv6.attributes
 options:
@@ -137,20 +136,17 @@ options:
               - The MAC key for O(babel.interfaces[].authentication=mac).
             type: str
   ripng:
-    description:
-      - The RIPng protocol. Not written when omitted or without interfaces.
+    description: The RIPng protocol. Not written when omitted or without interfaces.
     type: dict
     suboptions:
       interfaces:
-        description:
-          - Interface entries; each becomes one C(interface "name", ... { ... };) block.
+        description: Interface entries; each becomes one C(interface "name", ... { ... };) block.
         type: list
         elements: dict
         required: true
         suboptions:
           names:
-            description:
-              - Interface names or BIRD patterns such as V(eth*), at most 15 characters.
+            description: Interface names or BIRD patterns such as V(eth*), at most 15 characters.
             type: list
             elements: str
             required: true

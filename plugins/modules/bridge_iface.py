@@ -27,8 +27,7 @@ description:
     confirms. Its state is kept under C(/run/palmfarm/bridge-NAME/) (C(/run/palmfarm/netns-NETNS/bridge-NAME/)
     in a network namespace made by C(ip netns)).
   - Every option is checked against the host's interfaces before anything is changed.
-author:
-  - palmfarm.ipv6 contributors (@palmfarm)
+author: palmfarm.ipv6 contributors (@palmfarm)
 requirements:
   - pyroute2 (Python library) on the managed host
   - with O(backend=ifupdown), the bridge-utils package (its hooks make the bridge from C(bridge_ports)); the

@@ -53,8 +53,7 @@ description:
   - IDN names (of records and zones) are converted to punycode as IDNA 2008 with the UTS46 mapping,
     non-transitional, says, as registries do (C(faß) is C(xn--fa-hia), not C(fass) as in IDNA 2003). That
     needs the Python library C(idna) on the host that runs the task, only when a name is not ASCII.
-author:
-  - palmfarm.ipv6 contributors (@palmfarm)
+author: palmfarm.ipv6 contributors (@palmfarm)
 extends_documentation_fragment:
   - palmfarm.ipv6.attributes
 options:
@@ -285,32 +284,42 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Publish the farm by name, lxc in front of every instance name, with PTR records
-  palmfarm.ipv6.dns_aaaa:
-    zone: lab.example.net
-    zone_file: /etc/bind/db.lab.example.net
-    include_file: /etc/bind/db.lab.example.net.farm
-    records: "{{ farm.instances }}"
-    name_prefix: lxc
-    ptr: true
-    reverse_zone: 2001:db8:ebbd:2080::/64
-    reverse_zone_file: /etc/bind/db.2001.db8.ebbd.2080
-    prune: true
-  notify: Reload bind
+- name: One zone, several tasks - its name and files are given once, for the whole block
+  module_defaults:
+    palmfarm.ipv6.dns_aaaa:
+      zone: lab.example.net
+      zone_file: /etc/bind/db.lab.example.net
+      include_file: /etc/bind/db.lab.example.net.farm
+  block:
+    - name: Publish the farm by name, lxc in front of every instance name
+      palmfarm.ipv6.dns_aaaa:
+        records: "{{ farm.instances }}"
+        name_prefix: lxc
+        prune: true
+      notify: Reload bind
 
-- name: A host by address, another by MAC (EUI-64)
-  palmfarm.ipv6.dns_aaaa:
-    zone: lab.example.net
-    zone_file: /etc/bind/db.lab.example.net
-    include_file: /etc/bind/db.lab.example.net.farm
-    records:
-      - name: lxcweb
-        addresses: [2001:db8:ebbd:2080:216:3eff:fe29:7f8]
-      - name: lxcw5
-        mac: 00:16:3e:97:4e:c9
-        prefix: 2001:db8:ebbd:2080::/64
-    serial_format: increment
-    backup: true
+    - name: A host by address, another by MAC (EUI-64)
+      palmfarm.ipv6.dns_aaaa:
+        records:
+          - name: lxcweb
+            addresses: [2001:db8:ebbd:2080:216:3eff:fe29:7f8]
+          - name: lxcw5
+            mac: 00:16:3e:97:4e:c9
+            prefix: 2001:db8:ebbd:2080::/64
+        serial_format: increment
+        backup: true
+
+    - name: After a renumbering, publish the new global and the ULA addresses, never the deprecated ones
+      palmfarm.ipv6.dns_aaaa:
+        records: "{{ farm.instances }}"
+        name_prefix: lxc
+        scopes: [global, ula]
+        prune: true
+
+    - name: Withdraw a name
+      palmfarm.ipv6.dns_aaaa:
+        records: [{name: lxcw5}]
+        state: absent
 
 - name: Thousands of names - write the records to a file on the DNS server, in one piece
   ansible.builtin.copy:
@@ -330,24 +339,6 @@ EXAMPLES = r"""
     reverse_zone_file: /etc/bind/db.2001.db8.ebbd.2080
     prune: true
     return_records: false
-
-- name: After a renumbering, publish the new global and the ULA addresses, never the deprecated ones
-  palmfarm.ipv6.dns_aaaa:
-    zone: lab.example.net
-    zone_file: /etc/bind/db.lab.example.net
-    include_file: /etc/bind/db.lab.example.net.farm
-    records: "{{ farm.instances }}"
-    name_prefix: lxc
-    scopes: [global, ula]
-    prune: true
-
-- name: Withdraw a name
-  palmfarm.ipv6.dns_aaaa:
-    zone: lab.example.net
-    zone_file: /etc/bind/db.lab.example.net
-    include_file: /etc/bind/db.lab.example.net.farm
-    records: [{name: lxcw5}]
-    state: absent
 
 - name: Publish the farm into a dynamic zone of a BIND server, with PTR records
   palmfarm.ipv6.dns_aaaa:

@@ -30,11 +30,8 @@ description:
     other kinds of change that are not 0 (RV(counts)). With C(-v), the task prints one line per instance event
     of RV(progress) (each step's end, and each address seen while waiting), with the seconds since the module
     started. A module cannot print while it runs, so these lines come when the task ends.
-author:
-  - palmfarm.ipv6 contributors (@palmfarm)
-extends_documentation_fragment:
-  - palmfarm.ipv6.lxd
-  - palmfarm.ipv6.attributes
+author: palmfarm.ipv6 contributors (@palmfarm)
+extends_documentation_fragment: [palmfarm.ipv6.lxd, palmfarm.ipv6.attributes]
 options:
   names:
     description:
@@ -231,9 +228,7 @@ EXAMPLES = r"""
 
 - name: Replicas whose addresses are spread over the /64 (RFC 7217), stable across restarts
   palmfarm.ipv6.lxd_farm:
-    name_prefix: w
-    start_index: 2
-    count: 9
+    names: [web1, web2, web3]
     image: web_image
     profiles: [default, extbridge]
     addr_gen_mode: stable-privacy
@@ -346,6 +341,11 @@ instances:
           the member it would be on.
       type: str
       sample: none
+server:
+  description: The server that runs the farm, as its C(GET /1.0) names it - name, version and client (C(cli)).
+  returned: success
+  type: dict
+  sample: {name: incus, version: 6.0.4, cli: incus}
 created:
   description: Names of the instances created (or that would be, in check mode).
   returned: always
@@ -384,23 +384,6 @@ updated:
   type: list
   elements: str
   sample: []
-server:
-  description: The server that was managed, as its C(GET /1.0) names it.
-  returned: success
-  type: dict
-  contains:
-    name:
-      description: V(lxd) or V(incus).
-      type: str
-      sample: incus
-    version:
-      description: The server's version.
-      type: str
-      sample: 6.0.4
-    cli:
-      description: Its command-line client, V(lxc) or V(incus).
-      type: str
-      sample: incus
 actions:
   description: What was done (or would be done) per instance changed, in order.
   returned: always

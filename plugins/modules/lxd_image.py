@@ -26,11 +26,8 @@ description:
   - The request is checked before anything is changed. An unknown instance or snapshot, a missing tarball, an
     unknown remote, an invalid alias or an unreachable image server fails the task with a message naming the
     value.
-author:
-  - palmfarm.ipv6 contributors (@palmfarm)
-extends_documentation_fragment:
-  - palmfarm.ipv6.lxd
-  - palmfarm.ipv6.attributes
+author: palmfarm.ipv6 contributors (@palmfarm)
+extends_documentation_fragment: [palmfarm.ipv6.lxd, palmfarm.ipv6.attributes]
 options:
   aliases:
     description:
@@ -165,6 +162,23 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+server:
+  description: The server that holds the image, as its C(GET /1.0) names it.
+  returned: success
+  type: dict
+  contains:
+    name:
+      description: V(lxd) or V(incus).
+      type: str
+      sample: incus
+    version:
+      description: The server's version.
+      type: str
+      sample: 6.0.4
+    cli:
+      description: Its command-line client, V(lxc) or V(incus).
+      type: str
+      sample: incus
 image:
   description:
     - The image the aliases point at after the task. In check mode, the image as it would be; the fingerprint,
@@ -206,23 +220,6 @@ image:
       description: Whether LXD updates it from its source.
       type: bool
       sample: false
-server:
-  description: The server that was managed, as its C(GET /1.0) names it.
-  returned: success
-  type: dict
-  contains:
-    name:
-      description: V(lxd) or V(incus).
-      type: str
-      sample: incus
-    version:
-      description: The server's version.
-      type: str
-      sample: 6.0.4
-    cli:
-      description: Its command-line client, V(lxc) or V(incus).
-      type: str
-      sample: incus
 actions:
   description:
     - What was done (or would be done in check mode), in order; empty when nothing changed.

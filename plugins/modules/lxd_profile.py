@@ -16,11 +16,8 @@ description:
     V("true")) before comparing, so such values do not cause a change on every run.
   - The request is checked before anything is changed. An invalid name, a device that is not a dict or has
     no C(type), or a dict or list as a config value fails the task with a message naming the value.
-author:
-  - palmfarm.ipv6 contributors (@palmfarm)
-extends_documentation_fragment:
-  - palmfarm.ipv6.lxd
-  - palmfarm.ipv6.attributes
+author: palmfarm.ipv6 contributors (@palmfarm)
+extends_documentation_fragment: [palmfarm.ipv6.lxd, palmfarm.ipv6.attributes]
 options:
   name:
     description:
@@ -143,22 +140,12 @@ old_state:
   type: str
   sample: absent
 server:
-  description: The server that was managed, as its C(GET /1.0) names it.
+  description:
+    - The server that holds the profile, as its C(GET /1.0) names it; C(name) is V(lxd) or V(incus), C(cli) its
+      client V(lxc) or V(incus).
   returned: success
   type: dict
-  contains:
-    name:
-      description: V(lxd) or V(incus).
-      type: str
-      sample: incus
-    version:
-      description: The server's version.
-      type: str
-      sample: 6.0.4
-    cli:
-      description: Its command-line client, V(lxc) or V(incus).
-      type: str
-      sample: incus
+  sample: {name: incus, version: 6.0.4, cli: incus}
 actions:
   description:
     - What was done (or would be done in check mode), in order; empty when nothing changed.

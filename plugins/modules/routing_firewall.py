@@ -23,8 +23,7 @@ description:
   - It never drops fragments, and it warns when the running nftables ruleset has a rule that drops every
     IPv6 fragment (C(exthdr frag exists drop), C(meta l4proto ipv6-frag drop)), since routing updates and any
     packet larger than the path MTU arrive as fragments.
-author:
-  - palmfarm.ipv6 contributors (@palmfarm)
+author: palmfarm.ipv6 contributors (@palmfarm)
 extends_documentation_fragment:
   - palmfarm.ipv6.attributes
 options:

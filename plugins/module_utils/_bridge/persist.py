@@ -190,14 +190,12 @@ def networkd_paths(spec: BridgeSpec, root: str = "/") -> dict[str, str]:
     return paths
 
 
+# networkd's DHCP= value for (dhcp4, dhcp6).
+_NETWORKD_DHCP = {(True, True): "yes", (True, False): "ipv4", (False, True): "ipv6", (False, False): "no"}
+
+
 def _networkd_dhcp(spec: BridgeSpec) -> str:
-    if spec.dhcp4 and spec.dhcp6:
-        return "yes"
-    if spec.dhcp4:
-        return "ipv4"
-    if spec.dhcp6:
-        return "ipv6"
-    return "no"
+    return _NETWORKD_DHCP[(bool(spec.dhcp4), bool(spec.dhcp6))]
 
 
 def render_networkd(spec: BridgeSpec) -> dict[str, str]:

@@ -44,6 +44,31 @@ RETRIES = 5
 dns, DNSPYTHON_IMPORT_ERROR = import_dnspython()
 
 
+def _failure_messages() -> tuple[tuple[tuple[type[BaseException], ...], str], ...]:
+    """What went wrong in an exchange with the server, and the fix: the first entry whose exceptions match.
+    Built on call, since dnspython is imported only when it is there."""
+    return (
+        ((dns.tsig.PeerBadKey,),
+         "server {server} does not know {key} (BADKEY) for {what} in zone {zone}: give tsig_key_name and "
+         "tsig_algorithm as in the server's key statement"),
+        ((dns.tsig.PeerBadSignature,),
+         "server {server} rejected the signature of {key} (BADSIG) for {what} in zone {zone}: tsig_key_secret "
+         "differs from the secret of the server's key statement"),
+        ((dns.tsig.PeerBadTime,),
+         "server {server} rejected the signature of {key} (BADTIME) for {what} in zone {zone}: the clocks of this "
+         "host and of the server differ by more than 5 minutes"),
+        ((dns.tsig.PeerError, dns.message.UnknownTSIGKey, dns.tsig.BadSignature),
+         "the TSIG exchange with server {server} failed for {what} in zone {zone} ({kind}: {exc}): check "
+         "tsig_key_name, tsig_key_secret and tsig_algorithm"),
+        ((dns.exception.Timeout,),
+         "server {server} did not answer within {timeout:g} s ({what}, zone {zone}): is the DNS server running "
+         "and listening on that address and port (TCP)? raise timeout for a slow server"),
+        ((ConnectionRefusedError,),
+         "server {server} refused the TCP connection ({what}, zone {zone}): no DNS server listens there; check "
+         "server and port"),
+    )
+
+
 class NsupdateError(ZoneError):
     """A server, key or zone that cannot take the update, with the fix in the message."""
 
@@ -221,32 +246,12 @@ class Client:
 
     def _failure(self, exc: BaseException, zone: str, what: str) -> NsupdateError:
         """The message for a failed exchange with the server: what went wrong, and the fix."""
-        server = self.server.label
-        if isinstance(exc, dns.tsig.PeerBadKey):
-            return NsupdateError(
-                f"server {server} does not know {self._key_hint()} (BADKEY) for {what} in zone {zone}: give "
-                "tsig_key_name and tsig_algorithm as in the server's key statement")
-        if isinstance(exc, dns.tsig.PeerBadSignature):
-            return NsupdateError(
-                f"server {server} rejected the signature of {self._key_hint()} (BADSIG) for {what} in zone "
-                f"{zone}: tsig_key_secret differs from the secret of the server's key statement")
-        if isinstance(exc, dns.tsig.PeerBadTime):
-            return NsupdateError(
-                f"server {server} rejected the signature of {self._key_hint()} (BADTIME) for {what} in zone "
-                f"{zone}: the clocks of this host and of the server differ by more than 5 minutes")
-        if isinstance(exc, (dns.tsig.PeerError, dns.message.UnknownTSIGKey, dns.tsig.BadSignature)):
-            return NsupdateError(
-                f"the TSIG exchange with server {server} failed for {what} in zone {zone} ({type(exc).__name__}: "
-                f"{exc}): check tsig_key_name, tsig_key_secret and tsig_algorithm")
-        if isinstance(exc, dns.exception.Timeout):
-            return NsupdateError(
-                f"server {server} did not answer within {self.server.timeout:g} s ({what}, zone {zone}): is the "
-                "DNS server running and listening on that address and port (TCP)? raise timeout for a slow server")
-        if isinstance(exc, ConnectionRefusedError):
-            return NsupdateError(
-                f"server {server} refused the TCP connection ({what}, zone {zone}): no DNS server listens there; "
-                "check server and port")
-        return NsupdateError(f"{what} in zone {zone} at server {server} failed: {type(exc).__name__}: {exc}")
+        fields = {"server": self.server.label, "key": self._key_hint(), "what": what, "zone": zone,
+                  "timeout": self.server.timeout, "kind": type(exc).__name__, "exc": exc}
+        for kinds, message in _failure_messages():
+            if isinstance(exc, kinds):
+                return NsupdateError(message.format(**fields))
+        return NsupdateError("{what} in zone {zone} at server {server} failed: {kind}: {exc}".format(**fields))
 
     def _check_rcode(self, response: Any, zone: str, what: str) -> None:
         rcode = response.rcode()

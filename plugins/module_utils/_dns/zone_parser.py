@@ -333,14 +333,10 @@ def to_ascii_label(label: str, name: str) -> str:
     return ascii_label
 
 
+@functools.lru_cache(maxsize=64)
 def zone_name(zone: str) -> str:
     """A zone origin in canonical form: lower case, punycode, with the final dot."""
-    return _zone_name(str(zone))
-
-
-@functools.lru_cache(maxsize=64)
-def _zone_name(zone: str) -> str:
-    text = zone.strip()
+    text = str(zone).strip()
     if text in ("", "."):
         raise ZoneError(f"zone {zone!r} is not a zone name; write it as e.g. lab.example.net")
     return ".".join(to_ascii_label(label, text) for label in _labels(text)) + "."
@@ -375,14 +371,10 @@ def owner_name(name: str, zone: str) -> str:
     return absolute_relative
 
 
+@functools.lru_cache(maxsize=64)
 def reverse_zone_name(reverse_zone: str) -> str:
     """An ip6.arpa zone, given as such or as an IPv6 prefix whose length is a multiple of 4."""
-    return _reverse_zone_name(str(reverse_zone))
-
-
-@functools.lru_cache(maxsize=64)
-def _reverse_zone_name(reverse_zone: str) -> str:
-    text = reverse_zone.strip()
+    text = str(reverse_zone).strip()
     if ":" in text:
         try:
             net = ipaddress.IPv6Network(text, strict=False)

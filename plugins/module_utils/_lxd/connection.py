@@ -58,11 +58,11 @@ class LxdConnection:
 
     url: str | None = None
     project: str | None = None
+    timeout: float = 30.0
     client_cert: str | None = None
     client_key: str | None = None
     server_cert: str | None = None
     trust_token: str | None = None
-    timeout: float = 30.0
 
 
 def socket_candidates(environ: Mapping[str, str]) -> list[str]:

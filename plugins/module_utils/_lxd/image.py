@@ -349,16 +349,10 @@ def image_summary(image: Mapping[str, Any] | None) -> dict[str, Any]:
     """The image as this module returns it; {} for no image."""
     if not image:
         return {}
-    return {
-        "fingerprint": image.get("fingerprint"),
-        "aliases": alias_names(image),
-        "size": image.get("size"),
-        "properties": dict(image.get("properties") or {}),
-        "created_at": image.get("created_at"),
-        "architecture": image.get("architecture"),
-        "public": bool(image.get("public")),
-        "auto_update": bool(image.get("auto_update")),
-    }
+    summary = {key: image.get(key) for key in ("fingerprint", "size", "created_at", "architecture")}
+    summary.update(aliases=alias_names(image), properties=dict(image.get("properties") or {}),
+                   public=bool(image.get("public")), auto_update=bool(image.get("auto_update")))
+    return summary
 
 
 def diff_side(fingerprint: str | None, aliases: list[str], properties: Mapping[str, str],
