@@ -472,10 +472,13 @@ class ZoneFiles:
         return Outcome(changed=False, changes=list(changes), added=[], removed=[], updated=[], records=records)
 
 
+# The first word of each line that does not start with a comment.
+_FIRST_WORDS = re.compile(r"^(?!;)[^\S\n]*(\S+)", re.MULTILINE)
+
+
 def _owners_of(include_text: str) -> set[str]:
     """The owners of an include file's records (the first word of each line that is not a comment)."""
-    return {line.split(None, 1)[0].lower() for line in include_text.split("\n")
-            if line.strip() and not line.startswith(";")}
+    return set(_FIRST_WORDS.findall(include_text.lower()))
 
 
 def unchanged(req: Request, run_command: RunCommand, with_records: bool = True) -> Outcome | None:

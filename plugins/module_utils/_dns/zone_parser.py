@@ -502,14 +502,20 @@ def record_set(records: Iterable[Any], zone: str, name_prefix: str = "",
     name (V(lxc) makes C(w5) C(lxcw5)). ``scopes`` chooses the addresses of an instance (see
     given_addresses)."""
     result = RecordSet()
-    wanted: dict[str, set[bytes]] = {}
-    zone_name(zone)  # a bad zone fails here, with its own message, before any record
+    wanted: dict[str, Any] = {}  # owner -> its packed address, or a set of them (see _add)
+    origin = zone_name(zone)  # a bad zone fails here, with its own message, before any record
+    longest = 253 - len(origin)  # the longest owner of one label whose absolute name fits in 254 characters
     chosen = check_scopes(scopes)
     for item in records:
         if not isinstance(item, dict) or not item.get("name"):
             raise ZoneError(f"record {item!r} has no name; give {{name, addresses}} or {{name, mac, prefix}}")
-        owner = owner_name(f"{name_prefix}{item['name']}", zone)
-        addresses = {publishable(a, item["name"]) for a in given_addresses(item, chosen)}
+        text = f"{name_prefix}{item['name']}"
+        # A farm's name (one valid lower-case label) is its own owner; anything else goes through owner_name.
+        owner = text if len(text) <= longest and _LABEL_RE.fullmatch(text) else owner_name(text, zone)
+        given = item.get("addresses")
+        if not isinstance(given, list) or "ipv6" in item:  # else given_addresses would return the list as it is
+            given = given_addresses(item, chosen)
+        addresses = {publishable(a, item["name"]) for a in given}
         mac, prefix = item.get("mac"), item.get("prefix")
         if prefix and not mac:
             raise ZoneError(f"record {item['name']!r}: a prefix needs a mac to compute the EUI-64 address")
@@ -529,9 +535,22 @@ def record_set(records: Iterable[Any], zone: str, name_prefix: str = "",
                 )
         if not addresses:
             raise ZoneError(_no_address(item, chosen))
-        wanted.setdefault(owner, set()).update(addresses)
-    result.names = {owner: [_text(a) for a in sorted(addrs)] for owner, addrs in wanted.items()}
+        _add(wanted, owner, addresses)
+    result.names = {owner: [_text(a)] if isinstance(a, bytes) else [_text(x) for x in sorted(a)]
+                    for owner, a in wanted.items()}
     return result
+
+
+def _add(wanted: dict[str, Any], key: str, values: set[Any]) -> None:
+    """Add ``values`` to the values of ``key``: kept as the value itself while there is one (a set per key
+    would cost 200 bytes more for each of a hundred thousand keys, nearly all with one value), else as a set."""
+    have = wanted.get(key)
+    if have is None and len(values) == 1:
+        wanted[key] = next(iter(values))
+        return
+    merged = set() if have is None else have if isinstance(have, set) else {have}
+    merged.update(values)
+    wanted[key] = merged
 
 
 def _no_address(item: dict[str, Any], scopes: tuple[str, ...] | None) -> str:
@@ -627,18 +646,21 @@ def split_ptr_records(names: dict[str, list[str]], zone: str, reverse_zone: str
     """PTR owner (relative to ``reverse_zone``) -> [target FQDN] for the addresses of the AAAA records
     ``names`` that lie in ``reverse_zone``, and the (address, owner) pairs of those that do not."""
     origin = zone_name(zone)
-    suffix = "." + reverse_zone_name(reverse_zone)
-    result: dict[str, set[str]] = {}
+    # The reverse zone's nibbles in address order: an address lies in the zone when its hex digits start with
+    # them, and its owner is the rest of its digits, reversed (what _ptr_owner makes, without the whole name).
+    nibbles = reverse_zone_name(reverse_zone)[: -len("ip6.arpa.")].split(".")[::-1][1:]
+    prefix, length = "".join(nibbles), len(nibbles)
+    result: dict[str, Any] = {}  # PTR owner -> its target, or a set of them (see _add)
     outside: list[tuple[str, str]] = []
     for owner, addresses in names.items():
         target = origin if owner == "@" else f"{owner}.{origin}"
         for address in addresses:
-            absolute = _ptr_owner(_packed(address), None)
-            if absolute.endswith(suffix):
-                result.setdefault(absolute[: -len(suffix)], set()).add(target)
+            digits = _packed(address).hex()
+            if length < 32 and digits.startswith(prefix):
+                _add(result, ".".join(digits[:length - 1:-1] if length else digits[::-1]), {target})
             else:
                 outside.append((address, owner))
-    return {owner: sorted(targets) for owner, targets in result.items()}, outside
+    return {owner: [t] if isinstance(t, str) else sorted(t) for owner, t in result.items()}, outside
 
 
 def published_ptr_records(names: dict[str, list[str]], zone: str, reverse_zone: str
@@ -688,9 +710,8 @@ def render_include(names: dict[str, list[str]], rtype: str, ttl: int, zone: str)
     lines = [HEADER, f"; Zone {zone_name(zone)} {rtype} records, {sum(len(v) for v in names.values())} in all."]
     owners = _sorted_owners(names)
     width = max((len(o) for o in owners), default=1)
-    for owner in owners:
-        for value in names[owner]:
-            lines.append(f"{owner:<{width}}  {ttl}  IN  {rtype}  {value}")
+    middle = f"  {ttl}  IN  {rtype}  "
+    lines.extend(f"{owner.ljust(width)}{middle}{value}" for owner in owners for value in names[owner])
     return "\n".join(lines) + "\n"
 
 
