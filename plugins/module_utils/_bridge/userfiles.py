@@ -321,8 +321,10 @@ def ifupdown_files(root: str) -> list[str]:
         for raw in text.splitlines():
             words = raw.split()
             if len(words) == 2 and words[0] == "source":
-                pattern = words[1] if os.path.isabs(words[1]) else os.path.join(os.path.dirname(path), words[1])
-                for sourced in sorted(glob.glob(_under(root, pattern))):
+                # An absolute path is the host's (under root); a relative one is next to this file, already there.
+                pattern = _under(root, words[1]) if os.path.isabs(words[1]) else os.path.join(os.path.dirname(path),
+                                                                                               words[1])
+                for sourced in sorted(glob.glob(pattern)):
                     visit(sourced)
             elif len(words) == 2 and words[0] == "source-directory":
                 directory = _under(root, words[1])

@@ -17,7 +17,7 @@ def instance_name_problem(name: str) -> str | None:
         return "an instance name cannot be empty"
     if len(text) > 63:
         return f"instance name {text!r} is {len(text)} characters long; LXD allows at most 63"
-    if not _INSTANCE_RE.match(text) or text.endswith("-"):
+    if not _INSTANCE_RE.fullmatch(text) or text.endswith("-"):
         return (f"instance name {text!r} is not a valid hostname label; use letters, digits and hyphens, "
                 f"starting with a letter and not ending with a hyphen (e.g. w2)")
     return None

@@ -148,34 +148,10 @@ def test_with_addressing(asked: dict, expected: dict) -> None:
     assert {key: getattr(spec, key) for key in expected} == expected
 
 
-def test_take_and_restore_round_trip() -> None:
-    text = "a\n  b\nc\n"
-    taken = userfiles.take(text, {1}, "br0", {2: ["  d: 1"]})
-    assert taken == "a\n# moved to br0 by palmfarm.ipv6 bridge_iface:   b\nc\n  d: 1  # added for br0 by " \
-        "palmfarm.ipv6 bridge_iface\n"
-    assert userfiles.restore(taken, "br0") == text
-    assert userfiles.restore(taken, "br1") == taken  # another bridge's marks are not ours
-
-
 def netplan_root(tmp_path: Path, text: str) -> Path:
     (tmp_path / "etc/netplan").mkdir(parents=True)
     (tmp_path / "etc/netplan/10-x.yaml").write_text(text)
     return tmp_path
-
-
-def test_netplan_port_with_only_addressing_keeps_a_definition(tmp_path: Path) -> None:
-    root = netplan_root(tmp_path, "network:\n  ethernets:\n    eth0:\n      dhcp4: true\n")
-    edits = list(userfiles.netplan(str(root), ("eth0",), "br0", set()).edits.values())
-    assert len(edits) == 1
-    after = edits[0][1]
-    assert after == ("network:\n  ethernets:\n    eth0:\n# moved to br0 by palmfarm.ipv6 bridge_iface:       dhcp4: "
-                     "true\n      dhcp4: false  # added for br0 by palmfarm.ipv6 bridge_iface\n")
-
-
-def test_netplan_flow_style_port_is_refused(tmp_path: Path) -> None:
-    root = netplan_root(tmp_path, "network:\n  ethernets:\n    eth0: {dhcp4: true, optional: true}\n")
-    with pytest.raises(BridgeError, match=r"10-x.yaml: eth0's dhcp4 shares a line with other settings"):
-        userfiles.netplan(str(root), ("eth0",), "br0", set())
 
 
 # --- the small readers, each pinned on its own (what the mutation run asked for) -------------------------------
@@ -445,43 +421,6 @@ def test_a_port_with_its_own_definition_does_not_inherit_a_shared_one(tmp_path: 
                                   "    zz-all-eth:\n      match:\n        name: eth*\n      dhcp4: true\n")
     found = userfiles.netplan(str(root), ("eth0",), "br0", set())
     assert found.addressing == Addressing(addresses=("192.0.2.10/24",))
-
-
-def test_a_port_two_netplan_ids_define_is_refused(tmp_path: Path) -> None:
-    root = netplan_root(tmp_path, "network:\n  version: 2\n  ethernets:\n    eth0:\n      dhcp4: true\n")
-    (root / "etc/netplan/20-usb.yaml").write_text(
-        "network:\n  version: 2\n  ethernets:\n    usb:\n      match:\n        macaddress: 00:e0:4c:68:00:01\n"
-        "      set-name: eth0\n      dhcp4: true\n")
-    with pytest.raises(BridgeError, match=r"eth0 is defined twice in netplan, as eth0 \(.*10-x.yaml\) and as usb "
-                                          r"\(.*20-usb.yaml\); .*Keep one definition of eth0"):
-        userfiles.netplan(str(root), ("eth0",), "br0", set())
-
-
-@pytest.mark.parametrize("text, ours", [
-    ("network:\n  version: 2\n  ethernets:\n    all-eth:\n      match:\n        name: eth*\n      dhcp4: true\n",
-     "eth0"),
-    ("network:\n  version: 2\n  ethernets:\n    lan:\n      match:\n        macaddress: e4:5f:01:aa:bb:cc\n"
-     "      set-name: eth0\n    any:\n      match:\n        name: \"*\"\n      dhcp4: true\n", "lan"),
-])
-def test_a_shared_definition_that_sorts_first_is_refused(tmp_path: Path, text: str, ours: str) -> None:
-    root = netplan_root(tmp_path, text)
-    with pytest.raises(BridgeError, match=rf"netplan id (all-eth|any) \(.*10-x.yaml\) matches eth0 by name and sorts "
-                                          rf"before {ours}, .*Rename .* to sort after {ours}"):
-        userfiles.netplan(str(root), ("eth0",), "br0", set())
-
-
-@pytest.mark.parametrize("text, what", [
-    ("network: {version: 2, ethernets: {eth0: {dhcp4: true}}}\n", "eth0's dhcp4"),
-    ("network:\n  version: 2\n  ethernets: {eth0: {dhcp4: true, optional: true}}\n", "eth0's dhcp4"),
-    ("network:\n  version: 2\n  ethernets:\n    eth0: {addresses: [192.0.2.10/24], optional: true}\n",
-     "eth0's addresses"),
-    ("network:\n  version: 2\n  bridges: {br0: {interfaces: [eth0], dhcp4: true}}\n", "br0's dhcp4"),
-])
-def test_netplan_flow_style_definitions_are_refused_naming_the_setting(tmp_path: Path, text: str, what: str) -> None:
-    root = netplan_root(tmp_path, text)
-    with pytest.raises(BridgeError, match=rf"10-x.yaml: {what} shares a line with other settings, so it cannot be "
-                                          r"moved to br0 alone; write .*'s settings one per line \(block style\)"):
-        userfiles.netplan(str(root), ("eth0",), "br0", set())
 
 
 def test_netplan_flow_style_values_in_a_block_definition_are_moved(tmp_path: Path) -> None:

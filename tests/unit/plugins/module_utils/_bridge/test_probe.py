@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge import probe, solicit
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge import probe
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bridge.probe import (
     answers,
     parse_target,
@@ -68,10 +68,3 @@ def test_silent_ipv6_targets_nudge_the_routers(monkeypatch: pytest.MonkeyPatch) 
     assert silent_targets(["[2001:db8::1]:22", "198.51.100.1"], within=1.1, nudge=lambda: nudges.append(1),
                           nudge_every=0.5) == ["[2001:db8::1]:22", "198.51.100.1"]
     assert 2 <= len(nudges) <= 3
-
-
-def test_router_solicitation_message() -> None:
-    # RFC 4861 4.1: type 133, code 0, checksum (the kernel's), 4 reserved bytes, no option.
-    assert solicit.message() == bytes([133, 0, 0, 0, 0, 0, 0, 0])
-    assert solicit.solicit("pf-no-such0") is False
-    assert solicit.solicit_all(["pf-no-such0", "pf-no-such1"]) == []
