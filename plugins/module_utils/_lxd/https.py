@@ -82,7 +82,12 @@ def trust_request(cert_pem: str, token: str) -> dict[str, Any]:
 def _exception_text(exc: Exception) -> str:
     """LXD's message from a pylxd exception that carries the response, else the exception itself."""
     response = getattr(exc, "response", None)
-    return error_text(response) if response is not None else str(exc)
+    if response is not None:
+        return error_text(response)
+    try:
+        return str(exc)
+    except Exception:  # pylxd's own __str__ reads the response it lacks
+        return type(exc).__name__
 
 
 class HttpsTransport:

@@ -316,3 +316,20 @@ def test_a_transport_without_pylxd_says_how_to_install_it(monkeypatch: pytest.Mo
     with pytest.raises(LxdError, match=r"^an https url needs the Python library pylxd on this host: run 'pip install "
                                        r"pylxd' \(ModuleNotFoundError: No module named 'pylxd'\)$"):
         lxd_https.HttpsTransport(remote())
+
+
+class _WithoutResponse(Exception):
+    """An API error as pylxd raises it without a response: its own text cannot be made."""
+
+    response = None
+
+    def __str__(self) -> str:
+        raise AttributeError("'NoneType' object has no attribute 'json'")
+
+
+def test_an_error_without_a_response_is_named_not_a_crash() -> None:
+    assert lxd_https._exception_text(_WithoutResponse()) == "_WithoutResponse"
+
+
+def test_an_error_without_a_response_gives_its_own_text() -> None:
+    assert lxd_https._exception_text(ValueError("refused: bad token")) == "refused: bad token"
