@@ -32,7 +32,7 @@ fail() {
         ip address
         ip route
         ip -6 route
-        for key in disable_ipv6 accept_ra autoconf; do echo "eth0 $key=$(cat "/proc/sys/net/ipv6/conf/eth0/$key")"; done
+        for key in disable_ipv6 accept_ra autoconf addr_gen_mode; do echo "eth0 $key=$(cat "/proc/sys/net/ipv6/conf/eth0/$key")"; done
         pgrep -a "udhcpc|networkd|NetworkManager"
         nmcli device status 2>/dev/null
         tail -n +1 /run/network/ifstate* 2>/dev/null
@@ -190,6 +190,11 @@ CONF
         chmod 600 "$user_file"
         ;;
 esac
+if [[ -n "${PFBP_BENCH:-}" && "$backend" == networkd ]]; then
+    # bench/bridge times the change itself: the user's file is already where the refusal below tells it to go.
+    mv "$user_file" /etc/systemd/network/80-wired.network
+    user_file=/etc/systemd/network/80-wired.network
+fi
 keep_original() {  # the users' files as they are before the change, to compare with after state absent
     rm -rf "$state/original"
     mkdir -p "$state/original"
@@ -241,7 +246,7 @@ shut_down() {  # the tool ends, and the kernel forgets everything it was told
     ip link set eth0 down
     ip address flush dev eth0
     local key
-    for key in disable_ipv6 accept_ra autoconf; do
+    for key in disable_ipv6 accept_ra autoconf addr_gen_mode; do  # bridge-utils leaves a port without one
         sysctl -qw "net.ipv6.conf.eth0.$key=$(cat "/proc/sys/net/ipv6/conf/default/$key")"
     done
     rm -rf /run/systemd/netif /run/systemd/network /run/network /run/NetworkManager
@@ -337,6 +342,98 @@ playbook() {  # playbook FILE [ansible-playbook arguments...]
         -e "static4=$static4" \
         "$here/$file" "$@" || fail "$file failed"
 }
+
+# --- bench/bridge's persistent ways (PFBP_BENCH=REPEAT, samples appended to PFBP_BENCH_OUT) --------------------
+# The same change two ways, alternating, each from a fresh boot on the user's own files: bridge_iface with this
+# backend, and by hand as the backend's documentation has it. Four pings every 20 ms (the router's LAN addresses
+# and the two hosts beyond it) count the longest run of lost replies, from 1 s before the change until 2 s after
+# br0 has everything eth0 had; the clock runs from the start of the change until then.
+bench_targets=(192.0.2.1 "$prefix::1" "$PFBP_UPSTREAM4" "$PFBP_UPSTREAM6")
+restore_original() {
+    local dir
+    for dir in netplan systemd/network network NetworkManager/system-connections; do
+        rm -rf "/etc/${dir:?}"
+        cp -a "$state/original/${dir/\//-}" "/etc/$dir"
+    done
+}
+bridged_now() {
+    port_of_br0 && has v4_of br0 && has v6_of br0 && default_on 4 br0 && default_on 6 br0 \
+        && { [[ -z "$static4" ]] || [[ "$(ip -4 -o address show dev br0)" == *"inet $static4 "* ]]; }
+}
+by_hand_networkd() {  # systemd.netdev(5) and systemd.network(5): a bridge, eth0 its port, the addressing on br0
+    printf '[NetDev]\nName=br0\nKind=bridge\nMACAddress=%s\n' "$mac" >/etc/systemd/network/10-br0.netdev
+    printf '[Match]\nName=eth0\n\n[Network]\nBridge=br0\n' >/etc/systemd/network/10-eth0.network
+    printf '[Match]\nName=br0\n\n[Network]\nDHCP=ipv4\nIPv6AcceptRA=yes\nAddress=%s\n\n[Route]\nDestination=%s\nGateway=192.0.2.1\n' \
+        "$static4" "$PFBP_STATIC_NET" >/etc/systemd/network/10-br0.network
+    networkctl reload
+}
+by_hand_ifupdown() {  # bridge-utils-interfaces(5): eth0 down on its old stanza, then br0 up on the new file
+    ifdown eth0
+    cat >/etc/network/interfaces <<TEXT
+source /etc/network/interfaces.d/*
+
+auto lo
+iface lo inet loopback
+
+iface eth0 inet manual
+
+auto br0
+iface br0 inet dhcp
+    bridge_ports eth0
+    bridge_stp off
+    bridge_fd 0
+    bridge_hw $mac
+iface br0 inet6 auto
+TEXT
+    ifup br0
+}
+bench_one() {  # bench_one WAY REPETITION
+    local way="$1" stop="$state/bench-stop" target started finished
+    local -a watchers=()
+    rm -f "$stop"
+    for target in "${bench_targets[@]}"; do
+        "$python" "${probe[@]}" watch "$target" 0.02 - "$stop" >"$state/bench-watch-$target.json" &
+        watchers+=("$!")
+    done
+    sleep 1
+    started="$(date +%s.%N)"
+    case "$way" in
+        bridge_iface)
+            ANSIBLE_PIPELINING=true ansible-playbook -c local -i localhost, -e "ansible_python_interpreter=$python" \
+                -e "backend=$backend" -e "upstream4=$PFBP_UPSTREAM4" -e "upstream6=$PFBP_UPSTREAM6" \
+                "$here/bench.yml" >"$state/bench-playbook.log" 2>&1 || fail "bench.yml failed: $(tail -n 20 "$state/bench-playbook.log")"
+            ;;
+        by-hand) "by_hand_$backend" >>"$state/bench-by-hand.log" 2>&1 || fail "the change by hand failed" ;;
+    esac
+    waited 60 bridged_now || fail "bench, $way: br0 did not get eth0's addressing within 60 s: $(ip -br address)"
+    finished="$(date +%s.%N)"
+    sleep 2
+    touch "$stop"
+    wait "${watchers[@]}"
+    "$python" - "$backend" "$way" "$2" "$started" "$finished" "$state" "${bench_targets[@]}" >>"$PFBP_BENCH_OUT" <<'PY'
+import json, sys
+backend, way, rep, started, finished, state, *targets = sys.argv[1:]
+watched = {t: json.load(open(f"{state}/bench-watch-{t}.json")) for t in targets}
+print(json.dumps({"backend": backend, "way": way, "repetition": int(rep),
+                  "seconds": round(float(finished) - float(started), 3), "watched": watched}))
+PY
+}
+if [[ -n "${PFBP_BENCH:-}" ]]; then
+    ways=(bridge_iface by-hand)
+    for ((repetition = 1; repetition <= PFBP_BENCH; repetition++)); do
+        if ((repetition % 2 == 0)); then ways=(by-hand bridge_iface); else ways=(bridge_iface by-hand); fi
+        for way in "${ways[@]}"; do
+            shut_down
+            restore_original
+            boot
+            unbridged "bench, before $way ($repetition)"
+            bench_one "$way" "$repetition"
+            say "bench: $way ($repetition) done"
+        done
+    done
+    shut_down
+    exit 0
+fi
 
 # --- the test -----------------------------------------------------------------------------------------------
 unbridged "at boot, before the change"
