@@ -322,8 +322,8 @@ def ifupdown_files(root: str) -> list[str]:
             words = raw.split()
             if len(words) == 2 and words[0] == "source":
                 # An absolute path is the host's (under root); a relative one is next to this file, already there.
-                pattern = _under(root, words[1]) if os.path.isabs(words[1]) else os.path.join(os.path.dirname(path),
-                                                                                               words[1])
+                here = os.path.dirname(path)
+                pattern = _under(root, words[1]) if os.path.isabs(words[1]) else os.path.join(here, words[1])
                 for sourced in sorted(glob.glob(pattern)):
                     visit(sourced)
             elif len(words) == 2 and words[0] == "source-directory":

@@ -277,10 +277,10 @@ class DnsPlan:
 
     zone: str
     forward: ForwardPlan
+    # No warning: a run that warns is never stamped (input_stamp), so its warnings come again.
+    quiet: bool
     reverse_zone: str | None = None
     reverse: ReversePlan | None = None
-    # No warning so far: a run that warns is never stamped (input_stamp), so its warnings come again.
-    quiet: bool = True
 
 
 class Change(Protocol):
@@ -375,7 +375,7 @@ def _publish(req: Request, store: Store, check_mode: bool) -> Outcome:
 
 
 def _publish_once(req: Request, store: Store, zone: str, reverse: str | None, wanted: dict[str, list[str]],
-                  check_mode: bool, quiet: bool = True) -> Outcome:
+                  check_mode: bool, quiet: bool) -> Outcome:
     now = store.read(zone, wanted)
     if req.state == "present":
         check_collisions(wanted, store.foreign(), store.where, req.take_over if store.take_over else None)

@@ -93,6 +93,5 @@ def test_equal_specs_are_one_value() -> None:
     (None, None, False),
 ])
 def test_a_file_change_changes_when_before_and_after_differ(before: str | None, after: str | None,
-                                                           changed: bool) -> None:
+                                                            changed: bool) -> None:
     assert FileChange("/etc/netplan/60-palmfarm-br0.yaml", before, after).changed is changed
-

@@ -82,6 +82,7 @@ def test_take_and_restore_round_trip() -> None:
     assert userfiles.restore(taken, "br0") == text
     assert userfiles.restore(taken, "br1") == taken  # another bridge's marks are not ours
 
+
 def test_restore_removes_the_bridges_block_and_the_blank_line_before_it() -> None:
     block = (userfiles.marker("br0") + "\nauto br0\niface br0 inet dhcp\n    bridge_ports eth0\n"
              + userfiles.block_end("br0") + "\n")

@@ -248,3 +248,58 @@ def test_check_mode_stamps_nothing(zones: dict[str, Any], tmp_path: Path) -> Non
     assert zone_file.publish(request(zones), True, run_command).changed
     assert snapshot(tmp_path) == before
     assert zone_file.unchanged(request(zones), run_command) is None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The whole run as dns_aaaa makes it (publish_given)
+# ---------------------------------------------------------------------------------------------------------------
+
+def given(records: list[dict[str, Any]], warnings: list[str] | None = None) -> Any:
+    """The records() of publish_given: the records as given and the warnings about them, counting its calls."""
+    def made() -> tuple[list[Any], list[str]]:
+        made.calls += 1  # type: ignore[attr-defined]
+        return records, list(warnings or [])
+    made.calls = 0  # type: ignore[attr-defined]
+    return made
+
+
+def bare(zones: dict[str, Any], **options: Any) -> Request:
+    """A task's request before publish_given digests its inputs and reads its records."""
+    return Request(records=[], **{**zones, **options})
+
+
+def test_publish_given_publishes_then_tells_the_rerun_without_reading_the_records(zones: dict[str, Any],
+                                                                                  tmp_path: Path) -> None:
+    source = input_stamp.records_source(RECORDS)
+    records = given(RECORDS)
+    first, warnings = zone_file.publish_given(bare(zones), source, records, run_command, check_mode=False)
+    assert first.changed and warnings == [] and records.calls == 1
+    assert first.records == {"lxcw5": [A5], "lxcw6": [A6]} and input_stamp.split(include(zones))[0]
+    after = snapshot(tmp_path)
+    again, warnings = zone_file.publish_given(bare(zones), source, records, run_command, check_mode=False)
+    assert not again.changed and warnings == [] and records.calls == 1  # told by the stamp: records() not called
+    assert again.records == {"lxcw5": [A5], "lxcw6": [A6]}
+    lean, dummy = zone_file.publish_given(bare(zones), source, records, run_command, check_mode=False,
+                                          with_records=False)
+    assert not lean.changed and lean.records == {} and records.calls == 1
+    assert snapshot(tmp_path) == after
+
+
+def test_publish_given_hands_on_the_warnings_and_stamps_nothing_then(zones: dict[str, Any]) -> None:
+    source = input_stamp.records_source(RECORDS)
+    records = given(RECORDS, ["w5: the EUI-64 address differs"])
+    outcome, warnings = zone_file.publish_given(bare(zones), source, records, run_command, check_mode=False)
+    assert outcome.changed and warnings == ["w5: the EUI-64 address differs"]
+    assert input_stamp.split(include(zones))[0] is None
+    again, warnings = zone_file.publish_given(bare(zones), source, records, run_command, check_mode=False)
+    assert not again.changed and warnings == ["w5: the EUI-64 address differs"] and records.calls == 2
+
+
+def test_without_ptr_the_reverse_zone_given_is_never_read(zones: dict[str, Any], tmp_path: Path) -> None:
+    forward_only = {**zones, "ptr": False, "reverse_zone_file": str(tmp_path / "missing.zone")}
+    source = input_stamp.records_source(RECORDS)
+    records = given(RECORDS)
+    first, dummy = zone_file.publish_given(bare(forward_only), source, records, run_command, check_mode=False)
+    assert first.changed and not (tmp_path / "lab.farm.ptr").exists()
+    again, dummy = zone_file.publish_given(bare(forward_only), source, records, run_command, check_mode=False)
+    assert not again.changed and records.calls == 1

@@ -28,6 +28,7 @@ from ansible_collections.palmfarm.ipv6.tests.unit.plugins.module_utils._lxd.conf
 
 # ---- identify_server --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("environment, expected", [
     ({"server": "lxd", "server_version": "5.0.2"}, Server("lxd", "5.0.2")),
     ({"server": "lxd", "server_version": "5.21.3"}, Server("lxd", "5.21.3")),
@@ -58,7 +59,6 @@ def test_identify_server_refuses_anything_else(info: Any, text: str) -> None:
 
 
 # ---- the client with bad options or without a daemon ----------------------------------------------------------
-
 
 
 def test_client_refuses_bad_options_before_connecting(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -145,4 +145,3 @@ def test_missing_extension_names_the_first_one_missing() -> None:
         "upgrade it (LXD 5.0 and Incus 6.0 have it), or leave project=x out")
     message = missing_extension(info, incus, "unix:/s", {"projects": "p", "linux_sysctl": "a", "x": "b"})
     assert message is not None and "'linux_sysctl'" in message and "'x'" not in message
-

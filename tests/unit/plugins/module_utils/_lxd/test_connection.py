@@ -34,7 +34,6 @@ from ansible_collections.palmfarm.ipv6.tests.unit.plugins.module_utils._lxd.conf
 PEM_FINGERPRINT = "4B:4C:EB:AF:CE:3B:AB:96:97:BC:A4:C3:01:67:1C:55:1D:1C:40:C6:E3:FD:63:83:09:66:39:39:A0:95:D6:84"
 
 
-
 @pytest.fixture
 def no_default_sockets(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Point the built-in socket candidates into an empty temp dir, whatever this machine runs."""
@@ -148,7 +147,6 @@ def test_url_problem_names_the_url_and_the_form(url: str, fragment: str) -> None
 
 
 # ---- connection_problem -------------------------------------------------------------------------------------------
-
 
 
 def test_connection_problem_none_for_complete_remote_options(pems: dict[str, str]) -> None:
@@ -265,7 +263,7 @@ def test_reason_of_reads_timeouts_tls_and_errno_texts(text: str, expected: str) 
     ({"HOME": "/root", "LXD_CONF": "/root/.config/lxc"}, list(SOCKET_CANDIDATES)),  # only the three are read
 ])
 def test_socket_candidates_are_the_environments_then_the_usual_places(environ: dict[str, str],
-                                                                       expected: list[str]) -> None:
+                                                                      expected: list[str]) -> None:
     assert socket_candidates(environ) == expected
 
 

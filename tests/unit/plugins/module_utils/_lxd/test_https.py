@@ -28,8 +28,6 @@ from ansible_collections.palmfarm.ipv6.tests.unit.plugins.module_utils._lxd.test
 requests = pytest.importorskip("requests")
 
 
-
-
 # ---- the pinning adapter and the session --------------------------------------------------------------------------
 
 class FakePool:
