@@ -61,7 +61,9 @@ MODULE = "palmfarm.ipv6.babel_bird6"
 
 
 class ActionModule(ActionBase):
-    TRANSFERS_FILES = True
+    # Its uploads go next to the file they replace, never into Ansible's remote temporary directory: none is made
+    # for it (one exec fewer per task), and with pipelining the module needs none either.
+    TRANSFERS_FILES = False
     _supports_check_mode = True
     _supports_async = False
 
