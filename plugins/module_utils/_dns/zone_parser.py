@@ -347,6 +347,8 @@ def owner_name(name: str, zone: str) -> str:
     must lie inside the zone; any other name is relative to the zone, as in a zone file."""
     origin = zone_name(zone)
     text = str(name).strip()
+    if len(text) <= 253 - len(origin) and _LABEL_RE.fullmatch(text):  # one label (a farm's name): itself
+        return text
     if text == "@":
         return "@"
     if text in ("", "."):
@@ -503,19 +505,13 @@ def record_set(records: Iterable[Any], zone: str, name_prefix: str = "",
     given_addresses)."""
     result = RecordSet()
     wanted: dict[str, Any] = {}  # owner -> its packed address, or a set of them (see _add)
-    origin = zone_name(zone)  # a bad zone fails here, with its own message, before any record
-    longest = 253 - len(origin)  # the longest owner of one label whose absolute name fits in 254 characters
+    zone_name(zone)  # a bad zone fails here, with its own message, before any record
     chosen = check_scopes(scopes)
     for item in records:
         if not isinstance(item, dict) or not item.get("name"):
             raise ZoneError(f"record {item!r} has no name; give {{name, addresses}} or {{name, mac, prefix}}")
-        text = f"{name_prefix}{item['name']}"
-        # A farm's name (one valid lower-case label) is its own owner; anything else goes through owner_name.
-        owner = text if len(text) <= longest and _LABEL_RE.fullmatch(text) else owner_name(text, zone)
-        given = item.get("addresses")
-        if not isinstance(given, list) or "ipv6" in item:  # else given_addresses would return the list as it is
-            given = given_addresses(item, chosen)
-        addresses = {publishable(a, item["name"]) for a in given}
+        owner = owner_name(f"{name_prefix}{item['name']}", zone)
+        addresses = {publishable(a, item["name"]) for a in given_addresses(item, chosen)}
         mac, prefix = item.get("mac"), item.get("prefix")
         if prefix and not mac:
             raise ZoneError(f"record {item['name']!r}: a prefix needs a mac to compute the EUI-64 address")
@@ -595,6 +591,8 @@ def given_addresses(item: dict[str, Any], scopes: tuple[str, ...] | None = None)
     lxd_farm lists in ``ipv6.deprecated`` (their preferred lifetime ended, after a prefix change) are never
     published."""
     raw = item.get("addresses")
+    if isinstance(raw, list) and "ipv6" not in item:  # addresses as given, nothing to choose from (the common case)
+        return raw
     ipv6 = item.get("ipv6")
     if not isinstance(ipv6, dict):
         ipv6 = {}
