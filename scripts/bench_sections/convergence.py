@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The `bench/convergence` section: the run and the machine, the targets with their measured figures, per case the
 traffic lost when a ring link breaks (median, min–max, n) and the routing protocol's packets per second on that
-link, every silent break of the Babel cases, and the route changes on a lossy link, all read from
+link, every silent break of the Babel cases, the route changes on a lossy link and the demo's ring, all read from
 docs/bench/convergence.json (written by bench/convergence)."""
 
 from __future__ import annotations
@@ -13,6 +13,12 @@ from typing import Any
 from .common import paragraph, seconds
 
 MODES = ("carrier", "silent")
+LAB = "lab"  # the role of the demo's ring (bench/convergence --lab-repeat)
+
+
+def ring_cases(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The cases of the namespace rings (all but the demo's ring)."""
+    return {case: info for case, info in data["cases"].items() if info["role"] != LAB}
 
 
 def failover_values(data: dict[str, Any], case: str, mode: str) -> list[float | None]:
@@ -68,7 +74,9 @@ def switches(count: int) -> str:
 
 def run_lines(data: dict[str, Any]) -> list[str]:
     m = data["machine"]
-    birds = "BIRD " + ", ".join(v.replace("BIRD version ", "") for v in m["bird"].values())
+    releases = [v.replace("BIRD version ", "") for v in m["bird"].values()]
+    releases += [f"{info['release']} in the lab" for info in data["cases"].values() if info["role"] == LAB]
+    birds = "BIRD " + ", ".join(releases)
     text = (f"`{data['command']}`, from {data['started']} to {data['finished']}. Machine: {m['nproc']} cores, Linux "
             f"{m['kernel']}, Debian {m['debian']}, Python {m['python']}, ansible-core {m['ansible_core']}; {birds}. "
             f"Load average (1 min) {data['load1'][0]:.2f} at the start, {data['load1'][-1]:.2f} at the end.")
@@ -130,7 +138,7 @@ def targets_table(data: dict[str, Any]) -> list[str]:
 def failover_table(data: dict[str, Any]) -> list[str]:
     rows = ["| case | BIRD | what | settings on the ring links | carrier lost, s | silently dead link, s | "
             "protocol packets/s on the link | seed's published outage |", "|---|---|---|---|---|---|---|---|"]
-    for case, info in data["cases"].items():
+    for case, info in ring_cases(data).items():
         values = {mode: failover_values(data, case, mode) for mode in MODES}
         if not any(values.values()):
             continue
@@ -143,7 +151,7 @@ def failover_table(data: dict[str, Any]) -> list[str]:
 
 def silent_table(data: dict[str, Any]) -> list[str]:
     rows = ["| case | BIRD | lost s, each silent break in the order of the run | at most 0.5 s |", "|---|---|---|---|"]
-    for case, info in data["cases"].items():
+    for case, info in ring_cases(data).items():
         values = failover_values(data, case, "silent")
         if info["protocol"] != "babel" or info["version"] == "1.6" or not values:
             continue
@@ -160,7 +168,7 @@ def candidates_table(data: dict[str, Any]) -> list[str]:
     rows = ["| case | BIRD | settings on the ring links | packets/s | " + " | ".join(
         f"{t['text']} ≤ {t['max']:g}" for t in fast) + f" | `fast`'s targets met | `stable`'s target "
         f"({', '.join(t['text'] for t in stable)} ≤ 0) |", "|---|---|---|---|" + "---|" * (len(fast) + 2)]
-    for case, info in data["cases"].items():
+    for case, info in ring_cases(data).items():
         if info["protocol"] != "babel" or info["version"] == "1.6":
             continue
         results = [measured(data, t, case) for t in fast]
@@ -187,6 +195,36 @@ def lossy_table(data: dict[str, Any]) -> list[str]:
     return rows
 
 
+def lab_lines(data: dict[str, Any]) -> list[str]:
+    """The demo's ring: what breaks, its settings, and the lost time of each break."""
+    lines: list[str] = []
+    for case, info in data["cases"].items():
+        if info["role"] != LAB:
+            continue
+        values = failover_values(data, case, "silent")
+        each = ", ".join("none" if v is None else seconds(v) for v in values) or "none measured"
+        lines += ["### The demo's ring", ""]
+        lines += paragraph(
+            f"`make demo`'s failure test is this benchmark's code: playbooks/demo.yml runs `bench/convergence "
+            f"--cases '' --lossy-cases '' --lab-repeat 1` and prints its figure. Here the same, {len(values)} times "
+            f"in this run: {info['about']}; the link breaks silently (every frame from the routers' ports dropped "
+            f"on its host bridge, the carriers up), and the echo requests every {int(data['interval'] * 1000)} ms "
+            f"are counted as above. BIRD {info['release']}, `{info['settings']}` on the ring links; "
+            f"{pps_cell(data, case)} protocol packets/s on the link.") + [""]
+        lines += ["| lost, s | each break in the order of the run |", "|---|---|",
+                  f"| {lost_cell(data, values)} | {each} |", ""]
+    return lines
+
+
+def phase_text(data: dict[str, Any]) -> str:
+    """How the breaks were placed against BIRD's own timer, when the samples say."""
+    waits = [s["phase_wait"] for s in data["samples"] if s["mode"] in MODES and "phase_wait" in s]
+    if not waits:
+        return ""
+    return (f", each after a random wait of {seconds(min(waits))} to {seconds(max(waits))} s so that it lands at a "
+            f"random phase of BIRD's once-a-second neighbour timer")
+
+
 def render(data: dict[str, Any]) -> list[str]:
     """The section's lines, between its markers."""
     lines = ["### The run", ""] + run_lines(data)
@@ -199,9 +237,9 @@ def render(data: dict[str, Any]) -> list[str]:
     lines += ["### Failover: traffic lost when the r1-r2 link breaks", ""]
     lines += paragraph(f"Echo requests every {int(data['interval'] * 1000)} ms; each figure is the median, min–max "
                        f"and number of breaks ({data['repeat']} by carrier, {data['silent_repeat']} silent per case, "
-                       f"alternating, a fresh ring for every break). Packets/s: the routing protocol's packets (and "
-                       f"BFD's) on the r1-r2 link, both ways, counted in r1 for {data['settle']:g} s before each break "
-                       f"and pooled.") + [""]
+                       f"alternating, a fresh ring for every break{phase_text(data)}). Packets/s: the routing "
+                       f"protocol's packets (and BFD's) on the r1-r2 link, both ways, counted in r1 for "
+                       f"{data['settle']:g} s before each break and pooled.") + [""]
     lines += failover_table(data) + [""]
     lines += ["### Silently dead link, break by break (Babel on BIRD 2 and 3)", ""]
     lines += silent_table(data) + [""]
@@ -214,4 +252,5 @@ def render(data: dict[str, Any]) -> list[str]:
                        "before (the tuning story) and candidates tried beside them. Silent and carrier: median "
                        "lost seconds; route changes: kernel route changes at r1 in one lossy run.") + [""]
     lines += candidates_table(data)
-    return lines
+    lab = lab_lines(data)
+    return lines + ([""] + lab[:-1] if lab else [])

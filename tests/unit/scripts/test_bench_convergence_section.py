@@ -156,3 +156,42 @@ def test_the_run_says_how_the_failover_part_started_and_what_bird_said_of_bfd() 
     text = " ".join(render(noisy))
     assert "not quiet (load at least 1.5 or another benchmark running)" in text
     assert "Not measured: 1 of the planned breaks" in text
+
+
+LAB_SILENT = [0.9, 0.35, 1.4]
+
+
+def lab_json() -> dict[str, Any]:
+    data = convergence_json()
+    data["cases"]["lab"] = {**case("2", "babel", "lab", None, "LABSET"), "release": "2.0.12",
+                            "about": "the demo's ring: laptop pings ns"}
+    data["samples"] += breaks("lab", "silent", LAB_SILENT, routing=300)
+    return data
+
+
+def test_the_demos_ring_has_its_own_table_and_stays_out_of_the_rings_tables() -> None:
+    lines = render(lab_json())
+    table = rows(lines, "### The demo's ring")
+    cell = f"**{statistics.median(LAB_SILENT):.2f}** (0.35–1.40, n = 3)"
+    # In the order of the breaks, not of the JSON.
+    assert table == {"lost, s": ["each break in the order of the run"], cell: ["0.90, 0.35, 1.40"]}
+    text = " ".join(" ".join(lines).split())  # the paragraph's words, whatever its line breaks
+    assert "the demo's ring: laptop pings ns" in text and "`LABSET`" in text
+    assert f"{300 / 5.0:.1f} protocol packets/s" in text
+    assert "2.0.12 in the lab" in text
+    for heading in ("### Failover: traffic lost when the r1-r2 link breaks", "### Targets",
+                    "### Silently dead link, break by break (Babel on BIRD 2 and 3)",
+                    "### Babel settings side by side (BIRD 2 and 3)"):
+        assert "`lab`" not in rows(lines, heading) and not any("`lab`" in k for k in rows(lines, heading))
+    # Without the lab's samples there is no such section.
+    assert "### The demo's ring" not in render()
+
+
+def test_the_random_phase_of_the_breaks_is_stated_from_the_samples() -> None:
+    data = convergence_json()
+    assert "random phase" not in " ".join(render(data))
+    for number, sample in enumerate(s for s in data["samples"] if s["mode"] in convergence.MODES):
+        sample["phase_wait"] = 0.1 + number / 100
+    text = " ".join(" ".join(render(data)).split())
+    waits = [s["phase_wait"] for s in data["samples"] if "phase_wait" in s]
+    assert f"random wait of {min(waits):.2f} to {max(waits):.2f} s so that it lands at a random phase" in text

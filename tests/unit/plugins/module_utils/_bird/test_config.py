@@ -321,8 +321,8 @@ def test_bird3_renders_like_bird2() -> None:
 
 @pytest.mark.parametrize("profile, version, lines", [
     ("seed", "2", ["type wireless;", "hello interval 1 s;", "rxcost 512;"]),
-    ("stable", "2", ["type wired;", "hello interval 1 s;", "rxcost 96;", "limit 8;"]),
-    ("stable", "1.6", ["type wired;", "hello interval 1;", "rxcost 96;"]),
+    ("stable", "2", ["type wired;", "hello interval 4 s;", "update interval 60 s;", "rxcost 96;", "limit 4;"]),
+    ("stable", "1.6", ["type wired;", "hello interval 4;", "update interval 60;", "rxcost 96;"]),
     ("fast", "3", ["type wired;", "hello interval 20 ms;", "limit 8;"]),
 ])
 def test_profile_presets(profile: str, version: str, lines: list[str]) -> None:
@@ -332,8 +332,12 @@ def test_profile_presets(profile: str, version: str, lines: list[str]) -> None:
 
 
 def test_stable_on_bird16_leaves_limit_to_bird6() -> None:
-    """bird6 has no 'limit'; its fixed rule for wired links (half of 16 Hellos) is the profile's limit 8."""
+    """bird6 has no 'limit' (its fixed rule for wired links is half of 16 Hellos): a profile's limit is left out
+    there, and an interface's own limit refused."""
     assert "limit" not in render(params(profile="stable"), "1.6")
+    assert "limit" not in render(params(profile="fast", babel=babel(hello_interval=1)), "1.6")
+    with pytest.raises(BirdConfigError, match=r"limit 4 needs BIRD 2"):
+        render(params(profile="stable", babel=babel(limit=4)), "1.6")
 
 
 def test_interface_value_beats_profile() -> None:
