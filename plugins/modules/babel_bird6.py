@@ -67,10 +67,10 @@ options:
       - Preset Babel and RIPng interface settings; a value set on an interface wins over its profile.
       - V(seed) is the configuration of the blog this collection follows (Babel C(type wireless;
         hello interval 1; rxcost 512)); its wireless metric moves routes whenever a link loses packets.
-      - V(stable) is for links that lose packets (radio): a fixed link cost, BIRD's own 4 s Hellos, a neighbour
+      - V(stable) is for links that lose packets (radio), with a fixed link cost, BIRD's own 4 s Hellos, a neighbour
         kept while 4 of its last 16 Hellos arrive and a route update a minute (Babel C(type wired; hello interval
-        4 s; update interval 60 s; rxcost 96; limit 4)), so loss does not move routes (none in 600 s at 10 % and at
-        20 % loss in C(bench/convergence)); the price is a silently dead link noticed after about 40 s (a lost
+        4 s; update interval 60 s; rxcost 96; limit 4)), so loss does not move routes (none in 600 s at 20 % loss on
+        BIRD 2 and 3 in C(bench/convergence)); the price is a silently dead link noticed after about 40 s (a lost
         carrier at once). Any BIRD version; bird6 gets no C(limit), its own rule for wired links being 8 of 16.
       - V(fast) is for sub-second failover on wired links (Babel C(type wired; hello interval 20 ms; limit 8),
         RIPng C(update time 1; timeout time 3; garbage time 6; bfd yes) with a C(bfd) protocol; BFD needs UDP

@@ -59,18 +59,18 @@ BABEL_AUTH_RELEASE = (2, 0, 9)
 TUNNEL_RELEASE = (2, 14, 0)
 
 # Interface settings each profile presets; an interface's own value wins over its profile's. Figures from
-# bench/convergence (ring of three namespaces, BIRD 2.0.12, ping every 50 ms, 10 % loss each way for 600 s).
+# bench/convergence (ring of three namespaces, BIRD 2.0.12 and 3.1.8, ping every 50 ms, loss each way for 600 s).
 # seed: the blog's config as written.
-# stable: a link that loses packets does not move routes (none in 600 s at 10 % or 20 % loss each way). A fixed
-# link cost (type wired); BIRD's own 4 s Hellos; the neighbour stays while at least 4 of its last 16 Hellos
-# arrive; a route update every 60 s. What moves routes at loss is BIRD's expiry checks, once a second: a neighbour
-# whose IHUs (sent every third Hello) or a route whose updates went missing for 3.5 intervals. Each check at 20 %
-# loss fails with a chance of about 0.2^3.5, so fewer intervals in 600 s means fewer spurious changes (1 s Hellos
-# with limit 8: 48 changes at 20 % loss). The price: a silently dead link is noticed after about 40 s. bird6 has no
-# 'limit' (its fixed rule is 8 of 16) and gets the rest.
-# fast: sub-second failover on wired links. Babel: 20 ms Hellos, limit 8 (a silently dead link cost about
-# 0.5 s where 50 ms Hellos cost about 1 s: BIRD checks neighbours on a 1 s timer). RIPng: 1 s updates and BFD,
-# which notices a silently dead link in about half a second; the 3 s timeout alone cost 3.7 s.
+# stable: a link that loses packets does not move routes (none in 600 s at 20 % loss each way). A fixed link cost
+# (type wired); BIRD's own 4 s Hellos; the neighbour stays while at least 4 of its last 16 Hellos arrive; a route
+# update every 60 s. What moves routes at loss is BIRD's expiry checks, once a second: a neighbour whose IHUs
+# (sent every third Hello) or a route whose updates went missing for 3.5 intervals. Each check at 20 % loss fails
+# with a chance of about 0.2^3.5, so fewer intervals in 600 s means fewer spurious changes (1 s Hellos with
+# limit 8: tens of changes at 20 % loss). The price: a silently dead link is noticed after about 40 s. bird6 has
+# no 'limit' (its fixed rule is 8 of 16) and gets the rest.
+# fast: sub-second failover on wired links. Babel: 20 ms Hellos, limit 8 (a silently dead link cost 0.85 s in the
+# median of breaks at random moments, 50 ms Hellos about 1 s: BIRD checks neighbours on a 1 s timer). RIPng: 1 s
+# updates and BFD, which notices a silently dead link in about a second; the 3 s timeout alone cost about 3 s.
 PROFILE_BABEL: dict[str, dict[str, Any]] = {
     "seed": {"type": "wireless", "hello_interval": "1 s", "rxcost": 512},
     "stable": {"type": "wired", "hello_interval": "4 s", "update_interval": "60 s", "rxcost": 96, "limit": 4},
