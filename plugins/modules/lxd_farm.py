@@ -109,6 +109,8 @@ options:
       - A deprecated address does not count, so a run right after a prefix change waits for the address in the
         new prefix instead of returning the old one (on a local LXD; see RV(instances[].ipv6.deprecated)).
       - The task fails when one has only ULA, link-local or deprecated addresses after O(wait_timeout) seconds.
+      - In check mode the running instances that would not change are waited for too, so that the addresses
+        returned are those a real run would return; the instances it would create or start are not waited for.
     type: bool
     default: true
   wait_timeout:

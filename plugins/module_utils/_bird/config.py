@@ -46,8 +46,6 @@ RIP_DEFAULT_TIMEOUT = 180
 # Linux interface names have at most 15 characters (IFNAMSIZ 16 with the terminating NUL); BIRD takes a longer
 # name or pattern and never matches it.
 IFNAME_MAX = 15
-# BIRD 1.6 drops a wired neighbour when more than half of its last 16 Hellos are missing: BIRD 2's 'limit 8'.
-BIRD16_WIRED_LIMIT = 8
 
 # Where each feature first appeared, for the message when the chosen version lacks it.
 SUBSECOND_SINCE = "BIRD 2 (2.0.0)"

@@ -814,17 +814,23 @@ def converge(spec: FarmSpec, client: LxdClient, worker: FarmWorker, check_mode: 
         result.update(instances=facts(instances), failed_instances=sorted(failures, key=natural_key),
                       running=running, changed=bool(any(done.values())))
         raise FarmError(steps_failed(client, failures, len(changing), result), result)
-    if spec.state == "started" and spec.wait_for_ipv6 and not check_mode:
+    if spec.state == "started" and spec.wait_for_ipv6:
+        # In check mode, the instances that would not change are waited for as a real run waits for them: a
+        # container still booting may drop its SLAAC addresses for an instant (its network manager taking the
+        # link over from the kernel), and check mode should return the addresses the run would return.
+        waited = spec if not check_mode else dataclasses.replace(
+            spec, names=[s.name for s in steps if not s.changed and s.name in spec.names])
+
         def refresh(names: list[str]) -> dict[str, dict[str, Any] | None]:
             return with_kernel_networks(client, worker.refresh(names), reader)
 
-        instances, problem = wait_for_global(spec, client, instances, refresh, clock=clock, sleep=sleep,
+        instances, problem = wait_for_global(waited, client, instances, refresh, clock=clock, sleep=sleep,
                                              progress=worker.progress)
         if problem:
             result["instances"] = facts(instances)
             result["running"] = [n for n in spec.names if instance_state(instances.get(n)) == "Running"]
-            result["failed_instances"] = [n for n in spec.names if n not in result["running"]]
-            result["without_global"] = without_global(spec.names, instances)
+            result["failed_instances"] = [n for n in waited.names if n not in result["running"]]
+            result["without_global"] = without_global(waited.names, instances)
             raise FarmError(problem, result)
     result["instances"] = facts(instances)
     return result

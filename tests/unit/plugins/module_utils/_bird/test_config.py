@@ -12,6 +12,7 @@ when the binary is absent.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -23,7 +24,10 @@ import pytest
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._bird.config import (
     PROFILES,
+    BabelInterface,
     BirdConfigError,
+    ConfigRequest,
+    RipngInterface,
     binary_names,
     check_binary,
     choose_version,
@@ -694,3 +698,53 @@ def test_bird_takes_what_the_renderer_refuses(binary: str, version: str, release
     if version != "1.6":
         result = bird_parse(binary, text.replace("router id 10.0.0.1;", "router id 0.0.0.0;"), tmp_path)
         assert result.returncode == 0, result.stderr
+
+
+# ---------------------------------------------------------------------------------------------- edges
+def test_tunnel_is_taken_from_bird_2_14_0_exactly() -> None:
+    check_binary(config_request(TUNNEL), "2", "/usr/sbin/bird", "BIRD version 2.14.0\n")
+    with pytest.raises(BirdConfigError, match=r"type tunnel needs BIRD 2\.14"):
+        check_binary(config_request(TUNNEL), "2", "/usr/sbin/bird", "BIRD version 2.13.9\n")
+
+
+@pytest.mark.parametrize("found, message", [
+    ([], r"found no BIRD with Babel on the host \(neither bird nor bird6 is installed\); install BIRD or set "
+         r"bird_version$"),
+    ([("bird", "/usr/sbin/bird", VERSION_OUTPUT["1.6.8"])],
+     r"found no BIRD with Babel on the host \(/usr/sbin/bird: BIRD 1\.6\); install BIRD"),
+])
+def test_auto_says_what_it_found_when_nothing_serves(found: list[tuple[str, str, str]], message: str) -> None:
+    with pytest.raises(BirdConfigError, match=message):
+        choose_version(iter(found))
+
+
+@pytest.mark.parametrize("p, version, message", [
+    # One step past each upper bound, and a number that is no decimal number.
+    (params(babel=babel(hello_interval="655351 ms")), "2", r"'655351 ms' is out of range"),
+    (params(babel=None, ripng={"interfaces": [{"names": ["eth0"], "timeout_time": 65536}]}), "2",
+     r"timeout time \(whole seconds\) 65536 is out of range; BIRD accepts 1 to 65535"),
+    (params(babel=babel(rxcost="1a")), "2", r"rxcost '1a' is not a whole number between 1 and 65535"),
+])
+def test_one_past_the_bounds_is_refused(p: dict[str, Any], version: str, message: str) -> None:
+    with pytest.raises(BirdConfigError, match=message):
+        render(p, version)
+
+
+def test_the_upper_bounds_are_taken() -> None:
+    text = render(params(babel=None, ripng={"interfaces": [{"names": ["eth0"], "timeout_time": 65535}]}), "2")
+    assert "timeout time 65535;" in text
+
+
+def test_requests_are_frozen_and_hide_the_password() -> None:
+    iface = BabelInterface(names=("eth0",), authentication="mac", password="s3cret-pw")
+    request = ConfigRequest(babel=(iface,), router_id="10.0.0.1")
+    assert "s3cret-pw" not in repr(iface) and "s3cret-pw" not in repr(request)
+    for item, name in ((iface, "password"), (RipngInterface(names=("eth0",)), "bfd"), (request, "profile")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(item, name, None)
+
+
+def test_a_request_without_kernel_settings_exports_to_the_kernel_without_persist() -> None:
+    text = render_config(ConfigRequest(babel=(BabelInterface(names=("eth0",)),), router_id="10.0.0.1"), "2")
+    kernel = text.split("protocol kernel {", 1)[1].split("\n}", 1)[0]
+    assert "persist no;" in kernel and "export where source != RTS_DEVICE;" in kernel

@@ -432,3 +432,37 @@ def test_netplan_flow_style_definitions_are_refused_naming_the_setting(tmp_path:
     with pytest.raises(BridgeError, match=rf"10-x.yaml: {what} shares a line with other settings, so it cannot be "
                                           r"moved to br0 alone; write .*'s settings one per line \(block style\)"):
         userfiles.netplan(str(root), ("eth0",), "br0", set())
+
+
+# ---- netplan: which lines a port's addressing spans ------------------------------------------------------------------
+
+PORT_WITH_LISTS = """\
+network:
+  ethernets:
+    eth0:
+      addresses:
+        - 192.0.2.10/24
+        - 2001:db8::10/64
+      optional: true
+      routes:
+        - to: default
+          via: 192.0.2.1
+"""
+
+
+def test_netplan_moves_block_lists_to_their_last_line_and_stops_before_the_next_key(tmp_path: Path) -> None:
+    root = netplan_root(tmp_path, PORT_WITH_LISTS)
+    after = list(userfiles.netplan(str(root), ("eth0",), "br0", set()).edits.values())[0][1]
+    lines = after.splitlines()
+    moved = [line.split(": ", 1)[1] for line in lines if line.startswith("# moved to br0")]
+    assert moved == ["      addresses:", "        - 192.0.2.10/24", "        - 2001:db8::10/64", "      routes:",
+                     "        - to: default", "          via: 192.0.2.1"]
+    # optional stays, so the definition is not empty: no dhcp4 line is added.
+    assert "      optional: true" in lines and "dhcp4" not in after
+
+
+def test_netplan_moves_a_value_that_ends_the_file_without_a_line_break(tmp_path: Path) -> None:
+    root = netplan_root(tmp_path, "network:\n  ethernets:\n    eth0:\n      optional: true\n      dhcp6: true")
+    after = list(userfiles.netplan(str(root), ("eth0",), "br0", set()).edits.values())[0][1]
+    assert after.splitlines()[-2:] == ["      optional: true", "# moved to br0 by palmfarm.ipv6 bridge_iface:       "
+                                       "dhcp6: true"]

@@ -467,6 +467,26 @@ def test_waits_for_late_global_addresses_polling_only_those_still_waiting() -> N
     assert fake.paths().count(("GET", "instances")) == 1
 
 
+def test_check_mode_waits_for_the_running_instances_it_would_leave_alone() -> None:
+    # w1 runs, but its global address is gone for two reads (a booting container's network manager taking
+    # the link over): check mode waits for it as the real run would; w2, which it would create, is not waited for.
+    fake = FakeLxd({"w1": instance("w1", profiles=["default", "extbridge"], prefixes=(ULA,))})
+    fake.pending["w1"] = 2
+    result = farm(fake, check_mode=True, count=2)
+    assert fake.writes == []
+    assert [(i["name"], i["state"]) for i in result["instances"]] == [("w1", "Running"), ("w2", "Running")]
+    assert result["instances"][0]["address"] == eui64(result["instances"][0]["mac"], GLOBAL)
+    assert result["instances"][1]["address"] is None
+    assert fake.paths().count(("GET", "instances/w1")) == 2
+    assert fake.paths().count(("GET", "instances/w2")) == 0
+    # Without a global address at all, check mode fails as the run would, naming only w1.
+    fake = FakeLxd({"w1": instance("w1", profiles=["default", "extbridge"], prefixes=(ULA,))})
+    with pytest.raises(FarmError, match="no global IPv6 prefix was seen within 2 s on w1 ") as info:
+        farm(fake, check_mode=True, count=2, wait_timeout=2)
+    assert info.value.result["without_global"] == ["w1"] and fake.writes == []
+    assert farm(fake, check_mode=True, count=2, wait_for_ipv6=False)["instances"][0]["address"] is None
+
+
 def test_ula_only_passes_without_waiting() -> None:
     fake = FakeLxd(global_prefix=False)
     result = farm(fake, count=1, wait_for_ipv6=False)
