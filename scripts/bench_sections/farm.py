@@ -3,11 +3,18 @@
 """The `bench/farm` section: the plot of cost against N (docs/bench/farm.svg, rendered here too), the issue's
 targets with their measured figures, then per server and size a table of the ways and steps with their median,
 min–max and number of samples, and the ratio of each median to the median of the raw parallel launch; the
-machine, the command and what the clock covers. All read from docs/bench/farm.json (written by bench/farm)."""
+machine, the command and what the clock covers.
+
+Read from the runs bench/farm wrote (docs/bench/farm-SERVERS.json, one file per run, see `load`). A run measures
+one server or several; each server's figures, its targets and its lines in the plot come from one run, the newest
+complete run that measured it, and the section names that run beside them. Nothing of two runs is ever merged
+into one figure."""
 
 from __future__ import annotations
 
+import json
 import statistics
+from pathlib import Path
 from typing import Any
 
 from .common import load_during, paragraph, seconds
@@ -15,10 +22,37 @@ from .farm_targets import NET_OF_POLL, evaluate
 from .svg_plot import Panel, Point, Series, chart
 
 BASELINE = ("lxc-parallel", "create")
-FIGURE = "farm.svg"  # beside farm.json
+FIGURE = "farm.svg"  # beside the runs' JSON files
+SOURCE = "farm*.json"  # the runs' files, in the benchmarks' directory
 STEPS = ("create", "no-op", "prune")
 COLORS = {"lxc-parallel": "#555555", "cg-loop": "#d95f02", "lxd_farm": "#1b9e77", "ping": "#7570b3"}
 OTHER_COLOR = "#e7298a"
+
+
+def load(bench_dir: Path) -> dict[str, Any]:
+    """Every run in ``bench_dir`` (farm.json, farm-*.json), each with its file name, oldest first."""
+    runs = [{**json.loads(path.read_text()), "file": path.name} for path in sorted(bench_dir.glob(SOURCE))]
+    if not runs:
+        raise KeyError(f"no run of bench/farm in {bench_dir} ({SOURCE})")
+    return {"runs": sorted(runs, key=lambda run: run["started"])}
+
+
+def runs_in(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runs of ``data``: what `load` gives, or one run as bench/farm writes it."""
+    return list(data["runs"]) if "runs" in data else [data]
+
+
+def chosen(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(server key, run) for each server measured: the newest complete run that measured it, else the newest
+    run that did; LXD first."""
+    runs = runs_in(data)
+    keys = sorted({key for run in runs for key in run["machine"]["servers"]}, key=lambda k: (k != "lxd", k))
+    pairs = []
+    for key in keys:
+        measured = [run for run in runs if key in run["machine"]["servers"]]
+        complete = [run for run in measured if run.get("complete")]
+        pairs.append((key, (complete or measured)[-1]))
+    return pairs
 
 
 def way_label(way: dict[str, Any], step: str, server: dict[str, Any], size: int) -> str:
@@ -66,13 +100,14 @@ def table(data: dict[str, Any], key: str, size: int) -> list[str]:
 
 
 def targets_table(data: dict[str, Any]) -> list[str]:
-    """The issue's targets, one row per server and size each applies to."""
-    servers = data["machine"]["servers"]
+    """The issue's targets, one row per server and size each applies to, each server's from its run."""
     rows = ["| target | server | N | measured | met |", "|---|---|---|---|---|"]
-    for row in evaluate(data):
-        verdict = {True: "met", False: "**not met**", None: "not measured"}[row["met"]]
-        name = servers[row["server"]]["name"]
-        rows.append(f"| {row['what']} | {name} | {row['size']} | {row['figure']} | {verdict} |")
+    for key, run in chosen(data):
+        name = run["machine"]["servers"][key]["name"]
+        for row in evaluate(run):
+            if row["server"] == key:
+                verdict = {True: "met", False: "**not met**", None: "not measured"}[row["met"]]
+                rows.append(f"| {row['what']} | {name} | {row['size']} | {row['figure']} | {verdict} |")
     return rows
 
 
@@ -91,9 +126,9 @@ def machine_line(data: dict[str, Any]) -> str:
     servers = " and ".join(f"{s['name']} {s['version']}" for s in m["servers"].values())
     memory = f", {m['memory_gb']:g} GB of memory" if m.get("memory_gb") else ""
     bird = f", BIRD {m['bird']}" if m.get("bird") else ""
-    return (f"Machine: {m['nproc']} cores{memory}, Linux {m['kernel']}, {servers}{bird}, ansible-core "
-            f"{m['ansible_core']} (Python {m['python']}), community.general {m['community_general']}; run from "
-            f"{data['started']} to {data['finished'] or '(not finished)'}{load_during(data['samples'])}.")
+    return (f"Machine of `{data['command']}`: {m['nproc']} cores{memory}, Linux {m['kernel']}, {servers}{bird}, "
+            f"ansible-core {m['ansible_core']} (Python {m['python']}), community.general {m['community_general']}; "
+            f"run from {data['started']} to {data['finished'] or '(not finished)'}{load_during(data['samples'])}.")
 
 
 def repeats_text(data: dict[str, Any]) -> str:
@@ -107,17 +142,20 @@ def repeats_text(data: dict[str, Any]) -> str:
 
 
 def series_of(data: dict[str, Any], step: str) -> tuple[Series, ...]:
-    """One line per way and server that has samples of ``step``: the median and min–max at each N."""
+    """One line per way and server that has samples of ``step`` in the server's run: the median and min–max at
+    each N."""
+    pairs = chosen(data)
     out = []
-    for way in data["ways"]:
-        for key, server in data["machine"]["servers"].items():
+    for way in runs_in(data)[-1]["ways"]:
+        for key, run in pairs:
             points = []
-            for size in sorted(data["sizes"]):
-                values = runs_of(data, key, size).get((way["id"], step))
+            for size in sorted(run["sizes"]):
+                values = runs_of(run, key, size).get((way["id"], step))
                 if values:
                     points.append(Point(size, statistics.median(values), min(values), max(values)))
             if points:
-                out.append(Series(f"{way['id']}, {server['name']}", COLORS.get(way["id"], OTHER_COLOR),
+                name = run["machine"]["servers"][key]["name"]
+                out.append(Series(f"{way['id']}, {name}", COLORS.get(way["id"], OTHER_COLOR),
                                   dashed=key != "lxd", points=tuple(points)))
     return tuple(out)
 
@@ -125,52 +163,76 @@ def series_of(data: dict[str, Any], step: str) -> tuple[Series, ...]:
 def figures(data: dict[str, Any]) -> dict[str, str]:
     """The section's generated files beside the JSON: the plot of cost against N, one panel per step."""
     panels = [Panel(step, series_of(data, step)) for step in STEPS]
+    stopped = any(not run.get("complete") for _, run in chosen(data))
     title = ("bench/farm: seconds against N, medians with min–max bars"
-             + ("" if data.get("complete") else " (run stopped before its end)"))
+             + (" (a run stopped before its end)" if stopped else ""))
     return {FIGURE: chart(title, panels, "seconds")}
 
 
+def source_line(keys: list[str], run: dict[str, Any]) -> str:
+    """Which run the figures of the servers ``keys`` come from: its command, file, repeats and when it ran."""
+    names = " and ".join(run["machine"]["servers"][key]["name"] for key in keys)
+    stopped = "" if run.get("complete") else "; **this run stopped before its end**: its tables hold the repeats " \
+                                              "it finished"
+    return (f"- {names}: `{run['command']}` (`docs/bench/{run.get('file', 'farm.json')}`), {repeats_text(run)[:-1]}; "
+            f"run from {run['started']} to {run['finished'] or '(not finished)'}{stopped}.")
+
+
+def by_run(data: dict[str, Any]) -> list[tuple[list[str], dict[str, Any]]]:
+    """The chosen runs, each once, with the servers whose figures it gives."""
+    grouped: dict[int, tuple[list[str], dict[str, Any]]] = {}
+    for key, run in chosen(data):
+        grouped.setdefault(id(run), ([], run))[0].append(key)
+    return list(grouped.values())
+
+
 def intro(data: dict[str, Any]) -> list[str]:
-    removes = ", then removes them" if any("prune" in way["steps"] for way in data["ways"]) else ""
+    newest = runs_in(data)[-1]
+    removes = ", then removes them" if any("prune" in way["steps"] for way in newest["ways"]) else ""
     lines = paragraph(
-        f"`{data['command']}` creates N containers (`{data['name_prefix']}1` ...) from the image `{data['image']}` "
-        f"with the profiles {' + '.join(f'`{p}`' for p in data['profiles'])} on each server, in every way below, "
-        f"then runs the same request again with nothing to do{removes}. The ways run interleaved, their "
-        f"order rotated from one repeat to the next; {repeats_text(data)} The samples are in "
-        f"`docs/bench/farm.json`.") + [""]
-    lines += [f"![bench/farm: seconds against N for create, no-op and prune, one line per way and server, "
-              f"medians with min–max bars](bench/{FIGURE})", ""]
-    if not data.get("complete"):
-        lines += ["**This run stopped before its end**: the tables hold the repeats it finished.", ""]
+        f"`bench/farm` creates N containers (`{newest['name_prefix']}1` ...) from the image `{newest['image']}` with "
+        f"the profiles {' + '.join(f'`{p}`' for p in newest['profiles'])} on each server, in every way below, then "
+        f"runs the same request again with nothing to do{removes}. The ways run interleaved, their order rotated "
+        "from one repeat to the next. Each server's figures come from one run, all its ways side by side in it "
+        "(a run of both servers at every size with 5 repeats takes close to three hours on this machine, so each "
+        "server may have a run of its own):") + [""]
+    for keys, run in by_run(data):
+        lines += paragraph(source_line(keys, run), indent="  ")
+    lines += ["", f"![bench/farm: seconds against N for create, no-op and prune, one line per way and server, "
+                  f"medians with min–max bars](bench/{FIGURE})", ""]
     return lines
 
 
 def render(data: dict[str, Any]) -> list[str]:
     """The section's lines, between its markers."""
+    pairs = chosen(data)
+    newest = runs_in(data)[-1]
     lines = ["## `bench/farm`: a farm of hundreds, and how the cost grows", ""] + intro(data)
     lines += ["### The targets", ""] + targets_table(data) + [""]
-    if any(t.get("net_of_poll") for t in data.get("target_definitions") or []):
+    if any(t.get("net_of_poll") for _, run in pairs for t in run.get("target_definitions") or []):
         lines += paragraph(NET_OF_POLL) + [""]
-    lines += paragraph(machine_line(data)) + [""]
-    lines += paragraph(f"What the clock covers: {data['clock']}") + [""]
-    if data.get("checks"):
-        lines += paragraph(f"Checked on every sample: {data['checks']}") + [""]
-    if data.get("memory"):
-        lines += paragraph(f"Memory: {data['memory']}") + [""]
-    for way in data["ways"]:
+    for _, run in by_run(data):
+        lines += paragraph(machine_line(run)) + [""]
+    lines += paragraph(f"What the clock covers: {newest['clock']}") + [""]
+    if newest.get("checks"):
+        lines += paragraph(f"Checked on every sample: {newest['checks']}") + [""]
+    if newest.get("memory"):
+        lines += paragraph(f"Memory: {newest['memory']}") + [""]
+    for way in newest["ways"]:
         label = way["label"].format(cli="lxc` or `incus", n="N")
         lines += paragraph(f"- `{way['id']}`: {label}." + (f" {way['description']}" if way.get("description") else ""),
                            indent="  ")
-    for key, server in data["machine"]["servers"].items():
-        for size in sorted(data["sizes"]):
+    for key, run in pairs:
+        server = run["machine"]["servers"][key]
+        for size in sorted(run["sizes"]):
             lines += ["", f"### {server['name']} {server['version']}, N = {size}", ""]
-            lines += table(data, key, size)
-            polls = [s["last_poll"] for s in data["samples"]
+            lines += table(run, key, size)
+            polls = [s["last_poll"] for s in run["samples"]
                      if s["server"] == key and s["size"] == size and s.get("last_poll") is not None]
             if polls:
                 lines += ["", f"The confirming poll inside each figure: median {seconds(statistics.median(polls))} s, "
                               f"at most {seconds(max(polls))} s."]
-            memory = memory_line(data, key, size)
+            memory = memory_line(run, key, size)
             if memory:
                 lines += [""] + paragraph(memory[0])
     return lines

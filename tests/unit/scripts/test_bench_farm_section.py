@@ -123,7 +123,7 @@ def test_sizes_run_largest_first_read_smallest_first() -> None:
     data["sizes"], data["repeats"] = [500, 10], {"500": 1, "10": 3}
     text = "\n".join(farm.render(data))
     assert text.index("### LXD 5.0.2, N = 10") < text.index("### LXD 5.0.2, N = 500")
-    assert "3 at N = 10, 1 at N = 500" in text
+    assert "3 at N = 10, 1 at N = 500" in " ".join(text.split())
     assert [r["size"] for r in farm_targets.evaluate(data) if r["target"] == "create"][:2] == [10, 500]
 
 
@@ -141,9 +141,9 @@ def test_section_shows_targets_skips_repeats_and_the_plot() -> None:
     assert "| create ≤ 1.0× raw parallel launch at every N | Incus | 500 |" in text
     assert "| **not met** |" in text and "| met |" in text
     assert "| CG-LOOP, create | skipped: THE-SKIP-REASON | | | |" in text
-    assert "3 at N = 10, 1 at N = 500" in text
+    assert "3 at N = 10, 1 at N = 500" in " ".join(text.split())
     assert "](bench/farm.svg)" in text
-    assert "THE-MEMORY-TEXT" in text and "BIRD 2.0.12" in text
+    assert "THE-MEMORY-TEXT" in text and "BIRD 2.0.12" in " ".join(text.split())
     assert "judged without each sample's confirming poll" in text
     assert "`lxd_farm` 75.5 MB" in text
 
@@ -204,3 +204,65 @@ def test_check_fails_on_a_stale_or_missing_plot(tmp_path: Path, capsys: pytest.C
     plot.unlink()
     assert bench_docs.main(["--check", *args]) == 1
     assert bench_docs.main(args) == 0 and bench_docs.main(["--check", *args]) == 0
+
+
+def lxd_run(started: str, create: list[float], complete: bool = True) -> dict[str, Any]:
+    """A run of LXD alone at N = 500, lxd_farm's creation taking ``create``."""
+    data = farm_json()
+    data["machine"]["servers"] = {"lxd": data["machine"]["servers"]["lxd"]}
+    data["samples"] = [s for s in data["samples"] if s["server"] == "lxd"
+                       and (s["way"], s["step"]) != ("lxd_farm", "create")]
+    data["samples"] += [sample("lxd", 500, "lxd_farm", "create", v, peak_rss_mb=60.0) for v in create]
+    data.update(command="bench/farm --servers lxd", started=started, complete=complete)
+    return data
+
+
+def test_each_server_takes_its_figures_from_its_newest_complete_run(tmp_path: Path) -> None:
+    both = farm_json()  # LXD and Incus, started 2026-01-01
+    (tmp_path / "farm.json").write_text(json.dumps(both))
+    (tmp_path / "farm-lxd.json").write_text(json.dumps(lxd_run("2026-02-01T00:00:00Z", [50.0, 40.0, 60.0])))
+    # Newer still, but stopped before its end: a complete run is preferred.
+    (tmp_path / "farm-lxd-incus.json").write_text(
+        json.dumps(lxd_run("2026-03-01T00:00:00Z", [1.0, 1.0, 1.0], complete=False)))
+    data = farm.load(tmp_path)
+    assert [run["file"] for run in data["runs"]] == ["farm.json", "farm-lxd.json", "farm-lxd-incus.json"]
+    assert [(key, run["file"]) for key, run in farm.chosen(data)] == [("lxd", "farm-lxd.json"),
+                                                                       ("incus", "farm.json")]
+    text = "\n".join(farm.render(data))
+    flat = " ".join(text.split())
+    assert "- LXD: `bench/farm --servers lxd` (`docs/bench/farm-lxd.json`)" in flat
+    assert "- Incus: `bench/farm --sizes 10,500` (`docs/bench/farm.json`)" in flat
+    # LXD's rows and targets from the LXD run (median 50 against the launch's 100), Incus's from the older one.
+    rows = {(r[0], r[1], r[2]): r[3] for r in (line.strip("|").split("|") for line in text.splitlines()
+                                                if line.startswith("| create"))
+            for r in [[c.strip() for c in r]]}
+    assert rows[("create ≤ 1.0× raw parallel launch at every N", "LXD", "500")].startswith("0.50×")
+    assert rows[("create ≤ 1.0× raw parallel launch at every N", "Incus", "500")].startswith(
+        f"{statistics.median(FARM[('incus', 500)]) / statistics.median(LAUNCH[('incus', 500)]):.2f}×")
+    lxd_rows = rows_of_table(text, "### LXD 5.0.2, N = 500")
+    assert lxd_rows["FARM, create"][:3] == ["50.00", "40.00–60.00", "3"]
+    assert "1.00" not in lxd_rows["FARM, create"]
+    titles = circles(farm.figures(data)["farm.svg"])
+    assert "lxd_farm, LXD, N = 500: median 50.00, 40.00–60.00" in titles
+    assert f"lxd_farm, Incus, N = 500: median {statistics.median(FARM[('incus', 500)]):.2f}, 81.00–90.00" in titles
+    # Only the stopped run: it is used, and says so.
+    only = {"runs": [lxd_run("2026-03-01T00:00:00Z", [1.0, 1.0, 1.0], complete=False)]}
+    assert "this run stopped before its end" in " ".join("\n".join(farm.render(only)).split())
+    assert "(a run stopped before its end)" in farm.figures(only)["farm.svg"]
+
+
+def test_load_without_any_run_names_what_it_looked_for(tmp_path: Path) -> None:
+    with pytest.raises(KeyError, match="farm"):
+        farm.load(tmp_path)
+
+
+def rows_of_table(text: str, heading: str) -> dict[str, list[str]]:
+    lines = text.splitlines()
+    rows = {}
+    for line in lines[lines.index(heading) + 1:]:
+        if line.startswith("#"):
+            break
+        if line.startswith("| ") and not line.startswith("| way "):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[cells[0]] = cells[1:]
+    return rows
