@@ -18,7 +18,7 @@ from .script_loader import load_script
 from .test_bench_cluster_section import cluster_json
 from .test_bench_convergence_section import convergence_json
 from .test_bench_dns_section import dns_json
-from .test_bench_docs import bridge_json
+from .test_bench_docs import bridge_json, rows_under
 from .test_bench_renumbering_section import renumbering_json
 
 bench_docs = load_script("bench_docs")  # puts the scripts directory, where bench_sections is, on the path
@@ -239,7 +239,7 @@ def test_each_server_takes_its_figures_from_its_newest_complete_run(tmp_path: Pa
     assert rows[("create ≤ 1.0× raw parallel launch at every N", "LXD", "500")].startswith("0.50×")
     assert rows[("create ≤ 1.0× raw parallel launch at every N", "Incus", "500")].startswith(
         f"{statistics.median(FARM[('incus', 500)]) / statistics.median(LAUNCH[('incus', 500)]):.2f}×")
-    lxd_rows = rows_of_table(text, "### LXD 5.0.2, N = 500")
+    lxd_rows = rows_under(text, "### LXD 5.0.2, N = 500")
     assert lxd_rows["FARM, create"][:3] == ["50.00", "40.00–60.00", "3"]
     assert "1.00" not in lxd_rows["FARM, create"]
     titles = circles(farm.figures(data)["farm.svg"])
@@ -255,14 +255,3 @@ def test_load_without_any_run_names_what_it_looked_for(tmp_path: Path) -> None:
     with pytest.raises(KeyError, match="farm"):
         farm.load(tmp_path)
 
-
-def rows_of_table(text: str, heading: str) -> dict[str, list[str]]:
-    lines = text.splitlines()
-    rows = {}
-    for line in lines[lines.index(heading) + 1:]:
-        if line.startswith("#"):
-            break
-        if line.startswith("| ") and not line.startswith("| way "):
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            rows[cells[0]] = cells[1:]
-    return rows
