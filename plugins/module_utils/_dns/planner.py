@@ -13,6 +13,7 @@ and applies a plan (check mode: shows it without applying it)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
@@ -357,21 +358,32 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def publish(req: Request, store: Store, check_mode: bool) -> Outcome:
-    """Read the records ``store`` has, plan, and (unless ``check_mode``) apply the plan of ``req``."""
+def publish(req: Request, store: Store, check_mode: bool, consume_records: bool = False) -> Outcome:
+    """Read the records ``store`` has, plan, and (unless ``check_mode``) apply the plan of ``req``. With
+    ``consume_records`` the request's records are emptied once read, so that they are let go before the zones
+    are read and planned: for a request made for this one run (at 100,000 records they hold some 40 MB, which
+    would otherwise stay under everything the planning adds)."""
     with _collector_paused():
-        return _publish(req, store, check_mode)
+        return _publish(req, store, check_mode, consume_records)
 
 
-def _publish(req: Request, store: Store, check_mode: bool) -> Outcome:
+def _publish(req: Request, store: Store, check_mode: bool, consume_records: bool) -> Outcome:
     zone = zone_name(req.zone)
     check_request(req)
     store.check()
     reverse = reverse_zone_name(req.reverse_zone) if req.ptr and req.reverse_zone else None
     wanted, warnings = wanted_names(req.records, zone, req.name_prefix, req.state, req.scopes)
+    if consume_records:
+        req.records = []
     outcome = store.session(lambda: _publish_once(req, store, zone, reverse, wanted, check_mode, not warnings))
     outcome.warnings = warnings + outcome.warnings
     return outcome
+
+
+def _reverse_owners(current: dict[str, RRset], wanted_ptr: dict[str, list[str]], zone: str, reverse: str) -> set[str]:
+    """The PTR owners a store that reads its reverse zone by owner reads: those of the addresses it has and those
+    wanted."""
+    return ptr_owners({n: rr[1] for n, rr in current.items()}, zone, reverse) | set(wanted_ptr)
 
 
 def _publish_once(req: Request, store: Store, zone: str, reverse: str | None, wanted: dict[str, list[str]],
@@ -387,13 +399,17 @@ def _publish_once(req: Request, store: Store, zone: str, reverse: str | None, wa
         if warning:
             warnings.append(warning)
             dns_plan.quiet = False
-        rev_now = store.read_reverse(
-            reverse, lambda: ptr_owners({n: rr[1] for n, rr in now.current.items()}, zone, reverse) | set(wanted_ptr))
+        owners = functools.partial(_reverse_owners, now.current, wanted_ptr, zone, reverse)
+        rev_now = store.read_reverse(reverse, owners)
         if rev_now.wholly_owned:
             targets = {t for _ttl, values in rev_now.current.values() for t in values}
         else:
             targets = {absolute(n, zone) for n in fwd.owned_before | fwd.owned_after}
         dns_plan.reverse_zone, dns_plan.reverse = reverse, plan_reverse(rev_now.current, wanted_ptr, targets, req.ttl)
+        del wanted_ptr, rev_now, targets, owners
+    # What was read and wanted is in the plans now: let it go before the store renders them (at 100,000 records,
+    # some 40 MB less under the texts it makes).
+    del now
     changes, backups = store.apply(dns_plan, check_mode)
     return Outcome(changed=any(c.changed for c in changes), changes=list(changes), added=fwd.add, removed=fwd.remove,
                    updated=fwd.change, records=dict(fwd.result), warnings=warnings, backups=backups)

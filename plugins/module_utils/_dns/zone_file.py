@@ -489,10 +489,11 @@ def unchanged(req: Request, run_command: RunCommand, with_records: bool = True) 
 
 
 def publish(req: Request, check_mode: bool, run_command: RunCommand,
-            backup: Callable[[str], str] | None = None) -> Outcome:
+            backup: Callable[[str], str] | None = None, consume_records: bool = False) -> Outcome:
     """Plan, check, and (unless ``check_mode``) write the AAAA (and PTR) records of ``req`` into its zone
-    files. The zone checker runs through ``run_command`` (the module's ``run_command``)."""
-    return plan_and_apply(req, ZoneFiles(req, run_command, backup), check_mode)
+    files. The zone checker runs through ``run_command`` (the module's ``run_command``). ``consume_records``:
+    see planner.publish."""
+    return plan_and_apply(req, ZoneFiles(req, run_command, backup), check_mode, consume_records)
 
 
 def publish_given(req: Request, source: bytes, records: Callable[[], tuple[list[Any], list[str]]],
@@ -501,8 +502,8 @@ def publish_given(req: Request, source: bytes, records: Callable[[], tuple[list[
     """The whole run of a request on zone files, as dns_aaaa makes it: the digest of its inputs (``source``,
     the records as given: input_stamp.records_source, or the records file's bytes), the re-run its include
     file's stamp tells (unchanged), else the records made from what was given (``records()``: the records and
-    the warnings about them; a run with warnings is not stamped, so they come again) published. Returns the
-    outcome and those warnings."""
+    the warnings about them; a run with warnings is not stamped, so they come again) published, the request
+    letting them go once read. Returns the outcome and those warnings."""
     req.inputs = input_stamp.inputs_digest(req, source)
     outcome = unchanged(req, run_command, with_records)
     if outcome is not None:
@@ -510,7 +511,7 @@ def publish_given(req: Request, source: bytes, records: Callable[[], tuple[list[
     req.records, warnings = records()
     if warnings:
         req.inputs = None
-    return publish(req, check_mode, run_command, backup), warnings
+    return publish(req, check_mode, run_command, backup, consume_records=True), warnings
 
 
 def _hand_written(files: _Files) -> Callable[[str], str | None]:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,6 +171,51 @@ def test_publish_reads_plans_and_applies_in_that_order() -> None:
     assert (outcome.changed, outcome.added, outcome.removed, outcome.updated) == (True, ["w1"], [], [])
     assert outcome.records == {"w1": [A1], "w2": [A2]} and outcome.backups == ["a backup"]
     assert store.plan is not None and store.plan.zone == ZONE and store.plan.reverse is None
+
+
+class Watching(MemoryStore):
+    """A memory store that notes the request's records when it reads, and whether what it read is still held
+    when it is asked to apply."""
+
+    def __init__(self, request: Request, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.request = request
+        self.records_at_read: list[Any] | None = None
+        self.read_back: list[weakref.ref[Records]] = []
+        self.alive_at_apply: list[bool] = []
+
+    def read(self, zone: str, wanted: dict[str, list[str]]) -> Records:
+        self.records_at_read = list(self.request.records)
+        records = super().read(zone, wanted)
+        self.read_back.append(weakref.ref(records))
+        return records
+
+    def read_reverse(self, reverse_zone: str, owners: Any) -> Records:
+        records = super().read_reverse(reverse_zone, owners)
+        self.read_back.append(weakref.ref(records))
+        return records
+
+    def apply(self, dns_plan: DnsPlan, check_mode: bool) -> tuple[list[MemoryChange], list[str]]:
+        self.alive_at_apply = [ref() is not None for ref in self.read_back]
+        return super().apply(dns_plan, check_mode)
+
+
+def test_what_was_given_and_read_is_let_go_before_the_store_applies() -> None:
+    # At 100,000 records the records as given, the records read and the PTR records wanted hold tens of MB
+    # each: none of them stays under what the store makes when it applies the plan.
+    request = req(W1, ptr=True, reverse_zone=REVERSE)
+    store = Watching(request, current={"w2": (3600, [A2])})
+    outcome = publish(request, store, False, consume_records=True)
+    assert store.records_at_read == [] and request.records == []
+    assert store.alive_at_apply == [False, False]
+    assert outcome.added == ["w1"] and store.plan is not None and store.plan.reverse is not None
+    assert store.plan.forward.result == {"w1": [A1], "w2": [A2]}
+    # By default a request keeps its records: it can be published again (check mode, then the run).
+    request = req(W1)
+    store = Watching(request)
+    assert publish(request, store, True).added == ["w1"]
+    assert store.records_at_read == W1 and request.records == W1
+    assert publish(request, Watching(request), False).added == ["w1"]
 
 
 def test_nothing_to_do_is_no_change() -> None:
