@@ -193,7 +193,7 @@ def test_without_inputs_or_a_stamp_the_whole_path_runs(zones: dict[str, Any]) ->
 
 
 @pytest.mark.parametrize("edit", ["include", "reverse include", "no $INCLUDE", "hand AAAA", "hand CNAME",
-                                  "delegation"])
+                                  "delegation", "hand AAAA in capitals", "hand AAAA, absolute"])
 def test_what_changed_since_takes_the_whole_path(zones: dict[str, Any], edit: str) -> None:
     zone_file.publish(request(zones), False, run_command)
     zone = Path(zones["zone_file"])
@@ -206,12 +206,24 @@ def test_what_changed_since_takes_the_whole_path(zones: dict[str, Any], edit: st
         zone.write_text("".join(line for line in zone.read_text().splitlines(True) if "$INCLUDE" not in line))
     else:
         line = {"hand AAAA": f"lxcw6 IN AAAA {A6}", "hand CNAME": "lxcw6 IN CNAME router",
-                "delegation": "lxcw6 IN NS ns1.lxcw6.lab.example.net."}[edit]
+                "delegation": "lxcw6 IN NS ns1.lxcw6.lab.example.net.",
+                "hand AAAA in capitals": f"LXCW6 IN AAAA {A6}",
+                "hand AAAA, absolute": f"lxcw6.lab.example.net. IN AAAA {A6}"}[edit]
         zone.write_text(zone.read_text().replace("; printers", f"{line}\n; printers"))
     assert zone_file.unchanged(request(zones), run_command) is None
     if edit.startswith("hand") or edit == "delegation":
         with pytest.raises(ZoneError, match="lxcw6"):
             zone_file.publish(request(zones), False, run_command)
+
+
+@pytest.mark.parametrize("name", ["lxcw", "lxcw5x", "xlxcw5", "lxcw5.sub"])
+def test_a_hand_written_name_beside_the_managed_ones_keeps_the_rerun(zones: dict[str, Any], name: str) -> None:
+    # Hand-written names that the managed names start or end with, or lie above: no collision, the stamp holds.
+    zone_file.publish(request(zones), False, run_command)
+    zone = Path(zones["zone_file"])
+    zone.write_text(zone.read_text().replace("; printers", f"{name} IN AAAA {A6}\n; printers"))
+    assert zone_file.unchanged(request(zones), run_command) is not None
+    assert not zone_file.publish(request(zones), False, run_command).changed
 
 
 def test_a_name_delegated_above_the_managed_ones_takes_the_whole_path(zones: dict[str, Any]) -> None:
