@@ -423,8 +423,9 @@ class ZoneFiles:
         forward = render_include(dns_plan.forward.result, "AAAA", req.ttl, dns_plan.zone)
         reverse = None
         if dns_plan.reverse is not None and dns_plan.reverse_zone:
+            # The reverse plan lists its owners in the file's order (plan_reverse sorts them).
             ptr = {owner: values for owner, (_ttl, values) in dns_plan.reverse.after.items() if values}
-            reverse = render_include(ptr, "PTR", req.ttl, dns_plan.reverse_zone)
+            reverse = render_include(ptr, "PTR", req.ttl, dns_plan.reverse_zone, in_order=True)
         forward = self._stamped(forward, reverse or "", dns_plan.quiet)
         changes = [self.files[0].change(forward, req.serial_format)]
         if reverse is not None:

@@ -702,11 +702,12 @@ def _sorted_owners(owners: Iterable[str]) -> list[str]:
     return sorted(names, key=_sort_key)
 
 
-def render_include(names: dict[str, list[str]], rtype: str, ttl: int, zone: str) -> str:
+def render_include(names: dict[str, list[str]], rtype: str, ttl: int, zone: str, in_order: bool = False) -> str:
     """The include file for ``names`` (owner -> values): a header, then one aligned line per record,
-    sorted by owner (hierarchically) and value."""
+    sorted by owner (hierarchically) and value. ``in_order``: the owners of ``names`` are in that order
+    already (a plan made by _sorted_owners), and are written as they come."""
     lines = [HEADER, f"; Zone {zone_name(zone)} {rtype} records, {sum(len(v) for v in names.values())} in all."]
-    owners = _sorted_owners(names)
+    owners = list(names) if in_order else _sorted_owners(names)
     width = max((len(o) for o in owners), default=1)
     middle = f"  {ttl}  IN  {rtype}  "
     lines.extend(f"{owner.ljust(width)}{middle}{value}" for owner in owners for value in names[owner])

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns import zone_file, zone_parser
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.planner import Request
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.planner import Request, plan_reverse
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_file import (
     include_base_dirs,
     named_directory,
@@ -285,6 +285,17 @@ def test_record_set_scales_linearly() -> None:
     assert parse_include(text)[0] == names
     assert len(ptr) == 10000
     assert time.monotonic() - start < 5
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from("0123456789abcdef"), min_size=4, max_size=4), max_size=30),
+       st.lists(st.lists(st.sampled_from("0123456789abcdef"), min_size=4, max_size=4), max_size=10))
+def test_the_reverse_plan_lists_its_owners_in_the_files_order(wanted: list[list[str]], now: list[list[str]]) -> None:
+    """ZoneFiles.apply writes the reverse plan's owners as they come (render_include in_order): they must be in
+    the order render_include would sort them into."""
+    plan = plan_reverse({".".join(n): (300, ["old.lab.example.net."]) for n in now},
+                        {".".join(n): ["w.lab.example.net."] for n in wanted}, {"old.lab.example.net."}, 300)
+    assert list(plan.after) == _sorted_owners(plan.after)
 
 
 def test_zone_name_cache_keeps_errors() -> None:

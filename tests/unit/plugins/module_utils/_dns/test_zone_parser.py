@@ -258,6 +258,9 @@ def test_render_and_parse_include() -> None:
     ]
     assert parse_include(text) == (names | {"b": ["2001:db8:ebbd:2080::b", "2001:db8:ebbd:2080::c"]}, 300)
     assert parse_include(render_include({}, "AAAA", 300, ZONE)) == ({}, None)
+    # in_order: the owners are written in the order given (a plan that sorted them), not sorted again.
+    assert [line.split()[0] for line in render_include(names, "AAAA", 300, ZONE, in_order=True).splitlines()[2:]] \
+        == ["lxcw10", "b", "b", "@"]
     with pytest.raises(ZoneError, match="not one this module writes"):
         parse_include("www IN CNAME lxcweb\n")
 
