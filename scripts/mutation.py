@@ -213,6 +213,18 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "every map of the worker has collected all its results before the worker is left, so no task is "
             "pending when its pool shuts down",
     },
+    "_bridge/userfiles": {
+        ('if isinstance(node, yaml.ScalarNode) or getattr(node, "flow_style", False) or not node.value:',
+         "False -> True"):
+            "the default is never taken: a scalar is decided before getattr, and mappings and sequences have "
+            "flow_style",
+        ("for ident, path, reading, matched in sorted(shared, key=lambda item: item[:2]):", "2 -> 3"):
+            "(id, file) pairs are unique in shared, one per id of a file's ethernets: mapping, so the third item is "
+            "never compared",
+        ("if os.path.basename(path) < os.path.basename(our_path):", "Lt -> LtE"):
+            "networkd_files lists one file per name, so a file with the very name of the module's file for the "
+            "port (25-palmfarm-BRIDGE-port-PORT.network) is that file, which the module wrote and skipped above",
+    },
     "_bird/config": {
         (_REJECTION_LINE, "Lt -> LtE"): _REJECTION_FAILED,
         (_REJECTION_LINE, "0 -> 1"): _REJECTION_FAILED,

@@ -178,13 +178,13 @@ def _netplan_lines(path: str, node: Any, ident: str, bridge: str, added: dict[in
         return set()
     pairs = node.value
     numbers: set[int] = set()
-    for index, (key_node, value) in enumerate(pairs):
+    for key_node, value in pairs:
         if key_node.value not in addressing.NETPLAN_KEYS:
             continue
         first, last = key_node.start_mark.line, _last_line(value)
-        shared = node.flow_style or (index and _last_line(pairs[index - 1][1]) >= first) or \
-            (index + 1 < len(pairs) and pairs[index + 1][0].start_mark.line <= last)
-        if shared:
+        # A setting shares its lines with others only in a flow mapping: in block style each key starts a line
+        # of its own, after the last line of the value before it.
+        if node.flow_style:
             raise BridgeError(f"{path}: {ident}'s {key_node.value} shares a line with other settings, so it cannot "
                               f"be moved to {bridge} alone; write {ident}'s settings one per line (block style)")
         numbers.update(range(first, last + 1))

@@ -466,3 +466,92 @@ def test_netplan_moves_a_value_that_ends_the_file_without_a_line_break(tmp_path:
     after = list(userfiles.netplan(str(root), ("eth0",), "br0", set()).edits.values())[0][1]
     assert after.splitlines()[-2:] == ["      optional: true", "# moved to br0 by palmfarm.ipv6 bridge_iface:       "
                                        "dhcp6: true"]
+
+
+# ---- edge cases of users' files -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("before", ["", "auto lo\n"])
+def test_restore_takes_only_a_blank_line_before_the_block(before: str) -> None:
+    # The block at the start of the file, or right after a line of the user's (the blank line before it
+    # removed by hand): nothing of the user's goes with it.
+    text = before + userfiles.marker("br0") + "\nauto br0\n" + userfiles.block_end("br0") + "\niface lo inet loopback\n"
+    assert userfiles.restore(text, "br0") == before + "iface lo inet loopback\n"
+
+
+def test_netplan_moves_a_block_scalar_to_its_last_line(tmp_path: Path) -> None:
+    # A block scalar (>-, |) ends at the start of the line after it: the lines moved stop before that line, and
+    # one before the addressing does not reach into it.
+    root = netplan_root(tmp_path, "network:\n  ethernets:\n    eth0:\n      macaddress: >-\n        "
+                                  "00:16:3e:00:00:01\n      gateway4: >-\n        192.0.2.1\n      optional: true\n")
+    after = list(userfiles.netplan(str(root), ("eth0",), "br0", set()).edits.values())[0][1]
+    moved = [line.split(": ", 1)[1] for line in after.splitlines() if line.startswith("# moved to br0")]
+    assert moved == ["      gateway4: >-", "        192.0.2.1"]
+    assert "      macaddress: >-\n        00:16:3e:00:00:01\n" in after and after.endswith("      optional: true\n")
+
+
+def test_netplan_port_definition_without_settings_moves_nothing(tmp_path: Path) -> None:
+    root = netplan_root(tmp_path, "network:\n  version: 2\n  ethernets:\n    eth0:\n    eth1:\n      dhcp4: true\n")
+    found = userfiles.netplan(str(root), ("eth0",), "br0", set())
+    assert found.edits == {} and found.addressing.dhcp4 is None
+
+
+def test_the_same_netplan_id_in_two_files_is_one_definition(tmp_path: Path) -> None:
+    # netplan merges the definitions of one id across its files: that is no port defined twice.
+    root = netplan_root(tmp_path, "network:\n  version: 2\n  ethernets:\n    eth0:\n      dhcp4: true\n")
+    write(root, "etc/netplan/90-static.yaml",
+          "network:\n  version: 2\n  ethernets:\n    eth0:\n      addresses: [192.0.2.10/24]\n")
+    found = userfiles.netplan(str(root), ("eth0",), "br0", set())
+    assert found.addressing.dhcp4 is True and found.addressing.addresses == ("192.0.2.10/24",)
+    assert len(found.edits) == 2
+
+
+def test_a_shared_definition_gives_nothing_to_a_port_with_its_own(tmp_path: Path) -> None:
+    # eth0 has a definition of its own (sorting first); the glob after it gives eth0 none of its settings.
+    root = netplan_root(tmp_path, "network:\n  version: 2\n  ethernets:\n    eth0:\n      addresses: [192.0.2.10/24]\n"
+                                  "    zz-all-eth:\n      match:\n        name: eth*\n      dhcp4: true\n")
+    found = userfiles.netplan(str(root), ("eth0",), "br0", set())
+    assert found.addressing.addresses == ("192.0.2.10/24",) and found.addressing.dhcp4 is None
+
+
+def test_of_two_shared_definitions_the_first_gives_the_port_its_settings(tmp_path: Path) -> None:
+    root = netplan_root(tmp_path, "network:\n  version: 2\n  ethernets:\n    zz-a:\n      match:\n        name: eth*\n"
+                                  "      dhcp4: true\n    zz-b:\n      match:\n        name: e*\n"
+                                  "      addresses: [192.0.2.10/24]\n")
+    found = userfiles.netplan(str(root), ("eth0",), "br0", set())
+    assert found.addressing.dhcp4 is True and found.addressing.addresses == ()
+    assert found.edits == {}  # shared definitions stay as they are: the other interfaces they match keep them
+
+
+@pytest.mark.parametrize("text, expected", [
+    # No version: the bridges: mapping takes the indentation of the network: mapping's only key.
+    ("network:\n   ethernets:\n      eth0:\n         dhcp4: false\n",
+     "network:\n   ethernets:\n      eth0:\n         dhcp4: false\n   bridges:{a}\n      br0:{a}\n"
+     "         interfaces: [eth0]{a}\n"),
+    # The whole document indented: the step is network:'s indentation less the document's.
+    (" network:\n   version: 2\n",
+     " network:\n   version: 2\n   bridges:{a}\n     br0:{a}\n       interfaces: [eth0]{a}\n"),
+])
+def test_netplan_insert_follows_the_files_indentation(text: str, expected: str) -> None:
+    edited = userfiles.netplan_insert("/etc/netplan/x.yaml", text, "br0", [(0, "br0:"), (1, "interfaces: [eth0]")])
+    assert edited == expected.format(a=ADDED)
+    assert yaml.safe_load(edited)["network"]["bridges"] == {"br0": {"interfaces": ["eth0"]}}
+
+
+def test_networkd_finds_a_users_file_that_matches_the_port_by_its_mac(tmp_path: Path) -> None:
+    ours = {"br0": str(tmp_path / "etc/systemd/network/25-palmfarm-br0.network"),
+            "eth0": str(tmp_path / "etc/systemd/network/25-palmfarm-br0-port-eth0.network")}
+    write(tmp_path, "sys/class/net/eth0/address", "dc:a6:32:01:02:03\n")
+    wired = write(tmp_path, "etc/systemd/network/80-lan-uplink.network",
+                  "[Match]\nMACAddress=DC:A6:32:01:02:03\n\n[Network]\nAddress=192.0.2.10/24\n")
+    assert userfiles.networkd(str(tmp_path), ours, "br0", set()).addressing.sources == (str(wired),)
+    first = write(tmp_path, "etc/systemd/network/10-lan-uplink.network",
+                  "[Match]\nMACAddress=dc:a6:32:01:02:03\n\n[Network]\nDHCP=yes\n")
+    with pytest.raises(BridgeError, match=rf"^{first} matches eth0 and sorts before .* \(e.g. 80-lan-uplink.network\)"):
+        userfiles.networkd(str(tmp_path), ours, "br0", set())
+
+
+def test_a_shared_definition_under_the_ports_own_name_is_no_rival(tmp_path: Path) -> None:
+    # The id eth0 matching eth* is merged by netplan with the bridge file's eth0: it does not sort before it.
+    root = netplan_root(tmp_path, "network:\n  version: 2\n  ethernets:\n    eth0:\n      match:\n        name: eth*\n"
+                                  "      dhcp4: true\n")
+    assert userfiles.netplan(str(root), ("eth0",), "br0", set()).addressing.dhcp4 is True
