@@ -218,6 +218,10 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
          "False -> True"):
             "the default is never taken: a scalar is decided before getattr, and mappings and sequences have "
             "flow_style",
+        ("line: int = end.line - 1 if end.column == 0 and end.line > node.start_mark.line else end.line",
+         "Gt -> GtE"):
+            "a node that ends at column 0 of the line it starts on is empty and starts that line, which the value of "
+            "a key (always after its key and colon) never does",
         ("for ident, path, reading, matched in sorted(shared, key=lambda item: item[:2]):", "2 -> 3"):
             "(id, file) pairs are unique in shared, one per id of a file's ethernets: mapping, so the third item is "
             "never compared",

@@ -555,3 +555,21 @@ def test_a_shared_definition_under_the_ports_own_name_is_no_rival(tmp_path: Path
     root = netplan_root(tmp_path, "network:\n  version: 2\n  ethernets:\n    eth0:\n      match:\n        name: eth*\n"
                                   "      dhcp4: true\n")
     assert userfiles.netplan(str(root), ("eth0",), "br0", set()).addressing.dhcp4 is True
+
+
+def test_one_id_written_as_the_ports_definition_and_as_a_glob_is_no_rival(tmp_path: Path) -> None:
+    # netplan merges the two definitions of the id lan into one .network file: nothing sorts before it.
+    write(tmp_path, "sys/class/net/eth0/address", "e4:5f:01:aa:bb:cc\n")
+    root = netplan_root(tmp_path, "network:\n  version: 2\n  ethernets:\n    lan:\n      match:\n"
+                                  "        macaddress: e4:5f:01:aa:bb:cc\n      set-name: eth0\n      dhcp4: true\n")
+    write(root, "etc/netplan/20-glob.yaml", "network:\n  version: 2\n  ethernets:\n    lan:\n      match:\n"
+                                            "        name: eth*\n")
+    assert userfiles.netplan(str(root), ("eth0",), "br0", set()).addressing.dhcp4 is True
+
+
+def test_netplan_moves_a_flow_list_over_several_lines_to_its_last_line(tmp_path: Path) -> None:
+    root = netplan_root(tmp_path, "network:\n  ethernets:\n    eth0:\n      addresses: [192.0.2.10/24,\n"
+                                  "                  2001:db8::10/64]\n      optional: true\n")
+    after = list(userfiles.netplan(str(root), ("eth0",), "br0", set()).edits.values())[0][1]
+    moved = [line.split(": ", 1)[1] for line in after.splitlines() if line.startswith("# moved to br0")]
+    assert moved == ["      addresses: [192.0.2.10/24,", "                  2001:db8::10/64]"]
