@@ -17,7 +17,11 @@ import pytest
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns import input_stamp, zone_file
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.planner import Request
-from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_parser import ZoneError, parse_include
+from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns.zone_parser import (
+    ZoneError,
+    parse_include,
+    render_include,
+)
 from ansible_collections.palmfarm.ipv6.tests.unit.plugins.run_command import run_command
 
 FILES = Path(__file__).resolve().parents[4] / "integration" / "targets" / "dns_aaaa" / "files"
@@ -315,3 +319,9 @@ def test_without_ptr_the_reverse_zone_given_is_never_read(zones: dict[str, Any],
     assert first.changed and not (tmp_path / "lab.farm.ptr").exists()
     again, dummy = zone_file.publish_given(bare(forward_only), source, records, run_command, check_mode=False)
     assert not again.changed and records.calls == 1
+
+
+def test_the_owners_to_check_are_the_hand_written_ones_unless_a_name_is_delegated() -> None:
+    text = render_include({"lxcw5": [A5], "lxcw6": [A6]}, "AAAA", 3600, "lab.example.net")
+    assert zone_file._owners_to_check(text, {"printer": {"AAAA"}, "lxcw6": {"CNAME"}, "@": {"NS", "SOA"}}) == {"lxcw6"}
+    assert zone_file._owners_to_check(text, {"lab2": {"NS"}}) == {"lxcw5", "lxcw6"}
