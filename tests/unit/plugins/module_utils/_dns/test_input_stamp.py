@@ -288,8 +288,10 @@ def test_publish_given_publishes_then_tells_the_rerun_without_reading_the_record
                                                                                   tmp_path: Path) -> None:
     source = input_stamp.records_source(RECORDS)
     records = given(RECORDS)
-    first, warnings = zone_file.publish_given(bare(zones), source, records, run_command, check_mode=False)
+    request = bare(zones)
+    first, warnings = zone_file.publish_given(request, source, records, run_command, check_mode=False)
     assert first.changed and warnings == [] and records.calls == 1
+    assert request.records == []  # the records made are let go once read (a one-run request)
     assert first.records == {"lxcw5": [A5], "lxcw6": [A6]} and input_stamp.split(include(zones))[0]
     after = snapshot(tmp_path)
     again, warnings = zone_file.publish_given(bare(zones), source, records, run_command, check_mode=False)
