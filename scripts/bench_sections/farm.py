@@ -163,7 +163,7 @@ def series_of(data: dict[str, Any], step: str) -> tuple[Series, ...]:
 def figures(data: dict[str, Any]) -> dict[str, str]:
     """The section's generated files beside the JSON: the plot of cost against N, one panel per step."""
     panels = [Panel(step, series_of(data, step)) for step in STEPS]
-    stopped = any(not run.get("complete") for _, run in chosen(data))
+    stopped = any(not run.get("complete") for dummy, run in chosen(data))
     title = ("bench/farm: seconds against N, medians with min–max bars"
              + (" (a run stopped before its end)" if stopped else ""))
     return {FIGURE: chart(title, panels, "seconds")}
@@ -172,8 +172,8 @@ def figures(data: dict[str, Any]) -> dict[str, str]:
 def source_line(keys: list[str], run: dict[str, Any]) -> str:
     """Which run the figures of the servers ``keys`` come from: its command, file, repeats and when it ran."""
     names = " and ".join(run["machine"]["servers"][key]["name"] for key in keys)
-    stopped = "" if run.get("complete") else "; **this run stopped before its end**: its tables hold the repeats " \
-                                              "it finished"
+    stopped = "" if run.get("complete") else ("; **this run stopped before its end**: its tables hold the "
+                                              "repeats it finished")
     return (f"- {names}: `{run['command']}` (`docs/bench/{run.get('file', 'farm.json')}`), {repeats_text(run)[:-1]}; "
             f"run from {run['started']} to {run['finished'] or '(not finished)'}{stopped}.")
 
@@ -209,9 +209,9 @@ def render(data: dict[str, Any]) -> list[str]:
     newest = runs_in(data)[-1]
     lines = ["## `bench/farm`: a farm of hundreds, and how the cost grows", ""] + intro(data)
     lines += ["### The targets", ""] + targets_table(data) + [""]
-    if any(t.get("net_of_poll") for _, run in pairs for t in run.get("target_definitions") or []):
+    if any(t.get("net_of_poll") for dummy, run in pairs for t in run.get("target_definitions") or []):
         lines += paragraph(NET_OF_POLL) + [""]
-    for _, run in by_run(data):
+    for run in [run for dummy, run in by_run(data)]:
         lines += paragraph(machine_line(run)) + [""]
     lines += paragraph(f"What the clock covers: {newest['clock']}") + [""]
     if newest.get("checks"):

@@ -226,16 +226,16 @@ def test_each_server_takes_its_figures_from_its_newest_complete_run(tmp_path: Pa
         json.dumps(lxd_run("2026-03-01T00:00:00Z", [1.0, 1.0, 1.0], complete=False)))
     data = farm.load(tmp_path)
     assert [run["file"] for run in data["runs"]] == ["farm.json", "farm-lxd.json", "farm-lxd-incus.json"]
-    assert [(key, run["file"]) for key, run in farm.chosen(data)] == [("lxd", "farm-lxd.json"),
-                                                                       ("incus", "farm.json")]
+    chosen = [(key, run["file"]) for key, run in farm.chosen(data)]
+    assert chosen == [("lxd", "farm-lxd.json"), ("incus", "farm.json")]
     text = "\n".join(farm.render(data))
     flat = " ".join(text.split())
     assert "- LXD: `bench/farm --servers lxd` (`docs/bench/farm-lxd.json`)" in flat
     assert "- Incus: `bench/farm --sizes 10,500` (`docs/bench/farm.json`)" in flat
     # LXD's rows and targets from the LXD run (median 50 against the launch's 100), Incus's from the older one.
-    rows = {(r[0], r[1], r[2]): r[3] for r in (line.strip("|").split("|") for line in text.splitlines()
-                                                if line.startswith("| create"))
-            for r in [[c.strip() for c in r]]}
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in text.splitlines()
+             if line.startswith("| create")]
+    rows = {(r[0], r[1], r[2]): r[3] for r in cells}
     assert rows[("create ≤ 1.0× raw parallel launch at every N", "LXD", "500")].startswith("0.50×")
     assert rows[("create ≤ 1.0× raw parallel launch at every N", "Incus", "500")].startswith(
         f"{statistics.median(FARM[('incus', 500)]) / statistics.median(LAUNCH[('incus', 500)]):.2f}×")
@@ -254,4 +254,3 @@ def test_each_server_takes_its_figures_from_its_newest_complete_run(tmp_path: Pa
 def test_load_without_any_run_names_what_it_looked_for(tmp_path: Path) -> None:
     with pytest.raises(KeyError, match="farm"):
         farm.load(tmp_path)
-
