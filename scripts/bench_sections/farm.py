@@ -211,8 +211,8 @@ def render(data: dict[str, Any]) -> list[str]:
     lines += ["### The targets", ""] + targets_table(data) + [""]
     if any(t.get("net_of_poll") for dummy, run in pairs for t in run.get("target_definitions") or []):
         lines += paragraph(NET_OF_POLL) + [""]
-    for run in [run for dummy, run in by_run(data)]:
-        lines += paragraph(machine_line(run)) + [""]
+    for group in by_run(data):
+        lines += paragraph(machine_line(group[1])) + [""]
     lines += paragraph(f"What the clock covers: {newest['clock']}") + [""]
     if newest.get("checks"):
         lines += paragraph(f"Checked on every sample: {newest['checks']}") + [""]

@@ -133,7 +133,7 @@ def check_collisions(names: Iterable[str], existing: dict[str, dict[str, Any]] |
     records), an alias (CNAME, which can have no other record), or one with AAAA records made by hand
     (``existing``: owner -> its record types, the module's own names left out) unless ``take_over`` is true.
     ``take_over`` None: there is no taking over (method file; the module never edits hand-written lines)."""
-    cuts = sorted(o for o, types in existing.items() if "NS" in types and o != "@")
+    cuts = delegations(existing)
     for name in sorted(_suspects(names, existing, set(cuts))):
         cut = next((c for c in cuts if name == c or name.endswith("." + c)), None)
         if cut is not None:
@@ -151,6 +151,12 @@ def check_collisions(names: Iterable[str], existing: dict[str, dict[str, Any]] |
                    "set take_over=true to replace them and manage the name from now on")
             raise ZoneError(f"name {name} already has AAAA records in {where}, not published by this module: "
                             f"{fix}, or choose another name")
+
+
+def delegations(existing: Mapping[str, Any]) -> list[str]:
+    """The names ``existing`` (owner -> its record types) delegates: those with NS records below the apex,
+    sorted."""
+    return sorted(o for o, types in existing.items() if "NS" in types and o != "@")
 
 
 def _suspects(names: Iterable[str], existing: Mapping[str, Any], cuts: set[str]) -> set[str]:

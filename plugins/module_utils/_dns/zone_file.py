@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator, TypeVar
 
 from .._files import FilesError, Write, replace_all
 from . import input_stamp
-from .planner import DnsPlan, Outcome, Records, Request, check_collisions
+from .planner import DnsPlan, Outcome, Records, Request, check_collisions, delegations
 from .planner import publish as plan_and_apply
 from .zone_parser import (
     ZoneError,
@@ -488,7 +488,7 @@ def _owners_to_check(include_text: str, foreign: dict[str, set[str]]) -> set[str
     case, and a space) that check_collisions has to see beside the hand-written names ``foreign``: every one
     when the zone delegates a name (one below the cut needs them all), else those written by hand too, found by
     looking each hand-written name up rather than by reading a hundred thousand owners."""
-    if any("NS" in types and owner != "@" for owner, types in foreign.items()):
+    if delegations(foreign):
         return _owners_of(include_text)
     return {owner for owner in foreign if f"\n{owner} " in include_text}
 

@@ -64,6 +64,16 @@ def netplan_root(tmp_path: Path, text: str) -> Path:
     return tmp_path
 
 
+def edited(root: Path) -> str:
+    """The text of the one netplan file under ``root`` after bridge_iface takes eth0's addressing to br0."""
+    return list(userfiles.netplan(str(root), ("eth0",), "br0", set()).edits.values())[0][1]
+
+
+def moved(text: str) -> list[str]:
+    """The lines of ``text`` commented out as moved to br0, as they were."""
+    return [line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("# moved to br0")]
+
+
 # ---- the marks and the reversible edit -----------------------------------------------------------------------------
 
 def test_the_marks_name_the_bridge() -> None:
@@ -452,18 +462,17 @@ network:
 
 def test_netplan_moves_block_lists_to_their_last_line_and_stops_before_the_next_key(tmp_path: Path) -> None:
     root = netplan_root(tmp_path, PORT_WITH_LISTS)
-    after = list(userfiles.netplan(str(root), ("eth0",), "br0", set()).edits.values())[0][1]
+    after = edited(root)
     lines = after.splitlines()
-    moved = [line.split(": ", 1)[1] for line in lines if line.startswith("# moved to br0")]
-    assert moved == ["      addresses:", "        - 192.0.2.10/24", "        - 2001:db8::10/64", "      routes:",
-                     "        - to: default", "          via: 192.0.2.1"]
+    assert moved(after) == ["      addresses:", "        - 192.0.2.10/24", "        - 2001:db8::10/64", "      routes:",
+                            "        - to: default", "          via: 192.0.2.1"]
     # optional stays, so the definition is not empty: no dhcp4 line is added.
     assert "      optional: true" in lines and "dhcp4" not in after
 
 
 def test_netplan_moves_a_value_that_ends_the_file_without_a_line_break(tmp_path: Path) -> None:
     root = netplan_root(tmp_path, "network:\n  ethernets:\n    eth0:\n      optional: true\n      dhcp6: true")
-    after = list(userfiles.netplan(str(root), ("eth0",), "br0", set()).edits.values())[0][1]
+    after = edited(root)
     assert after.splitlines()[-2:] == ["      optional: true", "# moved to br0 by palmfarm.ipv6 bridge_iface:       "
                                        "dhcp6: true"]
 
@@ -483,9 +492,8 @@ def test_netplan_moves_a_block_scalar_to_its_last_line(tmp_path: Path) -> None:
     # one before the addressing does not reach into it.
     root = netplan_root(tmp_path, "network:\n  ethernets:\n    eth0:\n      macaddress: >-\n        "
                                   "00:16:3e:00:00:01\n      gateway4: >-\n        192.0.2.1\n      optional: true\n")
-    after = list(userfiles.netplan(str(root), ("eth0",), "br0", set()).edits.values())[0][1]
-    moved = [line.split(": ", 1)[1] for line in after.splitlines() if line.startswith("# moved to br0")]
-    assert moved == ["      gateway4: >-", "        192.0.2.1"]
+    after = edited(root)
+    assert moved(after) == ["      gateway4: >-", "        192.0.2.1"]
     assert "      macaddress: >-\n        00:16:3e:00:00:01\n" in after and after.endswith("      optional: true\n")
 
 
@@ -570,6 +578,5 @@ def test_one_id_written_as_the_ports_definition_and_as_a_glob_is_no_rival(tmp_pa
 def test_netplan_moves_a_flow_list_over_several_lines_to_its_last_line(tmp_path: Path) -> None:
     root = netplan_root(tmp_path, "network:\n  ethernets:\n    eth0:\n      addresses: [192.0.2.10/24,\n"
                                   "                  2001:db8::10/64]\n      optional: true\n")
-    after = list(userfiles.netplan(str(root), ("eth0",), "br0", set()).edits.values())[0][1]
-    moved = [line.split(": ", 1)[1] for line in after.splitlines() if line.startswith("# moved to br0")]
-    assert moved == ["      addresses: [192.0.2.10/24,", "                  2001:db8::10/64]"]
+    after = edited(root)
+    assert moved(after) == ["      addresses: [192.0.2.10/24,", "                  2001:db8::10/64]"]
