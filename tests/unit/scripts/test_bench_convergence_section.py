@@ -42,9 +42,11 @@ def breaks(name: str, mode: str, values: list[float | None], routing: int = 250,
             for n, v in sorted(enumerate(values, 1), key=lambda item: -item[0])]
 
 
-def lossy(name: str, loss: int, changes: int, switches: int) -> dict[str, Any]:
-    return {"case": name, "mode": "lossy", "loss": loss, "duration": 600.0, "route_changes": changes,
-            "path_switches": switches, "load1": 1.0}
+def lossy(name: str, loss: int, changes: int, switches: int, ring: int | None = None,
+          duration: float = 600.0) -> dict[str, Any]:
+    sample = {"case": name, "mode": "lossy", "loss": loss, "duration": duration, "route_changes": changes,
+              "path_switches": switches, "load1": 1.0}
+    return sample if ring is None else {**sample, "ring": ring}
 
 
 def convergence_json() -> dict[str, Any]:
@@ -195,3 +197,28 @@ def test_the_random_phase_of_the_breaks_is_stated_from_the_samples() -> None:
     text = " ".join(" ".join(render(data)).split())
     waits = [s["phase_wait"] for s in data["samples"] if "phase_wait" in s]
     assert f"random wait of {min(waits):.2f} to {max(waits):.2f} s so that it lands at a random phase" in text
+
+
+def test_several_lossy_rings_each_shown_and_a_target_met_only_when_every_ring_meets_it() -> None:
+    data = convergence_json()
+    data["lossy_rings"] = 3
+    data["samples"] = [x for x in data["samples"] if x["mode"] != "lossy"]
+    # Out of ring order, as a run may finish them; the middle ring of stable at 20 % moves the route.
+    data["samples"] += [lossy("stable", 20, 4, 2, ring=2), lossy("stable", 20, 0, 0, ring=3),
+                        lossy("stable", 20, 0, 0, ring=1), lossy("fast", 10, 0, 0, ring=3),
+                        lossy("fast", 10, 0, 0, ring=1), lossy("fast", 10, 0, 0, ring=2, duration=300.0)]
+    lines = render(data)
+    table = rows(lines, "### Lossy link: route changes at r1")
+    assert table["`stable`"] == ["2.0.12", "`STABLE`", "20 %", "0, 4, 0", "0, 2, 0"]
+    assert table["`fast`"] == ["2.0.12", "`FAST`", "10 % (stopped early: 300 s)", "0, 0, 0", "0, 0, 0"]
+    assert ("| `stable` (`stable`) | 2.0.12 | route changes in 600 s at 20 % loss ≤ 0 | 0, 4, 0 (3 rings, 2 path "
+            "switches) | **not met** |") in lines
+    assert ("| `fast` (`fast`) | 2.0.12 | route changes in 600 s at 10 % loss ≤ 0 | 0, 0, 0 (3 rings, 0 path "
+            "switches) | met |") in lines
+    side = rows(lines, "### Babel settings side by side (BIRD 2 and 3)")
+    assert side["`stable`"][-1] == "not met"
+    assert side["`fast`"][5] == "0, 0, 0"
+    assert "3 rings per case and loss" in " ".join(lines)
+    data["samples"] = [x for x in data["samples"] if not (x["mode"] == "lossy" and x.get("ring") == 2)]
+    assert ("| `stable` (`stable`) | 2.0.12 | route changes in 600 s at 20 % loss ≤ 0 | 0, 0 (2 rings, 0 path "
+            "switches) | met |") in render(data)
