@@ -20,7 +20,7 @@ description:
     each container's network namespace; the kernel tells deprecated addresses (preferred lifetime over, as
     after a renumbering, when the router advertises the old prefix with a preferred lifetime of 0) from the
     others, and they are returned apart, under C(ipv6.deprecated). See RV(instances[].ipv6.deprecated) for
-    remote LXD.
+    remote LXD. LXD is then not asked for them at all, which spares it entering each container on every poll.
   - On an LXD cluster, O(placement) says which members the instances run on, and each returned instance
     carries its member (RV(instances[].location)). A run after a member comes back restores the spread
     (O(rebalance)) without touching the instances already on the right member.

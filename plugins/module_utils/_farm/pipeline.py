@@ -38,7 +38,7 @@ from .._lxd.connection import LxdError, is_remote
 from .._lxd.names import instance_name_problem, profile_name_problem
 from .._lxd.stored_values import normalize_config, normalize_devices
 from .._net.addresses import ADDR_GEN_MODES, instance_addresses
-from .._net.netns_addresses import read_networks
+from .._net.netns_addresses import read_networks, usable
 from .cluster import UNREACHABLE, check_prunable, cluster_members, decide, reachable_members
 from .placement import Placement, PlacementError, PlacementSpec
 from .progress import Progress, counts, summary
@@ -554,24 +554,26 @@ def add_networks(client: LxdClient, instances: dict[str, dict[str, Any]], names:
     return result
 
 
-def with_kernel_networks(client: LxdClient, instances: dict[str, dict[str, Any] | None],
-                         reader: Callable[..., dict[str, Any]] = read_networks) -> dict[str, dict[str, Any] | None]:
-    """``instances`` (as LXD returned them, with their state) with the network of each running one replaced by
-    what the kernel reads, when LXD is local and the kernel lets this process read it: only the kernel marks
-    deprecated addresses. The others are kept as LXD gave them."""
-    running = [n for n, i in instances.items()
-               if i is not None and i.get("status") == "Running" and i.get("state") is not None]
-    if not running or not kernel_readable(client):
-        return instances
-    conn = getattr(client, "conn", None)
-    networks = reader(running, getattr(conn, "project", None))
-    result = dict(instances)
-    for name in running:
-        if networks.get(name) is not None:
-            instance = dict(result[name] or {})
-            instance["state"] = dict(instance["state"], network=networks[name])
-            result[name] = instance
-    return result
+def with_networks(client: LxdClient, worker: FarmWorker, fetched: dict[str, dict[str, Any] | None],
+                  reader: Callable[..., dict[str, Any]] = read_networks) -> dict[str, dict[str, Any] | None]:
+    """The instances ``worker`` fetched (None: gone), each running one with its network. When the worker
+    fetched them without their state, the networks come from the kernel (only the kernel marks deprecated
+    addresses), from LXD for those the kernel could not tell (`add_networks`); else they are LXD's, as
+    fetched. When the kernel told nothing of any of them (a namespace that does not answer), the worker asks
+    LXD for the state with every later fetch instead."""
+    if not worker.kernel_state:
+        return fetched
+    told: dict[str, Any] = {}
+
+    def reading(names: list[str], project: str | None) -> dict[str, Any]:
+        told.update(reader(names, project))
+        return told
+
+    present = {name: instance for name, instance in fetched.items() if instance is not None}
+    filled = add_networks(client, present, list(present), reader=reading)
+    if told and all(network is None for network in told.values()):
+        worker.kernel_state = False
+    return {name: filled.get(name) for name in fetched}
 
 
 def resolve_image(client: LxdClient, image: str | None) -> dict[str, str]:
@@ -607,10 +609,13 @@ class FarmWorker:
     whole run: the steps of the placement on a cluster, then the farm's, then the wait for addresses. Each step's
     end is noted in ``progress``."""
 
-    def __init__(self, factory: Callable[[], LxdClient], spec: FarmSpec, progress: Progress | None = None) -> None:
+    def __init__(self, factory: Callable[[], LxdClient], spec: FarmSpec, progress: Progress | None = None,
+                 kernel_state: bool = False) -> None:
         self.factory = factory
         self.spec = spec
         self.progress = progress or Progress()
+        # Whether the instances' addresses come from the kernel (see `fetch`).
+        self.kernel_state = kernel_state
         self.source: dict[str, str] = {}
         self.instances: dict[str, dict[str, Any]] = {}
         self.local = threading.local()
@@ -638,8 +643,12 @@ class FarmWorker:
         client.request("PUT", f"instances/{name}/state", body)
 
     def fetch(self, name: str) -> dict[str, Any] | None:
-        """One instance with its state (GET instances/<name>?recursion=1), None when it does not exist."""
-        found: dict[str, Any] | None = self.client().get_or_none(f"instances/{name}", params={"recursion": "1"})
+        """One instance, None when it does not exist: with its state (GET instances/<name>?recursion=1), or
+        without it (GET instances/<name>) when its addresses come from the kernel (``kernel_state``). LXD reads
+        a container's addresses by entering it, and for hundreds of instances polled while they boot that
+        costs the server more CPU than starting them."""
+        params = None if self.kernel_state else {"recursion": "1"}
+        found: dict[str, Any] | None = self.client().get_or_none(f"instances/{name}", params=params)
         return found
 
     def refresh(self, names: list[str]) -> dict[str, dict[str, Any] | None]:
@@ -747,8 +756,8 @@ def fetch_log_tail(client: LxdClient, name: str) -> str:
 
 def run_farm(spec: FarmSpec, client: LxdClient, factory: Callable[[], LxdClient], check_mode: bool = False,
              placement: PlacementSpec | None = None, clock: Callable[[], float] = time.monotonic,
-             sleep: Callable[[float], None] = time.sleep,
-             reader: Callable[..., dict[str, Any]] = read_networks) -> dict[str, Any]:
+             sleep: Callable[[float], None] = time.sleep, reader: Callable[..., dict[str, Any]] = read_networks,
+             kernel_usable: Callable[[], bool] = usable) -> dict[str, Any]:
     """Make the farm look like ``spec``; returns the task result, raises FarmError/LxdError on failure.
 
     With a ``placement`` (on an LXD cluster), `place_farm` goes first: it decides which member each instance
@@ -760,14 +769,17 @@ def run_farm(spec: FarmSpec, client: LxdClient, factory: Callable[[], LxdClient]
     concerned (from the kernel when LXD is local, else from LXD's state); for each instance to change, its
     writes and one GET of it afterwards; then, while waiting for addresses, one GET per round of each
     instance still without a preferred global address. A run with nothing to do on a local LXD makes the list
-    call only. On a local LXD the addresses read after a change or while waiting come from the kernel too.
+    call only. On a local LXD, when this process may read other namespaces (``kernel_usable``, root), the
+    addresses read after a change or while waiting come from the kernel too, and those GETs leave the state
+    out; elsewhere they ask for it.
     A placement adds the members (``GET /1.0/cluster/members``), one more list before the plan and its writes.
 
     The result carries the run's per-instance events (``progress``, see progress.py), the failed one's too, and
     the final count (``counts``, and ``msg`` in words).
     """
     progress = Progress(clock)
-    with FarmWorker(factory, spec, progress) as worker:
+    kernel_state = kernel_readable(client) and kernel_usable()
+    with FarmWorker(factory, spec, progress, kernel_state) as worker:
         placed = None if placement is None else place_farm(spec, placement, client, worker, check_mode)
         try:
             if placed is not None and placed.failures:
@@ -802,7 +814,7 @@ def converge(spec: FarmSpec, client: LxdClient, worker: FarmWorker, check_mode: 
     else:
         outcome = worker.run_all(changing, instances, source)
         done = {name: o["done"] for name, o in outcome.items()}
-        fetched = with_kernel_networks(client, {name: o["instance"] for name, o in outcome.items()}, reader)
+        fetched = with_networks(client, worker, {name: o["instance"] for name, o in outcome.items()}, reader)
         instances = updated(instances, fetched)
     for key, action in (("created", "create"), ("deleted", "delete"), ("started", "start"),
                         ("restarted", "restart"), ("stopped", "stop"), ("updated", "update")):
@@ -822,7 +834,7 @@ def converge(spec: FarmSpec, client: LxdClient, worker: FarmWorker, check_mode: 
             spec, names=[s.name for s in steps if not s.changed and s.name in spec.names])
 
         def refresh(names: list[str]) -> dict[str, dict[str, Any] | None]:
-            return with_kernel_networks(client, worker.refresh(names), reader)
+            return with_networks(client, worker, worker.refresh(names), reader)
 
         instances, problem = wait_for_global(waited, client, instances, refresh, clock=clock, sleep=sleep,
                                              progress=worker.progress)

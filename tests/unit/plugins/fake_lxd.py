@@ -39,12 +39,14 @@ FINGERPRINT = "f238b06ce34ebe2c56e4f510089224f09e482c125464a07aa23ccd067b8b776b"
 
 
 class Call(NamedTuple):
-    """One call the code under test made: the method, the path, the body of a write, the cluster member asked."""
+    """One call the code under test made: the method, the path, the body of a write, the cluster member asked,
+    the recursion asked."""
 
     method: str
     path: str
     body: Any = None
     target: str | None = None
+    recursion: str | None = None
 
 
 def instance(name: str, status: str = "Running", profiles: list[str] | None = None,
@@ -163,7 +165,8 @@ class FakeLxd:
     def request(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None,
                 wait: bool = True, timeout: Any = None) -> Any:
         with self.lock:
-            self.calls.append(Call(method, path, copy.deepcopy(body), (params or {}).get("target")))
+            self.calls.append(Call(method, path, copy.deepcopy(body), (params or {}).get("target"),
+                                   (params or {}).get("recursion")))
             if self.answers is not None:
                 return self._answer(method, path)
             head = path.split("/", 1)[0]
@@ -230,12 +233,15 @@ class FakeLxd:
 
     def _read(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
         if self.members is None:
-            assert params == {"recursion": "1"}, "one instance is read with recursion=1"
+            assert params in ({}, {"recursion": "1"}), "one instance is read with its state (recursion=1) or without"
         if self.pending.get(name):
             self.pending[name] -= 1
             if not self.pending[name]:
                 self._restart(name, "Running", (GLOBAL, ULA))
-        return copy.deepcopy(self.instances[name])
+        found = copy.deepcopy(self.instances[name])
+        if params.get("recursion") != "1":
+            found.pop("state", None)
+        return found
 
     def _restart(self, name: str, status: str, prefixes: tuple[str, ...]) -> None:
         current = self.instances[name]

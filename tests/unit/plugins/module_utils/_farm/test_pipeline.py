@@ -278,7 +278,7 @@ def farm(fake: FakeLxd, check_mode: bool = False, reader: Any = None, **params: 
     clock = FakeClock()
     extra = {"reader": reader} if reader is not None else {}
     return run_farm(spec(**params), fake, lambda: fake, check_mode=check_mode, clock=clock, sleep=clock.sleep,
-                    **extra)
+                    kernel_usable=lambda: True, **extra)
 
 
 def test_create_then_rerun_makes_no_write() -> None:
@@ -818,12 +818,59 @@ def test_a_create_body_without_a_secret_given_works_one_out() -> None:
     assert pipeline.SECRET_KEY not in pipeline.create_body("w1", farm_spec, {"type": "image"}, None)["config"]
 
 
-def test_no_running_instance_needs_no_kernel_reading() -> None:
+def test_fetched_instances_get_their_networks_from_the_kernel_only_when_fetched_without_state() -> None:
     def reader(names: list[str], project: str | None) -> dict[str, Any]:
-        raise AssertionError("the kernel was read for stopped instances")
+        asked.append(list(names))
+        return {n: None if n == "w3" else {"eth0": {"addresses": [], "from": "kernel"}} for n in names}
 
-    stopped = {"w1": instance("w1", "Stopped")}
-    assert pipeline.with_kernel_networks(LocalFakeLxd(), stopped, reader=reader) == stopped
+    asked: list[list[str]] = []
+    fake = LocalFakeLxd({n: instance(n) for n in ("w1", "w2", "w3")})
+    fake.instances["w2"]["status"] = "Stopped"
+    fetched = {n: fake.get(f"instances/{n}") for n in ("w1", "w2", "w3")}
+    fetched["w4"] = None  # deleted meanwhile
+    fake.calls.clear()
+    # With their state (a remote LXD, or no right to read namespaces): as LXD gave them, the kernel not asked.
+    with_state = pipeline.FarmWorker(lambda: fake, spec(count=1), kernel_state=False)
+    assert pipeline.with_networks(fake, with_state, fetched, reader=reader) is fetched
+    assert asked == [] and fake.calls == []
+    # Without: the running ones from the kernel, LXD asked for the one it could not tell, the stopped one and
+    # the deleted one left as they are.
+    kernel = pipeline.FarmWorker(lambda: fake, spec(count=1), kernel_state=True)
+    result = pipeline.with_networks(fake, kernel, fetched, reader=reader)
+    assert asked == [["w1", "w3"]]
+    assert result["w1"]["state"] == {"status": "Running", "network": {"eth0": {"addresses": [], "from": "kernel"}}}
+    assert result["w3"]["state"] == fake.instances["w3"]["state"]
+    assert fake.paths() == [("GET", "instances/w3/state")]
+    assert "state" not in result["w2"] and result["w4"] is None
+    assert kernel.kernel_state is True
+    # A kernel that tells nothing of any: LXD's answers, and the later fetches ask for the state.
+    fake.calls.clear()
+    result = pipeline.with_networks(fake, kernel, fetched, reader=lambda names, project: dict.fromkeys(names))
+    assert result["w1"]["state"] == fake.instances["w1"]["state"]
+    assert fake.paths() == [("GET", "instances/w1/state"), ("GET", "instances/w3/state")]
+    assert kernel.kernel_state is False
+    assert kernel.fetch("w1") == fake.instances["w1"]
+
+
+@pytest.mark.parametrize("local, usable, recursion", [
+    (True, True, None), (True, False, "1"), (False, True, "1"),
+])
+def test_a_run_reads_instances_with_their_state_unless_the_kernel_tells_it(
+        local: bool, usable: bool, recursion: str | None) -> None:
+    """LXD reads a container's addresses by entering it: at hundreds of instances polled while they boot, the
+    GETs leave the state out when the kernel can be read (a local LXD, and the right to read namespaces)."""
+    fake = LocalFakeLxd() if local else FakeLxd()
+    kernel, seen = kernel_reader()
+    clock = FakeClock()
+    result = run_farm(spec(count=2, image="tiny", profiles=["default", "extbridge"]), fake, lambda: fake,
+                      clock=clock, sleep=clock.sleep, reader=kernel(fake), kernel_usable=lambda: usable)
+    assert result["created"] == ["w1", "w2"]
+    assert [i["address"] for i in result["instances"]] == [eui64(fake.instances[n]["config"]["volatile.eth0.hwaddr"],
+                                                                GLOBAL) for n in ("w1", "w2")]
+    reads = [c for c in fake.calls if c.method == "GET" and c.path in ("instances/w1", "instances/w2")]
+    assert reads and {c.recursion for c in reads} == {recursion}
+    # The kernel is read after the start when the GETs left the state out, and only then.
+    assert bool(seen) == (recursion is None)
 
 
 # --------------------------------------------------------------------------------------------------
