@@ -213,6 +213,9 @@ options:
     description:
       - Check the zone with C(named-checkzone) (Debian package C(bind9-utils)), else C(kzonecheck) (Knot),
         before the change and, from temporary files, after it, before renaming anything.
+      - C(named-checkzone) makes the integrity checks C(named) makes when it loads the zone (C(-i local)). It
+        does not look up the targets of MX, SRV and NS records outside the zone, so a slow or missing resolver
+        does not slow the task down.
       - Ignored with O(method=nsupdate), where the server checks the update.
     type: bool
     default: true

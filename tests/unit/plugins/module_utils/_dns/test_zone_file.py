@@ -173,6 +173,31 @@ def test_a_hand_written_relative_include_is_found_when_the_new_zone_is_checked(
 
 
 @pytest.mark.skipif(not shutil.which("named-checkzone"), reason="needs named-checkzone (bind9-utils)")
+def test_named_checkzone_checks_the_zone_as_named_loads_it_without_asking_the_dns(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The targets of MX and NS records outside the zone are not looked up: the check takes no longer where the
+    host's resolver is slow or missing. Those inside it are checked, as named does when it loads the zone."""
+    monkeypatch.setattr(zone_file, "CHECKERS", ("named-checkzone",))
+    asked: list[list[str]] = []
+
+    def recording(argv: list[str], cwd: str | None = None) -> tuple[int, str, str]:
+        asked.append(argv)
+        return run_command(argv, cwd=cwd)
+
+    zone = shop(tmp_path / "zones", "  IN MX 10 mail.example.invalid.\n")
+    req = shop_request(zone, tmp_path / "zones" / "shop.farm")
+    assert publish(req, check_mode=False, run_command=recording).added == ["till3"]
+    assert asked and all(argv[1:4] == ["-q", "-i", "local"] for argv in asked)
+    # A zone named refuses to load is still refused, with the checker's own words (from a second run that
+    # prints them, with the same checks).
+    asked.clear()
+    broken = shop(tmp_path / "broken", "@ IN NS ns9\n")
+    with pytest.raises(ZoneError, match="NS 'ns9.shop.example.org' has no address records"):
+        publish(shop_request(broken, tmp_path / "broken" / "shop.farm"), check_mode=False, run_command=recording)
+    assert asked[-1][1:3] == ["-i", "local"]
+
+
+@pytest.mark.skipif(not shutil.which("named-checkzone"), reason="needs named-checkzone (bind9-utils)")
 def test_includes_relative_to_nameds_directory_are_checked_from_there(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """BIND reads relative $INCLUDE paths from its `directory` (/var/cache/bind on Debian), not from the zone
