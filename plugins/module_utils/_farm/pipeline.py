@@ -558,22 +558,29 @@ def with_networks(client: LxdClient, worker: FarmWorker, fetched: dict[str, dict
                   reader: Callable[..., dict[str, Any]] = read_networks) -> dict[str, dict[str, Any] | None]:
     """The instances ``worker`` fetched (None: gone), each running one with its network. When the worker
     fetched them without their state, the networks come from the kernel (only the kernel marks deprecated
-    addresses), from LXD for those the kernel could not tell (`add_networks`); else they are LXD's, as
-    fetched. When the kernel told nothing of any of them (a namespace that does not answer), the worker asks
-    LXD for the state with every later fetch instead."""
+    addresses), and the state of those the kernel could not tell (on another cluster member, say) is asked of
+    LXD one by one, in parallel, as the fetches with their state would have; else they are LXD's, as fetched.
+    When the kernel told nothing of any of them (a namespace that does not answer), the worker asks LXD for
+    the state with every later fetch instead."""
     if not worker.kernel_state:
         return fetched
-    told: dict[str, Any] = {}
-
-    def reading(names: list[str], project: str | None) -> dict[str, Any]:
-        told.update(reader(names, project))
-        return told
-
-    present = {name: instance for name, instance in fetched.items() if instance is not None}
-    filled = add_networks(client, present, list(present), reader=reading)
-    if told and all(network is None for network in told.values()):
+    running = [n for n, i in fetched.items() if i is not None and i.get("status") != "Stopped"]
+    if not running:
+        return fetched
+    networks = reader(running, getattr(getattr(client, "conn", None), "project", None))
+    missing = [n for n in running if networks.get(n) is None]
+    if len(missing) == len(running):
         worker.kernel_state = False
-    return {name: filled.get(name) for name in fetched}
+    states = dict(zip(missing, worker.map(worker.state_of, missing)))
+    result = dict(fetched)
+    for name in running:
+        instance = dict(fetched[name] or {})
+        if networks.get(name) is not None:
+            instance["state"] = {"status": instance.get("status"), "network": networks[name]}
+        elif states.get(name) is not None:
+            instance["state"] = states[name]
+        result[name] = instance
+    return result
 
 
 def resolve_image(client: LxdClient, image: str | None) -> dict[str, str]:
@@ -649,6 +656,11 @@ class FarmWorker:
         costs the server more CPU than starting them."""
         params = None if self.kernel_state else {"recursion": "1"}
         found: dict[str, Any] | None = self.client().get_or_none(f"instances/{name}", params=params)
+        return found
+
+    def state_of(self, name: str) -> dict[str, Any] | None:
+        """An instance's state (GET instances/<name>/state), None when it does not exist."""
+        found: dict[str, Any] | None = self.client().get_or_none(f"instances/{name}/state")
         return found
 
     def refresh(self, names: list[str]) -> dict[str, dict[str, Any] | None]:

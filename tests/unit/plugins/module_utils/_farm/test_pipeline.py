@@ -852,6 +852,26 @@ def test_fetched_instances_get_their_networks_from_the_kernel_only_when_fetched_
     assert kernel.fetch("w1") == fake.instances["w1"]
 
 
+def test_instances_the_kernel_cannot_tell_are_asked_one_by_one_never_by_listing_them_all() -> None:
+    """On a cluster, the instances on the other members have no namespace here: their states are asked as the
+    fetches with their state would have (one GET each), not by listing every instance of the cluster with its
+    state on every poll; the kernel still tells of those on this member."""
+    fake = LocalFakeLxd({f"w{i}": instance(f"w{i}") for i in range(1, 8)})
+    fetched = {n: fake.get(f"instances/{n}") for n in fake.instances}
+    elsewhere = [f"w{i}" for i in range(2, 8)]
+    fake.calls.clear()
+    worker = pipeline.FarmWorker(lambda: fake, spec(count=1), kernel_state=True)
+
+    def reader(names: list[str], project: str | None) -> dict[str, Any]:
+        return {n: None if n in elsewhere else {"eth0": {"from": "kernel"}} for n in names}
+
+    result = pipeline.with_networks(fake, worker, fetched, reader=reader)
+    assert sorted(fake.paths()) == sorted(("GET", f"instances/{n}/state") for n in elsewhere)
+    assert result["w1"]["state"]["network"] == {"eth0": {"from": "kernel"}}
+    assert all(result[n]["state"] == fake.instances[n]["state"] for n in elsewhere)
+    assert worker.kernel_state is True
+
+
 @pytest.mark.parametrize("local, usable, recursion", [
     (True, True, None), (True, False, "1"), (False, True, "1"),
 ])
