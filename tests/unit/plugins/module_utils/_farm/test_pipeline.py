@@ -885,8 +885,8 @@ def test_a_run_reads_instances_with_their_state_unless_the_kernel_tells_it(
     result = run_farm(spec(count=2, image="tiny", profiles=["default", "extbridge"]), fake, lambda: fake,
                       clock=clock, sleep=clock.sleep, reader=kernel(fake), kernel_usable=lambda: usable)
     assert result["created"] == ["w1", "w2"]
-    assert [i["address"] for i in result["instances"]] == [eui64(fake.instances[n]["config"]["volatile.eth0.hwaddr"],
-                                                                GLOBAL) for n in ("w1", "w2")]
+    macs = [fake.instances[n]["config"]["volatile.eth0.hwaddr"] for n in ("w1", "w2")]
+    assert [i["address"] for i in result["instances"]] == [eui64(mac, GLOBAL) for mac in macs]
     reads = [c for c in fake.calls if c.method == "GET" and c.path in ("instances/w1", "instances/w2")]
     assert reads and {c.recursion for c in reads} == {recursion}
     # The kernel is read after the start when the GETs left the state out, and only then.
