@@ -521,11 +521,13 @@ def kernel_readable(client: LxdClient) -> bool:
 
 
 def add_networks(client: LxdClient, instances: dict[str, dict[str, Any]], names: list[str],
-                 reader: Callable[..., dict[str, Any]] = read_networks) -> dict[str, dict[str, Any]]:
+                 reader: Callable[..., dict[str, Any]] = read_networks,
+                 states_of: Callable[[list[str]], dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
     """``instances`` with a ``state`` ({status, network}) added to the ones among ``names`` not stopped.
 
     The addresses come from the kernel when LXD is local and the kernel lets this process read them; for the
-    rest, from LXD: one GET instances/<name>/state each when they are few, else one recursive list.
+    rest, from LXD: ``states_of`` the missing names when given, else one GET instances/<name>/state each when
+    they are few, else one recursive list.
     """
     running = [n for n in dict.fromkeys(names)
                if instances.get(n) is not None and instances[n].get("status") != "Stopped"
@@ -539,7 +541,9 @@ def add_networks(client: LxdClient, instances: dict[str, dict[str, Any]], names:
         networks = reader(running, getattr(conn, "project", None))
     missing = [n for n in running if networks.get(n) is None]
     states: dict[str, Any] = {}
-    if len(missing) > FEW_STATE_GETS:
+    if states_of is not None:
+        states = states_of(missing) if missing else {}
+    elif len(missing) > FEW_STATE_GETS:
         listed = list_instances(client, with_state=True)
         states = {n: (listed.get(n) or {}).get("state") for n in missing}
     else:
@@ -564,23 +568,18 @@ def with_networks(client: LxdClient, worker: FarmWorker, fetched: dict[str, dict
     the state with every later fetch instead."""
     if not worker.kernel_state:
         return fetched
-    running = [n for n, i in fetched.items() if i is not None and i.get("status") != "Stopped"]
-    if not running:
-        return fetched
-    networks = reader(running, getattr(getattr(client, "conn", None), "project", None))
-    missing = [n for n in running if networks.get(n) is None]
-    if len(missing) == len(running):
+    told: dict[str, Any] = {}
+
+    def reading(names: list[str], project: str | None) -> dict[str, Any]:
+        told.update(reader(names, project))
+        return told
+
+    present = {name: instance for name, instance in fetched.items() if instance is not None}
+    filled = add_networks(client, present, list(present), reader=reading,
+                          states_of=lambda missing: dict(zip(missing, worker.map(worker.state_of, missing))))
+    if told and all(network is None for network in told.values()):
         worker.kernel_state = False
-    states = dict(zip(missing, worker.map(worker.state_of, missing)))
-    result = dict(fetched)
-    for name in running:
-        instance = dict(fetched[name] or {})
-        if networks.get(name) is not None:
-            instance["state"] = {"status": instance.get("status"), "network": networks[name]}
-        elif states.get(name) is not None:
-            instance["state"] = states[name]
-        result[name] = instance
-    return result
+    return {name: filled.get(name) for name in fetched}
 
 
 def resolve_image(client: LxdClient, image: str | None) -> dict[str, str]:
