@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._net.addresses import (
+    PUBLISHABLE_SCOPES,
     AddressError,
     best_address,
     eui64,
@@ -19,6 +20,7 @@ from ansible_collections.palmfarm.ipv6.plugins.module_utils._net.addresses impor
     interface_id,
     is_eui64_of,
     normalize_mac,
+    parse_address,
     scope_of,
 )
 
@@ -207,3 +209,33 @@ def test_instance_addresses_names_the_first_interface_with_a_mac() -> None:
     }
     result = instance_addresses(network)
     assert (result["mac"], result["interface"]) == ("00:16:3e:00:00:01", "eth1")
+
+
+@given(st.integers(min_value=0, max_value=(1 << 128) - 1), st.booleans())
+def test_parse_address_reads_what_ipaddress_reads(value: int, compressed: bool) -> None:
+    address = ipaddress.IPv6Address(value)
+    text = address.compressed if compressed else address.exploded
+    assert parse_address(text) == address
+    assert parse_address(f"{text}%eth0") == address
+
+
+@pytest.mark.parametrize("text", ["not an address", "2001:db8::1::2", "2001:db8:12345::1", "10.0.0.1", ""])
+def test_parse_address_rejects_what_ipaddress_rejects(text: str) -> None:
+    with pytest.raises(ipaddress.AddressValueError):
+        parse_address(text)
+
+
+def test_instance_addresses_puts_each_interfaces_own_eui64_first_in_interface_order() -> None:
+    mac1 = "00:16:3e:00:00:01"
+    other0 = "2001:db8:ebbd:2080::99"
+    other1 = "2001:db8:ebbd:2081::99"
+    own1 = eui64(mac1, "2001:db8:ebbd:2081::/64")
+    network: dict[str, Any] = {
+        "eth1": {"type": "broadcast", "hwaddr": mac1, "addresses": [inet6(other1), inet6(own1)]},
+        "eth0": {"type": "broadcast", "hwaddr": SEED_MAC, "addresses": [inet6(other0), inet6(SEED_ADDRESS)]},
+    }
+    assert instance_addresses(network)["global"] == [SEED_ADDRESS, own1, other0, other1]
+
+
+def test_a_link_local_address_is_never_publishable() -> None:
+    assert PUBLISHABLE_SCOPES == ("global", "ula")

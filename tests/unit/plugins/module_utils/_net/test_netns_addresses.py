@@ -144,6 +144,44 @@ def test_read_networks_gives_none_when_it_cannot_read(tmp_path: Path, monkeypatc
     assert netns.read_networks(["w1", "w2"], None, str(proc)) == {"w1": None, "w2": None}
 
 
+
+def test_read_networks_keeps_what_each_namespace_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A namespace that fails to read, or a pid that no longer belongs to its container once read, gives None
+    for that container alone; the others keep their networks."""
+    proc = fake_proc(tmp_path, {
+        41: ("0::/lxc.payload.w1\n", "w1"),
+        42: ("0::/lxc.payload.w2\n", "w2"),
+        43: ("0::/lxc.payload.w3\n", "w3"),
+    })
+    monkeypatch.setattr(netns, "usable", lambda proc="/proc": True)
+
+    def read(pid: int, proc: str = "/proc") -> netns.Network:
+        if pid == 42:
+            raise OSError("gone")
+        if pid == 43:  # the pid is another process's by the time it is checked
+            (Path(proc) / "43" / "cgroup").write_text("0::/user.slice\n")
+        return {"eth0": {"pid": pid}}
+
+    monkeypatch.setattr(netns, "read_network", read)
+    assert netns.read_networks(["w1", "w2", "w3", "w4"], None, str(proc)) == {
+        "w1": {"eth0": {"pid": 41}}, "w2": None, "w3": None, "w4": None}
+
+
+def test_read_networks_trusts_nothing_once_stuck(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    proc = fake_proc(tmp_path, {41: ("0::/lxc.payload.w1\n", "w1"), 42: ("0::/lxc.payload.w2\n", "w2")})
+    monkeypatch.setattr(netns, "usable", lambda proc="/proc": True)
+    read: list[int] = []
+
+    def stuck_on_the_second(pid: int, proc: str = "/proc") -> netns.Network:
+        read.append(pid)
+        if len(read) == 2:
+            raise netlink.NetnsStuck("cannot return")
+        return {"eth0": {}}
+
+    monkeypatch.setattr(netns, "read_network", stuck_on_the_second)
+    assert netns.read_networks(["w1", "w2"], None, str(proc)) == {"w1": None, "w2": None}
+    assert len(read) == 2
+
 def test_a_deprecated_address_is_marked_and_sorted_apart() -> None:
     entries = {e["address"]: e for e in map(netns.address_entry, RENUMBERED) if e is not None}
     old, new = eui64(MAC, "2001:db8:ebbd:2080::/64"), eui64(MAC, "2001:db8:ebbd:2081::/64")
