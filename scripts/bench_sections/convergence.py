@@ -78,6 +78,19 @@ def switches(count: int) -> str:
     return f"{count} path switch" + ("" if count == 1 else "es")
 
 
+def lossy_plan(data: dict[str, Any]) -> str:
+    """How the lossy rings ran: how many per case and loss, and all at once beside the breaks (a run before the
+    batches) or after them in batches, with the load at the start of each."""
+    rings = data.get("lossy_rings", 1)
+    text = f"{'one ring' if rings == 1 else f'{rings} rings'} per case and loss"
+    batches = data.get("lossy_batches")
+    if not batches:
+        return text + ", all side by side"
+    loads = ", ".join(f"{b['load1']:.2f}" for b in batches)
+    return (text + f", run after the failover breaks in {len(batches)} batch{'' if len(batches) == 1 else 'es'} of "
+            f"at most {data['lossy_batch']} rings at once (load average at the start of each: {loads})")
+
+
 def run_lines(data: dict[str, Any]) -> list[str]:
     m = data["machine"]
     releases = [v.replace("BIRD version ", "") for v in m["bird"].values()]
@@ -253,9 +266,8 @@ def render(data: dict[str, Any]) -> list[str]:
     lines += ["### Silently dead link, break by break (Babel on BIRD 2 and 3)", ""]
     lines += silent_table(data) + [""]
     lines += ["### Lossy link: route changes at r1", ""]
-    rings = data.get("lossy_rings", 1)
     lines += paragraph(f"Random loss each way on the r1-r2 link for {data['duration']:.0f} s, "
-                       f"{'one ring' if rings == 1 else f'{rings} rings'} per case and loss, all side by side.") + [""]
+                       f"{lossy_plan(data)}.") + [""]
     lines += lossy_table(data) + [""]
     lines += ["### Babel settings side by side (BIRD 2 and 3)", ""]
     lines += paragraph("Each Babel setting of the run against the targets: the profiles, the settings they had "

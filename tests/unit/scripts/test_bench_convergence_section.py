@@ -222,3 +222,16 @@ def test_several_lossy_rings_each_shown_and_a_target_met_only_when_every_ring_me
     data["samples"] = [x for x in data["samples"] if not (x["mode"] == "lossy" and x.get("ring") == 2)]
     assert ("| `stable` (`stable`) | 2.0.12 | route changes in 600 s at 20 % loss ≤ 0 | 0, 0 (2 rings, 0 path "
             "switches) | met |") in render(data)
+
+
+def test_lossy_rings_after_the_breaks_say_their_batches_and_loads() -> None:
+    data = convergence_json()
+    assert "one ring per case and loss, all side by side." in " ".join(render(data))
+    data["lossy_batch"] = 24
+    data["lossy_batches"] = [{"at": "2026-01-01T00:20:00Z", "rings": 24, "load1": 0.42},
+                             {"at": "2026-01-01T00:31:00Z", "rings": 3, "load1": 3.5}]
+    text = " ".join(render(data))
+    assert ("one ring per case and loss, run after the failover breaks in 2 batches of at most 24 rings at once "
+            "(load average at the start of each: 0.42, 3.50).") in text
+    data["lossy_batches"] = data["lossy_batches"][:1]
+    assert "in 1 batch of at most 24 rings" in " ".join(render(data))
