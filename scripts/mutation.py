@@ -124,6 +124,10 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ('return None if raw is None else raw.split(b"\\0", 1)[0].decode("utf-8", "replace")', "1 -> 2"):
             "the first part of a split is the text before the first NUL whatever maxsplit (one or more)",
     },
+    "_net/addresses": {
+        ('result[scope].sort(key=lambda a: 0 if a in stable else 1)', "1 -> 2"):
+            "a sort key of 0 or 2 orders the addresses as 0 or 1 does: the stable ones first, the rest in their order",
+    },
     "_dns/zone_file": {
         ("serial_before: int = 0", "0 -> 1"): "__post_init__ sets serial_before from the zone's SOA every time",
         ("serial_after: int = 0", "0 -> 1"): "__post_init__ sets serial_after every time",
