@@ -87,8 +87,9 @@ def lossy_plan(data: dict[str, Any]) -> str:
     if not batches:
         return text + ", all side by side"
     loads = ", ".join(f"{b['load1']:.2f}" for b in batches)
+    size = data["lossy_batch"]
     return (text + f", run after the failover breaks in {len(batches)} batch{'' if len(batches) == 1 else 'es'} of "
-            f"at most {data['lossy_batch']} rings at once (load average at the start of each: {loads})")
+            f"at most {size} ring{'' if size == 1 else 's'} at once (load average at the start of each: {loads})")
 
 
 def run_lines(data: dict[str, Any]) -> list[str]:
