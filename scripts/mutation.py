@@ -211,6 +211,8 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "again is the same list",
     },
     "_farm/pipeline": {
+        ('keys.sort(key=lambda k: 0 if k == "volatile.eth0.hwaddr" else 1)', "1 -> 2"):
+            "a sort key of 0 or 2 orders the keys as 0 or 1 does: eth0's first, the others in their order",
         ("STOP_TIMEOUT = 30", "30 -> 31"): "the seconds LXD is given to stop an instance cleanly, one more",
         ("return False", "return value -> return None"):
             "valid_secret's callers use its truth only, and None is as false as False",

@@ -321,7 +321,6 @@ class Step:
     restart: bool = False
     stop: bool = False
     delete: bool = False
-    pruned: bool = False
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     # The stable secret the instance gets (worked out once, so a random one is the same in diff and write).
     secret: str | None = field(default=None, repr=False)
@@ -385,7 +384,7 @@ def plan(spec: FarmSpec, instances: dict[str, dict[str, Any]]) -> list[Step]:
         steps.append(step)
     if spec.prune:
         for name in prune_candidates(spec, instances):
-            steps.append(Step(name, instance_state(instances[name]), "absent", delete=True, pruned=True))
+            steps.append(Step(name, instance_state(instances[name]), "absent", delete=True))
     return steps
 
 

@@ -242,6 +242,30 @@ def test_a_move_alone_is_a_change_and_leaves_nothing_misplaced():
     result = run(fake, count=2, rebalance="move", state="stopped")
     assert result["changed"] is True and result["moved"] == ["w2"] and result["misplaced"] == {}
     assert result["actions"] == {"w2": ["move"]}
+    assert [(i["name"], i["changed"]) for i in result["instances"]] == [("w1", False), ("w2", True)]
     # The farm's own diff is kept beside the placement's entries.
     assert result["diff"] == {"before": {"w1": "Stopped", "w2": "Stopped", "w2.location": "m1"},
                               "after": {"w1": "Stopped", "w2": "Stopped", "w2.location": "m2"}}
+
+
+class CleanStopRefused(FakeLxd):
+    def _state(self, name: str, body: dict[str, Any]) -> None:
+        if body["action"] == "stop" and "timeout" in body:
+            raise LxdError("LXD operation 7 failed: the instance did not stop within 30 s")
+        super()._state(name, body)
+
+
+def test_a_move_stops_by_force_when_the_clean_stop_fails():
+    fake = CleanStopRefused({n: member_instance(n, "m1") for n in ("w1", "w2")},
+                            members={"m1": "Online", "m2": "Online"})
+    result = run(fake, count=2, rebalance="move")
+    assert result["moved"] == ["w2"] and where(fake) == {"m1": ["w1"], "m2": ["w2"]}
+    stops = [c.body for c in fake.calls if c.method == "PUT" and c.body and c.body.get("action") == "stop"]
+    assert stops == [{"action": "stop", "timeout": 30}, {"action": "stop", "force": True}]
+
+
+def test_check_mode_leaves_out_of_the_placement_what_lxd_would_pick():
+    fake = FakeLxd(members={"m1": "Online", "m2": "Online"})
+    result = run(fake, count=3, placement="single", check_mode=True)
+    assert [(i["name"], i["location"]) for i in result["instances"]] == [("w1", None), ("w2", None), ("w3", None)]
+    assert result["placement"] == {} and fake.writes == []

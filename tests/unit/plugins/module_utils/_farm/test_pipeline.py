@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from typing import Any
 
@@ -782,6 +783,7 @@ def test_an_invalid_secret_in_an_instance_is_replaced() -> None:
 def test_a_masked_secret_shows_a_fingerprint_only() -> None:
     shown = pipeline.masked_secret("fe80::1")
     assert shown is not None and shown.startswith("hidden, sha256 ") and "fe80" not in shown
+    assert shown == "hidden, sha256 " + hashlib.sha256(b"fe80::1").hexdigest()[:8]
     assert shown != pipeline.masked_secret("fe80::2") and pipeline.masked_secret(None) is None
 
 
@@ -913,6 +915,8 @@ def test_a_label_is_left_alone_by_a_spec_without_farm() -> None:
     labelled = instance("w1", config={FARM_KEY: "web", "limits.cpu": "1"})
     assert drift(labelled, spec()) == {}
     assert update_body(labelled, spec(config={}))["config"][FARM_KEY] == "web"
+    # The label stays, the other managed keys go: config is the whole of what is wanted.
+    assert "limits.cpu" not in update_body(labelled, spec(config={}))["config"]
 
 
 def test_the_secret_of_an_instance_is_derived_from_its_own_name() -> None:
@@ -950,3 +954,27 @@ def test_a_frozen_instance_is_stopped_by_force() -> None:
     result = farm(fake, count=1, state="stopped", profiles=["default"])
     assert result["stopped"] == ["w1"]
     assert fake.sent() == [("PUT", "instances/w1/state", {"action": "stop", "force": True})]
+
+
+def test_an_unknown_profile_in_an_update_is_refused_before_any_write() -> None:
+    fake = FakeLxd({"w1": instance("w1", profiles=["default", "extbridge"])})
+    with pytest.raises(FarmError, match="^profile nope not found on this LXD"):
+        farm(fake, count=1, profiles=["default", "nope"])
+    assert fake.writes == []
+    # A change of config alone asks for no profile.
+    fake.calls.clear()
+    farm(fake, count=1, config={"limits.cpu": "1"})
+    assert ("GET", "profiles") not in fake.paths()
+
+
+def test_a_worker_asks_the_server_for_the_state_unless_told_the_kernel_tells_it() -> None:
+    fake = FakeLxd({"w1": instance("w1")})
+    pipeline.FarmWorker(lambda: fake, spec()).fetch("w1")
+    assert [(c.method, c.path, c.recursion) for c in fake.calls] == [("GET", "instances/w1", "1")]
+
+
+def test_the_addresses_waited_for_are_noted_in_the_progress() -> None:
+    fake = FakeLxd({"w1": instance("w1", profiles=["default", "extbridge"])}, slaac_reads=4)
+    result = farm(fake, count=2)
+    noted = [(e["name"], e["event"]) for e in result["progress"] if e["event"].startswith("address ")]
+    assert noted == [("w2", f"address {result['instances'][1]['address']}")]
