@@ -554,3 +554,15 @@ def test_owners_of_one_length_sort_by_their_labels_from_the_right(names: dict, o
     us), not by their text read backwards, as nibble PTR owners may be."""
     lines = render_include(names, "AAAA", 300, ZONE).splitlines()[2:]
     assert [line.split()[0] for line in lines] == order
+
+
+def test_a_one_label_name_fits_the_253_characters_with_its_zone_or_is_refused() -> None:
+    zone = ".".join(c * 63 for c in "abc") + ".net"  # 195 characters, 196 with the root's dot
+    assert owner_name("w" * 57, zone) == "w" * 57  # 57 + 1 + 196 = 254 with the dots: the most a name may be
+    with pytest.raises(ZoneError, match="longer than 253 characters"):
+        owner_name("w" * 58, zone)
+
+
+def test_an_empty_quoted_include_path_names_no_file() -> None:
+    assert find_include('$INCLUDE ""\n', '""') is None
+    assert find_include('$INCLUDE "farm.inc"\n', "farm.inc") is not None
