@@ -145,6 +145,9 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "text",
     },
     "_dns/zone_parser": {
+        ("if len(text) <= 253 - len(origin) and _LABEL_RE.fullmatch(text):  # one label (a farm's name): itself",
+         "LtE -> Lt"):
+            "the one-label shortcut only: a name at the bound then takes the general path, which gives it back too",
         ("return False", "return value -> return None"):
             "the callers of _same_path (find_include: if, any) and of _is_in (given_addresses: and, not) use the "
             "truth of the answer only, and None is as false as False",
