@@ -144,7 +144,6 @@ def test_read_networks_gives_none_when_it_cannot_read(tmp_path: Path, monkeypatc
     assert netns.read_networks(["w1", "w2"], None, str(proc)) == {"w1": None, "w2": None}
 
 
-
 def test_read_networks_keeps_what_each_namespace_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A namespace that fails to read, or a pid that no longer belongs to its container once read, gives None
     for that container alone; the others keep their networks."""
@@ -181,6 +180,7 @@ def test_read_networks_trusts_nothing_once_stuck(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(netns, "read_network", stuck_on_the_second)
     assert netns.read_networks(["w1", "w2"], None, str(proc)) == {"w1": None, "w2": None}
     assert len(read) == 2
+
 
 def test_a_deprecated_address_is_marked_and_sorted_apart() -> None:
     entries = {e["address"]: e for e in map(netns.address_entry, RENUMBERED) if e is not None}
