@@ -16,7 +16,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from .._net.addresses import PUBLISHABLE_SCOPES, AddressError, eui64, normalize_mac
+from .._net.addresses import PUBLISHABLE_SCOPES, AddressError, eui64, normalize_mac, packed_address
 from .._optional import import_idna
 
 SERIAL_FORMATS = ("date", "increment", "unixtime")
@@ -425,11 +425,11 @@ def ipv6_address(address: Any) -> ipaddress.IPv6Address:
 
 
 def _packed(address: Any) -> bytes:
-    """The 16 bytes of an IPv6 address, read by the C library (ipaddress is ten times slower), with
-    ipv6_address's checks and message for anything it does not read."""
+    """The 16 bytes of an IPv6 address (`packed_address`), with ipv6_address's checks and message for anything
+    it does not read."""
     try:
-        return socket.inet_pton(socket.AF_INET6, str(address).strip().split("%", maxsplit=1)[0])
-    except (OSError, ValueError, UnicodeError):
+        return packed_address(str(address).strip())
+    except ValueError:
         return ipv6_address(address).packed
 
 
