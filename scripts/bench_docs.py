@@ -8,10 +8,10 @@ Usage: .venv/bin/python scripts/bench_docs.py [--check] [--bench-dir DIR] [--doc
 Each benchmark in SECTIONS has its section in the document, between the markers begin(NAME) and end(NAME), rendered
 by scripts/bench_sections/NAME.py from DIR/NAME.json (docs/bench/NAME.json, written by bench/NAME), or from the
 files of a benchmark in RUNS, one per run, that its module reads (bench/farm's); everything outside the
-markers is left as it is. A benchmark in FIGURES also has generated files beside its JSON (the plot
-DIR/farm.svg), rendered by the same module from the same JSON. With --check nothing is written: the script fails,
-naming the file, when a section or a figure differs from what its JSON renders (run it without --check and commit
-the result).
+markers is left as it is. A benchmark in FIGURES also has generated files beside its JSON (the plots
+DIR/farm.svg and DIR/dns.svg), rendered by the same module from the same JSON. With --check nothing is written:
+the script fails, naming the file, when a section or a figure differs from what its JSON renders (run it without
+--check and commit the result).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ SECTIONS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
 # The files a benchmark's module renders beside its JSON, by file name.
 FIGURES: dict[str, Callable[[dict[str, Any]], dict[str, str]]] = {
     "farm": farm.figures,
+    "dns": dns.figures,
 }
 # A benchmark whose data is more than one file (one per run) has its module read them: its SOURCE (a file
 # pattern) and its load(directory).

@@ -64,7 +64,7 @@ class FilesError(Exception):
 
     path: str
     cause: OSError
-    undone: bool = False
+    undone: bool
     lost: list[tuple[str, OSError]] = field(default_factory=list)
     kept: dict[str, str] = field(default_factory=dict)
 

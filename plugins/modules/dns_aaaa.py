@@ -145,7 +145,8 @@ options:
   reverse_zone:
     description:
       - The reverse zone, as an C(ip6.arpa) name or as the prefix it covers (for example
-        C(2001:db8:ebbd:2080::/64)); the prefix length must be a multiple of 4.
+        C(2001:db8:ebbd:2080::/64)); the prefix length must be a multiple of 4, from 4 to 124 (a /128 has no
+        name below it for a PTR record).
       - Required with O(ptr=true).
       - A published address outside it gets no PTR record (its AAAA record is published), and the task warns
         once, listing them, for example the ULA addresses of O(scopes=[global, ula]) beside a reverse zone

@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The `bench/dns` section: the issue's targets with their measured figures, then per number of records a table of
 the ways and depths with their median, min–max and number of samples and the module process's peak memory, and
-the machine, the command and what the clock covers, all read from docs/bench/dns.json (written by bench/dns)."""
+the machine, the command and what the clock covers, all read from docs/bench/dns.json (written by bench/dns); and
+the plot of cost against the number of records (docs/bench/dns.svg), rendered from the same file."""
 
 from __future__ import annotations
 
@@ -10,6 +11,13 @@ import statistics
 from typing import Any
 
 from .common import load_during, paragraph, seconds
+from .svg_plot import Panel, Point, Series, chart
+
+FIGURE = "dns.svg"  # beside dns.json
+STEPS = ("first publish", "no-op", "one change")
+# One colour per depth; the playbook depths, what a user runs, in the stronger colours.
+COLORS = {"core": "#999999", "module": "#a6761d", "module-file": "#7570b3", "playbook": "#e6ab02",
+          "playbook-file": "#d95f02", "playbook-file-lean": "#1b9e77", "role": "#e7298a"}
 
 DEPTHS = {
     "core": "the module's own run of the zone files called in-process, `publish_given()` of "
@@ -129,6 +137,30 @@ def machine_line(data: dict[str, Any]) -> str:
             f"{data['started']} to {data['finished']}{load_during(data['samples'])}.")
 
 
+def series_of(data: dict[str, Any], step: str) -> tuple[Series, ...]:
+    """One line per depth of dns_aaaa (validate on) measured at more than one size: the median and min–max at
+    each number of records."""
+    out = []
+    for depth in data["depths"]:
+        points = []
+        for size in sorted(data["sizes"]):
+            here = values(data, size, depth, step)
+            if here:
+                points.append(Point(size, statistics.median(here), min(here), max(here)))
+        if len(points) > 1:
+            out.append(Series(depth, COLORS.get(depth, "#000000"), dashed=not depth.startswith("playbook"),
+                              points=tuple(points)))
+    return tuple(out)
+
+
+def figures(data: dict[str, Any]) -> dict[str, str]:
+    """The section's generated file beside the JSON: the plot of cost against the number of records, one panel
+    per step."""
+    panels = [Panel(step, series_of(data, step)) for step in STEPS]
+    title = "bench/dns: seconds against the number of AAAA records (and as many PTR), medians with min–max bars"
+    return {FIGURE: chart(title, panels, "seconds", "N (AAAA records)")}
+
+
 def render(data: dict[str, Any]) -> list[str]:
     """The section's lines, between its markers."""
     sizes = ", ".join(size_text(s) for s in data["sizes"])
@@ -158,6 +190,8 @@ def render(data: dict[str, Any]) -> list[str]:
     lines += [""] + paragraph(f"Checked on every sample (the run fails otherwise): {data['checks']}")
     lines += [""] + paragraph(f"Peak RSS: {data['memory']}")
     lines += ["", "### The targets", ""] + targets_table(data)
+    lines += ["", f"![bench/dns: seconds against the number of records for the first publish, the no-op and one "
+                  f"change, one line per depth, medians with min–max bars](bench/{FIGURE})"]
     for size in data["sizes"]:
         lines += ["", f"### N = {size_text(size)}", ""] + size_table(data, size)
     return lines

@@ -166,7 +166,7 @@ def figures(data: dict[str, Any]) -> dict[str, str]:
     stopped = any(not run.get("complete") for dummy, run in chosen(data))
     title = ("bench/farm: seconds against N, medians with min–max bars"
              + (" (a run stopped before its end)" if stopped else ""))
-    return {FIGURE: chart(title, panels, "seconds")}
+    return {FIGURE: chart(title, panels, "seconds", "N (instances)")}
 
 
 def source_line(keys: list[str], run: dict[str, Any]) -> str:

@@ -57,7 +57,7 @@ def fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def panel_svg(panel: Panel, xs: list[float], x0: float, y_label: str) -> list[str]:
+def panel_svg(panel: Panel, xs: list[float], x0: float, y_label: str, x_label: str) -> list[str]:
     """One panel's elements, its plot area's left edge at ``x0``."""
     top = max((p.high for s in panel.series for p in s.points), default=0.0)
     step = nice_step(top)
@@ -85,7 +85,7 @@ def panel_svg(panel: Panel, xs: list[float], x0: float, y_label: str) -> list[st
         out.append(f'<text x="{fmt(px(x))}" y="{TOP + PANEL_H + 16}" text-anchor="middle" font-size="11">'
                    f'{number(x)}</text>')
     out.append(f'<text x="{fmt(x0 + PANEL_W / 2)}" y="{TOP + PANEL_H + 34}" text-anchor="middle" font-size="12">'
-               f'N (instances)</text>')
+               f'{escape(x_label)}</text>')
     out.append(f'<text transform="translate({fmt(x0 - 40)},{fmt(TOP + PANEL_H / 2)}) rotate(-90)" '
                f'text-anchor="middle" font-size="12">{escape(y_label)}</text>')
     for series in panel.series:
@@ -127,9 +127,9 @@ def legend_rows(entries: list[Series], width: float) -> int:
     return rows
 
 
-def chart(title: str, panels: list[Panel], y_label: str) -> str:
-    """The SVG document: ``panels`` side by side over the same x values (those of their points), a legend of
-    every distinct line under them, and ``title`` on top."""
+def chart(title: str, panels: list[Panel], y_label: str, x_label: str) -> str:
+    """The SVG document: ``panels`` side by side over the same x values (those of their points, named
+    ``x_label``), a legend of every distinct line under them, and ``title`` on top."""
     xs = sorted({p.x for panel in panels for s in panel.series for p in s.points})
     width = len(panels) * (LEFT + PANEL_W + RIGHT)
     entries = list({(s.label, s.color, s.dashed): s for panel in panels for s in panel.series}.values())
@@ -139,7 +139,7 @@ def chart(title: str, panels: list[Panel], y_label: str) -> str:
            f'<rect width="{width}" height="{height}" fill="#fff"/>',
            f'<text x="{LEFT}" y="20" font-size="15" font-weight="bold">{escape(title)}</text>']
     for i, panel in enumerate(panels):
-        out += panel_svg(panel, xs, i * (LEFT + PANEL_W + RIGHT) + LEFT, y_label)
+        out += panel_svg(panel, xs, i * (LEFT + PANEL_W + RIGHT) + LEFT, y_label, x_label)
     out += legend_svg(entries, width, TOP + PANEL_H + BOTTOM + 14)
     out.append("</svg>")
     return "\n".join(out) + "\n"

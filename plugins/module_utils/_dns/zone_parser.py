@@ -382,10 +382,11 @@ def reverse_zone_name(reverse_zone: str) -> str:
             net = ipaddress.IPv6Network(text, strict=False)
         except ValueError as exc:
             raise ZoneError(f"reverse_zone {reverse_zone!r} is not an IPv6 prefix: {exc}") from exc
-        if net.prefixlen % 4 or net.prefixlen == 0:
+        if net.prefixlen % 4 or net.prefixlen in (0, 128):
             raise ZoneError(
-                f"reverse_zone {reverse_zone}: prefix length /{net.prefixlen} is not a multiple of 4; nibble "
-                "reverse zones need /4, /8, ... /124 (e.g. a /64)"
+                f"reverse_zone {reverse_zone}: prefix length /{net.prefixlen} is not a multiple of 4 from 4 to 124; "
+                "nibble reverse zones need /4, /8, ... /124 (e.g. a /64), whose PTR records lie below the zone's "
+                "name"
             )
         nibbles = net.network_address.exploded.replace(":", "")[: net.prefixlen // 4]
         return ".".join(reversed(nibbles)) + ".ip6.arpa."
@@ -396,6 +397,11 @@ def reverse_zone_name(reverse_zone: str) -> str:
         raise ZoneError(
             f"reverse_zone {reverse_zone!r} is not a nibble ip6.arpa zone; give e.g. "
             "0.8.0.2.d.b.b.e.8.b.d.0.1.0.0.2.ip6.arpa or the prefix 2001:db8:ebbd:2080::/64"
+        )
+    if len(labels) > 33:
+        raise ZoneError(
+            f"reverse_zone {reverse_zone!r} has {len(labels) - 2} nibbles; a nibble reverse zone has 1 to 31 (a /4 "
+            "to a /124), whose PTR records lie below the zone's name, e.g. 0.8.0.2.d.b.b.e.8.b.d.0.1.0.0.2.ip6.arpa"
         )
     return origin
 
@@ -654,8 +660,8 @@ def split_ptr_records(names: dict[str, list[str]], zone: str, reverse_zone: str
         target = origin if owner == "@" else f"{owner}.{origin}"
         for address in addresses:
             digits = _packed(address).hex()
-            if length < 32 and digits.startswith(prefix):
-                _add(result, ".".join(digits[:length - 1:-1] if length else digits[::-1]), {target})
+            if digits.startswith(prefix):
+                _add(result, ".".join(digits[length:][::-1]), {target})
             else:
                 outside.append((address, owner))
     return {owner: [t] if isinstance(t, str) else sorted(t) for owner, t in result.items()}, outside

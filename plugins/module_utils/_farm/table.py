@@ -61,7 +61,7 @@ def _check_records(records: Any) -> Mapping[str, Any]:
 def dns_names(instance: Mapping[str, Any], records: Mapping[str, Any], zone: str = "") -> str:
     """The DNS names whose addresses include one of the instance's, fully qualified in zone when given, or MISSING."""
     mine = instance_addresses(instance)
-    suffix = "." + zone.strip(".") if zone and zone.strip(".") else ""
+    suffix = "." + zone.strip(".") if zone.strip(".") else ""
     names = sorted(str(name) for name, addresses in records.items()
                    if mine & {str(address).lower() for address in addresses})
     qualified = [name if name.endswith(".") or not suffix else name + suffix for name in names]

@@ -7,12 +7,13 @@ not met says so."""
 from __future__ import annotations
 
 import statistics
+import xml.etree.ElementTree as ET
 from typing import Any
 
 from .script_loader import load_script
 
 load_script("bench_docs")  # puts the scripts directory, where bench_sections is, on the path
-from bench_sections.dns import render  # noqa: E402  # isort: skip
+from bench_sections.dns import figures, render  # noqa: E402  # isort: skip
 
 # Chosen so that median, min and max all differ.
 PUBLISH_LARGE = [2.5, 3.5, 2.75]
@@ -112,3 +113,22 @@ def test_machine_command_clock_and_trimmed_depths_are_stated() -> None:
                    "load average (1 min) 0.8 to 1.5 during the samples", "At 100,000 records only core, module-file,"):
         assert needle in text, needle
     assert "kzonecheck None" not in text
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_the_plot_draws_each_depth_measured_at_more_than_one_size() -> None:
+    svg = figures(dns_json())["dns.svg"]
+    root = ET.fromstring(svg)
+    titles = [t.text for t in root.iter(f"{SVG}title")]
+    # playbook-file has its no-op at both sizes: one line, each point with its median and min-max.
+    assert titles == [f"playbook-file, N = 10: median {statistics.median(NOOP_SMALL):.2f}, 1.00–1.50",
+                      f"playbook-file, N = 100000: median {statistics.median(NOOP_LARGE):.2f}, 1.50–2.00"]
+    assert len(list(root.iter(f"{SVG}polyline"))) == 1
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert {"first publish", "no-op", "one change", "N (AAAA records)"} <= set(texts)
+    # core's one no-op at 10 records was made with validate off, so it is not drawn.
+    assert "core" not in texts
+    assert figures(dns_json())["dns.svg"] == svg  # the same data, the same bytes
+    assert "](bench/dns.svg)" in "\n".join(render(dns_json()))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +170,13 @@ def test_bridge_section_has_a_row_per_way_and_target_from_the_samples() -> None:
     assert "pyroute2 0.9.7, radvd 2.19" in text and "Debian 12.11" in text
     assert "load average (1 min) 0.5 at the start, 1.2 at the end" in text
     assert "Pings every 20 ms" in text and "(3 repetitions)" in text
+
+
+def test_the_readme_shows_every_plot_in_its_benchmarks_section() -> None:
+    readme = (bench_docs.ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Benchmarks\n", 1)[1].split("\n## ", 1)[0]
+    plots = [sys.modules[f"bench_sections.{name}"].FIGURE for name in bench_docs.FIGURES]
+    assert plots == ["farm.svg", "dns.svg"]
+    for plot in plots:
+        assert f"](docs/bench/{plot})" in section, plot
+        assert (bench_docs.BENCH_DIR / plot).is_file(), plot

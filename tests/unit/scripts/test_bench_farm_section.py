@@ -22,7 +22,7 @@ from .test_bench_docs import bridge_json, rows_under
 from .test_bench_renumbering_section import renumbering_json
 
 bench_docs = load_script("bench_docs")  # puts the scripts directory, where bench_sections is, on the path
-from bench_sections import farm, farm_targets, svg_plot  # noqa: E402  # isort: skip
+from bench_sections import dns, farm, farm_targets, svg_plot  # noqa: E402  # isort: skip
 
 SVG = "{http://www.w3.org/2000/svg}"
 # Chosen so that medians, minima and maxima differ. At N = 500 on LXD lxd_farm beats the launch and the no-op is
@@ -172,8 +172,9 @@ def test_plot_has_a_panel_per_step_and_a_line_per_way_and_server() -> None:
 def test_chart_places_points_on_their_scale() -> None:
     panel = svg_plot.Panel("p", (svg_plot.Series("s", "#000", points=(
         svg_plot.Point(0, 0.0, 0.0, 0.0), svg_plot.Point(100, 10.0, 5.0, 10.0))),))
-    root = ET.fromstring(svg_plot.chart("t", [panel], "seconds"))
+    root = ET.fromstring(svg_plot.chart("t", [panel], "seconds", "N (things)"))
     cx = sorted((float(c.get("cx", "")), float(c.get("cy", ""))) for c in root.iter(f"{SVG}circle"))
+    assert "N (things)" in [t.text for t in root.iter(f"{SVG}text")]
     left, top = svg_plot.LEFT, svg_plot.TOP
     assert cx == [(left, top + svg_plot.PANEL_H), (left + svg_plot.PANEL_W, top)]
 
@@ -196,6 +197,7 @@ def test_check_fails_on_a_stale_or_missing_plot(tmp_path: Path, capsys: pytest.C
     assert bench_docs.main(args) == 0
     plot = tmp_path / "farm.svg"
     assert plot.read_text() == farm.figures(farm_json())["farm.svg"]
+    assert (tmp_path / "dns.svg").read_text() == dns.figures(dns_json())["dns.svg"]
     assert bench_docs.main(["--check", *args]) == 0
 
     plot.write_text(plot.read_text().replace("median", "mean"))

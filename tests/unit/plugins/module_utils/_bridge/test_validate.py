@@ -388,6 +388,9 @@ def test_networkd_parser_rejects(tmp_path: Path, old: str, new: str, message: st
 def test_parse_ini() -> None:
     assert parse_ini("# c\n[A]\nx = 1\n\n[B]\ny=2\ny=3\n") == {"A": {"x": "1"}, "B": {"y": "3"}}
     assert parse_ini("[Match]\n[Network]\nBridge=br0\n") == {"Match": {}, "Network": {"Bridge": "br0"}}
+    # A value in brackets, or a line that only ends with one, names no section.
+    assert parse_ini("[Network]\nAddress=[2001:db8::1]\n") == {"Network": {"Address": "[2001:db8::1]"}}
+    assert parse_ini("[Link]\n# [Old]\n") == {"Link": {}}
 
 
 def test_validate_refuses_kernel() -> None:

@@ -57,6 +57,8 @@ A1 = "2001:db8:ebbd:2080:216:3eff:fe29:7f8"
     ("$ORIGIN x.\n$TTL 60\nx. 3600 IN SOA ns.x. h.x. ( 42 ; serial\n 1 1 1 1 )\n", "42"),
     ("; SOA 99 in a comment\n  IN SOA ns. h. (\n ; 77\n 2026 1 1 1 1)\n", "2026"),
     ("@ 1h IN soa ns. \"h\". 7 1 1 1 1\n", "7"),
+    # The serial is the last word needed: the timers may be missing.
+    ("@ IN SOA ns. h. 5\n", "5"),
 ])
 def test_find_serial(text: str, serial: str) -> None:
     token = find_serial(text)
@@ -66,6 +68,9 @@ def test_find_serial(text: str, serial: str) -> None:
 
 @pytest.mark.parametrize("text, message", [
     ("@ IN NS ns.\n", "no SOA record"),
+    # SOA can follow at most an owner, a TTL and a class: as the fifth word it is no record type.
+    ("@ IN 3600 IN SOA ns. h. 5 1 1 1 1\n", "no SOA record"),
+    ("@ IN SOA ns. h.\n", "the SOA record has no serial"),
     ("@ IN SOA ns. h. ( x 1 1 1 1 )\n", "'x' is not a number"),
     ("@ IN SOA ns. h. ( 1 1 1 1 1\n", "unclosed"),
     ("@ IN SOA ns. h. 1 1 1 1 1 )\n", "unbalanced"),
@@ -509,14 +514,19 @@ def test_reverse_zone_prefix(origin: str, prefix: str | None) -> None:
 
 @pytest.mark.parametrize("zone, expected", [
     ("2001:db8:ebbd:2080:216:3eff:fe29:7f8/64", REV64),  # an address with its prefix length, as ip -6 addr shows it
-    ("2001:db8::1/128", ".".join("1000000000000000000000008bd01002") + ".ip6.arpa."),
+    ("2001:db8::1/124", ".".join("000000000000000000000008bd01002") + ".ip6.arpa."),
 ])
 def test_reverse_zone_of_an_address_with_its_prefix_length(zone: str, expected: str) -> None:
     assert reverse_zone_name(zone) == expected
 
 
 @pytest.mark.parametrize("zone, message", [
-    ("::/0", r"^reverse_zone ::/0: prefix length /0 is not a multiple of 4"),
+    ("::/0", r"^reverse_zone ::/0: prefix length /0 is not a multiple of 4 from 4 to 124"),
+    # A /128 zone has no name below it for a PTR record, given as a prefix or as its 32 nibbles.
+    ("2001:db8::1/128", r"^reverse_zone 2001:db8::1/128: prefix length /128 is not a multiple of 4 from 4 to 124; "
+                        r"nibble reverse zones need /4, /8, \.\.\. /124"),
+    (".".join("1000000000000000000000008bd01002") + ".ip6.arpa",
+     r"^reverse_zone '1\.0\.0.*' has 32 nibbles; a nibble reverse zone has 1 to 31 \(a /4 to a /124\)"),
     ("home.ip6.arpa", r"^reverse_zone 'home.ip6.arpa' is not a nibble ip6.arpa zone"),
     ("8.x.ip6.arpa", r"^reverse_zone '8.x.ip6.arpa' is not a nibble ip6.arpa zone"),
 ])

@@ -122,6 +122,7 @@ def test_instance_addresses(item: dict[str, Any], expected: set[str]) -> None:
     ({"lxcw2": [W2]}, "lab.example.net.", "lxcw2.lab.example.net"),
     ({"w2.other.example.": [W2]}, "lab.example.net", "w2.other.example."),
     ({"lxcw2": [W2]}, "", "lxcw2"),
+    ({"lxcw2": [W2]}, ".", "lxcw2"),
     # Found by its ULA address too; several names are sorted and joined.
     ({"web2": [W2_ULA], "lxcw2": [W2.upper()]}, "", "lxcw2,web2"),
     ({"lxcw10": [W10]}, "lab.example.net", "-"),

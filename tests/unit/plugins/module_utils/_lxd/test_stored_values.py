@@ -51,6 +51,7 @@ def test_normalize_config_and_devices() -> None:
 @pytest.mark.parametrize("devices, message", [
     ({"eth0": "nic"}, r"device 'eth0' is a str \('nic'\); each device is a dict"),
     ({"eth0": ["type", "nic"]}, r"device 'eth0' is a list"),
+    ({"eth0": None}, r"device 'eth0' is null \(None\); each device is a dict"),
     ({"eth0": {"type": "nic", "ipv4": {"address": "x"}}}, r"devices\.eth0\.ipv4 is a dict"),
     ({"eth0": {"type": "nic", "hwaddr": ["a"]}}, r"devices\.eth0\.hwaddr is a list"),
     (["eth0"], r"devices is a list"),
