@@ -228,9 +228,12 @@ def soa_owner(text: str) -> str | None:
             continue
         if words[0].startswith("$"):
             continue
-        upper = [w.upper() for w in words[:4]]
-        if "SOA" in upper[1:]:
-            return _absolute_name(words[0], origin)
+        # The type follows the owner, then at most a TTL and a class: the first other word.
+        for word in words[1:4]:
+            if word.upper() == "SOA":
+                return _absolute_name(words[0], origin)
+            if word.upper() not in _CLASSES and not _is_ttl(word):
+                break
     return None
 
 
@@ -570,8 +573,13 @@ def wanted_names(records: Iterable[Any], zone: str, name_prefix: str, state: str
                  scopes: Iterable[str] | None = None) -> tuple[dict[str, list[str]], list[str]]:
     """{owner name: addresses} the records ask for, and warnings; with state=absent every named record maps to []."""
     if state == "absent":
-        return {owner_name(f"{name_prefix}{item['name']}", zone): []
-                for item in records if isinstance(item, dict) and item.get("name")}, []
+        names: dict[str, list[str]] = {}
+        for item in records:
+            if not isinstance(item, dict) or not item.get("name"):
+                raise ZoneError(f"record {item!r} has no name; state=absent removes the records of the names given: "
+                                "give {name} (its addresses are not needed)")
+            names[owner_name(f"{name_prefix}{item['name']}", zone)] = []
+        return names, []
     wanted = record_set(records, zone, name_prefix, scopes)
     return wanted.names, wanted.warnings
 

@@ -219,6 +219,12 @@ def test_soa_owner() -> None:
     assert soa_owner("$TTL 1h\n@ IN SOA a. b. 1 2 3 4 5\n") is None
     assert soa_owner("example.org. 3600 IN SOA a. b. 1 2 3 4 5\n") == "example.org."
     assert soa_owner("$ORIGIN example.org.\nsub IN SOA a. b. 1 2 3 4 5\n") == "sub.example.org."
+    # The word SOA in a TXT record's text is no SOA record, nor is a fifth word after two classes.
+    soa = "@ IN SOA a. b. 1 2 3 4 5\n"
+    assert soa_owner(f"$ORIGIN example.org.\nnote IN TXT SOA\n{soa}") == "example.org."
+    assert soa_owner(f"$ORIGIN example.org.\nnote 1h IN TXT SOA\n{soa}") == "example.org."
+    assert soa_owner(f"$ORIGIN example.org.\nodd IN 1h IN SOA a. b. 1 2 3 4 5\n{soa}") == "example.org."
+    assert soa_owner("$ORIGIN example.org.\nsub 1h in soa a. b. 1 2 3 4 5\n") == "sub.example.org."
 
 
 @pytest.mark.parametrize("head", ["$ORIGIN 0.8.0.2.d.b.b.e.8.b.d.0.1.0.0.2.ip6.arpa.\n@",

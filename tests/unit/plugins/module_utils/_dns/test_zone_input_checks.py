@@ -6,6 +6,8 @@ non-transitional), addresses that have no place in the DNS refused by name, and 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ansible_collections.palmfarm.ipv6.plugins.module_utils._dns import zone_parser
@@ -124,6 +126,14 @@ def test_withdrawing_the_last_name_needs_no_force() -> None:
     wanted, _warnings = wanted_names([{"name": "w5"}], ZONE, "lxc", "absent")
     step = plan({"lxcw5": ["2001:db8::5"]}, wanted, max_delete_percent=50, state="absent")
     assert step.remove == ["lxcw5"] and step.result == {}
+
+
+@pytest.mark.parametrize("records", [["w5"], [{"addresses": ["2001:db8::5"]}], [{"name": "w4"}, {"name": ""}]])
+def test_withdrawing_a_record_without_a_name_is_refused(records: list[Any]) -> None:
+    """As with state=present: a record that names nothing is a mistake in the input, not a record to skip."""
+    with pytest.raises(ZoneError, match=r"record .* has no name; state=absent removes the records of the names "
+                                        r"given: give \{name\}"):
+        wanted_names(records, ZONE, "lxc", "absent")
 
 
 def test_withdrawing_every_name_by_name_needs_no_force() -> None:

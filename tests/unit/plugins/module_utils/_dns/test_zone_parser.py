@@ -515,6 +515,9 @@ def test_reverse_zone_prefix(origin: str, prefix: str | None) -> None:
 @pytest.mark.parametrize("zone, expected", [
     ("2001:db8:ebbd:2080:216:3eff:fe29:7f8/64", REV64),  # an address with its prefix length, as ip -6 addr shows it
     ("2001:db8::1/124", ".".join("000000000000000000000008bd01002") + ".ip6.arpa."),
+    # A /124 given by its 31 nibbles: the longest nibble reverse zone.
+    (".".join("000000000000000000000008bd01002") + ".ip6.arpa", ".".join("000000000000000000000008bd01002")
+     + ".ip6.arpa."),
 ])
 def test_reverse_zone_of_an_address_with_its_prefix_length(zone: str, expected: str) -> None:
     assert reverse_zone_name(zone) == expected
