@@ -482,7 +482,7 @@ def publishable(address: Any, name: Any) -> bytes:
         raise ZoneError(f"record {name!r}: address {text} is {why}; a name in the DNS needs an address other "
                         "hosts can reach: give its global address (or its ULA address, fc00::/7)")
     if "%" in text:
-        raise ZoneError(f"record {name!r}: address {text} has a zone index (%{text.split('%', 1)[1]}), which means "
+        raise ZoneError(f"record {name!r}: address {text} has a zone index (%{text.partition('%')[2]}), which means "
                         f"something on one host only; give the address without it ({_text(packed)})")
     return packed
 

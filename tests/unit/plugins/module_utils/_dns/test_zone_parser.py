@@ -59,6 +59,8 @@ A1 = "2001:db8:ebbd:2080:216:3eff:fe29:7f8"
     ("@ 1h IN soa ns. \"h\". 7 1 1 1 1\n", "7"),
     # The serial is the last word needed: the timers may be missing.
     ("@ IN SOA ns. h. 5\n", "5"),
+    # A record whose text is the word SOA, before the SOA record: its type is TXT.
+    ("$TTL 3600\nnote TXT SOA\n@ IN SOA ns. h. 42 1 1 1 1\n", "42"),
 ])
 def test_find_serial(text: str, serial: str) -> None:
     token = find_serial(text)
