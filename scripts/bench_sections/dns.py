@@ -122,7 +122,7 @@ def size_table(data: dict[str, Any], size: int) -> list[str]:
 def order(sample: dict[str, Any]) -> tuple[int, int, bool, int]:
     """dns_aaaa's depths in DEPTHS order, validate on before off, steps in order; then the others."""
     depth = list(DEPTHS).index(sample["depth"]) if sample["way"] == "dns_aaaa" else len(DEPTHS)
-    step = ["first publish", "no-op", "one change"].index(sample["step"]) if sample["way"] == "dns_aaaa" else 0
+    step = STEPS.index(sample["step"]) if sample["way"] == "dns_aaaa" else 0
     others = ["dns_aaaa", "sink", "template", "named-checkzone", "kzonecheck"]
     way = others.index(sample["way"]) if sample["way"] in others else len(others)
     return way, depth, not sample["validate"], step

@@ -112,7 +112,7 @@ def find_serial(text: str) -> Token:
         for idx in range(min(4, len(words))):
             if words[idx] == "SOA":
                 before = words[:idx]
-                if not all(w in ("IN", "CH", "HS", "CS") or _is_ttl(w) for w in before[1:]):
+                if not all(w in _CLASSES or _is_ttl(w) for w in before[1:]):
                     continue
                 if len(tokens) < idx + 4:
                     raise ZoneError("the SOA record has no serial (it needs MNAME RNAME SERIAL ...)")
